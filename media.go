@@ -1,0 +1,56 @@
+package callrec
+
+import "time"
+
+// Decoded audio format shared by ingest and recorder (ACS records 16 kHz,
+// 16-bit PCM): mono frames of 20 ms.
+const (
+	SampleRate   = 16000
+	FrameSamples = SampleRate / 50 // 320 samples = 20 ms
+)
+
+// Frame is 20 ms of one participant's decoded audio, placed on the call
+// clock. Pos is the index of its first sample counted at SampleRate from the
+// call clock's epoch; consecutive frames of a participant have consecutive
+// positions (Pos+FrameSamples), with concealment or silence filling losses.
+// Samples is only valid during the callback that delivers it.
+type Frame struct {
+	Participant string
+	Pos         int64
+	Samples     []int16
+}
+
+// ParticipantEventKind says what happened to a participant's media.
+type ParticipantEventKind string
+
+// Participant media events.
+const (
+	ParticipantJoined ParticipantEventKind = "joined"
+	ParticipantLeft   ParticipantEventKind = "left"
+	ParticipantMuted  ParticipantEventKind = "muted"
+	ParticipantUnmute ParticipantEventKind = "unmuted"
+)
+
+// ParticipantEvent is a join, leave or mute, at a call-clock position.
+type ParticipantEvent struct {
+	Kind        ParticipantEventKind
+	Participant string
+	Pos         int64
+	At          time.Time
+}
+
+// MediaSubscriber receives one call's decoded media. Calls come from the
+// participants' pipeline goroutines, possibly concurrently; implementations
+// must be safe for that and must not block.
+type MediaSubscriber interface {
+	OnFrame(f Frame)
+	OnParticipantEvent(e ParticipantEvent)
+}
+
+// MediaSource gives access to the live media of calls.
+type MediaSource interface {
+	// Subscribe delivers the call's media to s until cancel is called.
+	// now is the call clock's current position, where a recording that
+	// starts now begins.
+	Subscribe(callID string, s MediaSubscriber) (now int64, cancel func())
+}
