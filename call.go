@@ -41,4 +41,8 @@ type CallService interface {
 	Call(ctx context.Context, id string) (*Call, error)
 	// EndCall ends a call; its recordings stop with reason CallEnded.
 	EndCall(ctx context.Context, id string) error
+	// JoinParticipant records that rawID joined (or rejoined) an active call.
+	JoinParticipant(ctx context.Context, callID, rawID string) error
+	// LeaveParticipant records that rawID left the call.
+	LeaveParticipant(ctx context.Context, callID, rawID string) error
 }
