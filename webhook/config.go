@@ -1,0 +1,104 @@
+package webhook
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/callrec/callrec"
+)
+
+// Config configures a Worker. Only Outbox is required.
+type Config struct {
+	Outbox callrec.Outbox
+	// Client sends the requests. nil means a client that does not follow
+	// redirects (a 3xx is a failed attempt, retried). Each attempt is bounded
+	// by Policy.AttemptTimeout whatever the client's own timeout.
+	Client *http.Client
+	Policy RetryPolicy
+	// Concurrency bounds the deliveries claimed and not yet finished.
+	Concurrency int
+	// PerTargetConcurrency bounds the attempts in flight to one target: one
+	// subscription, or for state callbacks one scheme://host.
+	PerTargetConcurrency int
+	// PollInterval bounds how long the worker sleeps when it has not been
+	// notified; it also paces retries after an outbox error.
+	PollInterval time.Duration
+	// Lease is how long a claimed delivery is hidden from other workers. It
+	// must exceed Policy.AttemptTimeout; a claimed delivery that cannot start
+	// before Lease - AttemptTimeout has passed is released to the lease.
+	Lease time.Duration
+	// DrainTimeout bounds the wait for attempts in flight at shutdown.
+	DrainTimeout time.Duration
+	Logger       *slog.Logger
+	// Now is the clock for claims and attempt records.
+	Now       func() time.Time
+	UserAgent string
+	// Secrets returns the signing secret of a subscription ("" to not sign).
+	Secrets func(subscription string) string
+	// CallbackSecret signs state callbacks (targets with no subscription).
+	CallbackSecret string
+}
+
+// Config defaults.
+const (
+	DefaultConcurrency          = 16
+	DefaultPerTargetConcurrency = 4
+	DefaultPollInterval         = 5 * time.Second
+	DefaultUserAgent            = "callrec-webhook/1.0"
+	// CodeInvalidConfig marks a Config that New refuses.
+	CodeInvalidConfig = "InvalidWebhookConfig"
+)
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Outbox == nil {
+		return c, callrec.FieldErrorf("outbox", CodeInvalidConfig, "webhook: Config.Outbox is required")
+	}
+	c.Policy = c.Policy.withDefaults()
+	if c.Client == nil {
+		c.Client = &http.Client{
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.PerTargetConcurrency <= 0 {
+		c.PerTargetConcurrency = DefaultPerTargetConcurrency
+	}
+	c.PerTargetConcurrency = min(c.PerTargetConcurrency, c.Concurrency)
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2*c.Policy.AttemptTimeout + 30*time.Second
+	}
+	if c.Lease <= c.Policy.AttemptTimeout {
+		return c, callrec.FieldErrorf("lease", CodeInvalidConfig,
+			"webhook: Lease (%s) must exceed the attempt timeout (%s)", c.Lease, c.Policy.AttemptTimeout)
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = c.Policy.AttemptTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = DefaultUserAgent
+	}
+	if c.Secrets == nil {
+		c.Secrets = func(string) string { return "" }
+	}
+	return c, nil
+}
+
+// secretFor returns the key that signs deliveries to t.
+func (c Config) secretFor(t callrec.Target) string {
+	if t.Subscription == "" {
+		return c.CallbackSecret
+	}
+	return c.Secrets(t.Subscription)
+}
