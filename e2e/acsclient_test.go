@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/hmacauth"
+)
+
+// acsClient sends HMAC-signed requests to a callrec server the way the
+// official SDKs do. It is deliberately small and independent of the Go SDK,
+// so these tests check the server from the wire.
+type acsClient struct {
+	endpoint *url.URL
+	key      []byte
+	http     *http.Client
+}
+
+// newACSClient builds a client from a connection string; caFile (may be
+// empty) is the PEM CA to trust for https endpoints.
+func newACSClient(t *testing.T, connectionString, caFile string) *acsClient {
+	t.Helper()
+	cs, err := hmacauth.ParseConnectionString(connectionString)
+	if err != nil {
+		t.Fatalf("connection string %q: %v", connectionString, err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			t.Fatalf("%s holds no PEM certificate", caFile)
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	t.Cleanup(transport.CloseIdleConnections)
+	return &acsClient{
+		endpoint: cs.Endpoint,
+		key:      cs.Key,
+		http:     &http.Client{Transport: transport, Timeout: 30 * time.Second},
+	}
+}
+
+// response is a read HTTP response.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do signs and sends one request; escapedPath is sent as is (already
+// percent-encoded) and api-version is added.
+func (c *acsClient) Do(ctx context.Context, method, escapedPath string, body any) (*response, error) {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
+	}
+	u := *c.endpoint
+	u.Path, u.RawPath = "", ""
+	u.Opaque = ""
+	target := u.String() + escapedPath + "?api-version=2025-06-15"
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req.Body, req.ContentLength = http.NoBody, 0
+	}
+	req.Header.Set("Accept", "application/json")
+	hmacauth.Sign(req, c.key, req.URL.Host, req.URL.RequestURI(), raw, time.Now())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// must sends a request and requires the given status.
+func (c *acsClient) must(t *testing.T, method, escapedPath string, body any, wantStatus int) *response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, method, escapedPath, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, escapedPath, err)
+	}
+	if resp.Status != wantStatus {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, escapedPath, resp.Status, wantStatus, resp.Body)
+	}
+	return resp
+}
+
+// CreateCall creates a call with POST /calls and returns its serverCallId.
+func (c *acsClient) CreateCall(t *testing.T) string {
+	t.Helper()
+	resp := c.must(t, http.MethodPost, "/calls", map[string]any{}, http.StatusCreated)
+	var out struct {
+		ServerCallID string `json:"serverCallId"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out.ServerCallID == "" {
+		t.Fatalf("POST /calls: body %s: want {\"serverCallId\":…} (%v)", resp.Body, err)
+	}
+	return out.ServerCallID
+}
+
+// recordingState is the RecordingStateResponse of start and get state.
+type recordingState struct {
+	RecordingID    string `json:"recordingId"`
+	RecordingState string `json:"recordingState"`
+	RecordingKind  string `json:"recordingKind"`
+}
+
+// recordingPath is /calling/recordings/{id} with the id escaped as the JS
+// SDK does (encodeURIComponent), followed by suffix (":pause", …).
+func recordingPath(id, suffix string) string {
+	return "/calling/recordings/" + url.PathEscape(id) + suffix
+}
+
+// GetState reads a recording's state and requires 200.
+func (c *acsClient) GetState(t *testing.T, id string) recordingState {
+	t.Helper()
+	resp := c.must(t, http.MethodGet, recordingPath(id, ""), nil, http.StatusOK)
+	var st recordingState
+	if err := json.Unmarshal(resp.Body, &st); err != nil {
+		t.Fatalf("GET recording %s: %v; body %s", id, err, resp.Body)
+	}
+	return st
+}
+
+// errorBody is ACS's CommunicationErrorResponse.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// requireACSError checks that resp is an ACS error with a code and message.
+func requireACSError(t *testing.T, resp *response, wantStatus int) errorBody {
+	t.Helper()
+	if resp.Status != wantStatus {
+		t.Fatalf("status %d, want %d; body %s", resp.Status, wantStatus, resp.Body)
+	}
+	var e errorBody
+	if err := json.Unmarshal(resp.Body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+		t.Fatalf("error body %s: want {\"error\":{\"code\",\"message\"}} (%v)", resp.Body, err)
+	}
+	return e
+}
+
+// decodeJSON decodes b into v or fails the test.
+func decodeJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decoding %s: %v", b, err)
+	}
+}

@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// scenarioReport is what e2e/jssdk/scenario.mjs prints when every
+// expectation inside it held.
+type scenarioReport struct {
+	SDKVersion   string   `json:"sdkVersion"`
+	ServerCallID string   `json:"serverCallId"`
+	RecordingIDs []string `json:"recordingIds"`
+	Steps        []struct {
+		Name string `json:"name"`
+	} `json:"steps"`
+	Errors []struct {
+		Name    string `json:"name"`
+		Status  int    `json:"status"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// parsedEvent is what e2e/jssdk/parse-event.mjs prints: the official SDK's
+// parseCallAutomationEvent applied to a callback body callrec sent.
+type parsedEvent struct {
+	Kind          string `json:"kind"`
+	RecordingID   string `json:"recordingId"`
+	State         string `json:"state"`
+	StartDateTime string `json:"startDateTime"`
+	ServerCallID  string `json:"serverCallId"`
+}
+
+// TestOfficialJSSDK runs the official @azure/communication-call-automation
+// SDK, 1.5.1 and 1.6.0, unmodified, against `callrec serve` over http and
+// over https (self-signed CA trusted through NODE_EXTRA_CA_CERTS): start with
+// every option, get state, pause, resume, stop, errors surfaced with the
+// server's code and message; then checks the state callbacks callrec POSTed
+// and that the SDK's own event parser accepts them. Each server must then
+// drain and exit 0 on SIGTERM.
+func TestOfficialJSSDK(t *testing.T) {
+	jssdk := requireJSSDK(t)
+	for _, transport := range []string{"http", "https"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, serverOptions{tls: transport == "https"})
+			if got := srv.Endpoint(t).Scheme; got != transport {
+				t.Fatalf("connection string %q: scheme %q, want %q", srv.ConnectionString(), got, transport)
+			}
+			caFile := ""
+			if transport == "https" {
+				caFile = srv.CAFile(t)
+			}
+			client := newACSClient(t, srv.ConnectionString(), caFile)
+			receiver := startCallbackReceiver(t, nil)
+
+			for _, version := range sdkVersions {
+				t.Run("sdk-"+version, func(t *testing.T) {
+					callID := client.CreateCall(t)
+					env := []string{
+						"CALLREC_CONNECTION_STRING=" + srv.ConnectionString(),
+						"CALLBACK_URL=" + receiver.URL + "/recording-events?sdk=" + version,
+					}
+					if caFile != "" {
+						env = append(env, "NODE_EXTRA_CA_CERTS="+caFile)
+					}
+					var report scenarioReport
+					nodeRun{dir: jssdk, script: "scenario.mjs", args: []string{version, callID}, env: env}.runJSON(t, &report)
+					checkScenarioReport(t, report, version, callID)
+
+					unmixed, mp4 := report.RecordingIDs[0], report.RecordingIDs[1]
+					for _, ev := range receiver.WaitForStates(t, unmixed, time.Minute, "active", "inactive") {
+						checkStateEvent(t, ev, callID)
+					}
+					for _, ev := range receiver.WaitForStates(t, mp4, time.Minute, "active") {
+						checkStateEvent(t, ev, callID)
+					}
+
+					for _, state := range []string{"active", "inactive"} {
+						body := receiver.RawDeliveryWith(unmixed, state)
+						var parsed parsedEvent
+						nodeRun{dir: jssdk, script: "parse-event.mjs", args: []string{version}, stdin: body}.runJSON(t, &parsed)
+						if parsed.Kind != "RecordingStateChanged" || parsed.RecordingID != unmixed || parsed.State != state {
+							t.Errorf("SDK %s parseCallAutomationEvent(%s) = %+v, want RecordingStateChanged %s %s",
+								version, body, parsed, unmixed, state)
+						}
+						if parsed.ServerCallID != callID || parsed.StartDateTime == "" {
+							t.Errorf("SDK %s parsed event %+v: want serverCallId %s and a startDateTime", version, parsed, callID)
+						}
+					}
+				})
+			}
+			srv.Terminate(t)
+		})
+	}
+}
+
+// checkScenarioReport checks the report beyond the assertions the script
+// made itself: both recordings, every step, and every error case with a
+// code and message from the server.
+func checkScenarioReport(t *testing.T, r scenarioReport, version, callID string) {
+	t.Helper()
+	if r.SDKVersion != version || r.ServerCallID != callID {
+		t.Fatalf("report is for SDK %s call %s, want %s %s", r.SDKVersion, r.ServerCallID, version, callID)
+	}
+	if len(r.RecordingIDs) != 2 || r.RecordingIDs[0] == "" || r.RecordingIDs[1] == "" {
+		t.Fatalf("report recordingIds %q, want two", r.RecordingIDs)
+	}
+	if len(r.Steps) < 7 {
+		t.Errorf("report has %d steps, want at least 7: %+v", len(r.Steps), r.Steps)
+	}
+	wantErrors := map[string]int{
+		"getState after stop":      404,
+		"pause after stop":         404,
+		"start with channel 5":     400,
+		"start unmixed mp3":        400,
+		"start on an unknown call": 404,
+		"wrong access key":         401,
+	}
+	for _, e := range r.Errors {
+		want, ok := wantErrors[e.Name]
+		if !ok {
+			continue
+		}
+		delete(wantErrors, e.Name)
+		if e.Status != want || e.Code == "" || strings.TrimSpace(e.Message) == "" {
+			t.Errorf("error case %q: got %d %q %q, want status %d with a code and a message", e.Name, e.Status, e.Code, e.Message, want)
+		}
+		t.Logf("SDK %s, %s: HTTP %d code=%s message=%q", version, e.Name, e.Status, e.Code, e.Message)
+	}
+	for name := range wantErrors {
+		t.Errorf("error case %q missing from the report", name)
+	}
+}
