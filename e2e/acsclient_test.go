@@ -6,10 +6,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,7 +137,23 @@ type recordingState struct {
 // recordingPath is /calling/recordings/{id} with the id escaped as the JS
 // SDK does (encodeURIComponent), followed by suffix (":pause", …).
 func recordingPath(id, suffix string) string {
-	return "/calling/recordings/" + url.PathEscape(id) + suffix
+	return "/calling/recordings/" + encodeURIComponent(id) + suffix
+}
+
+// encodeURIComponent escapes s like JavaScript's encodeURIComponent, which
+// is what the official JS SDK applies to recording ids: "+/=:" all become
+// %XX, unlike url.PathEscape.
+func encodeURIComponent(s string) string {
+	const unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(unreserved, s[i]) >= 0 {
+			b.WriteByte(s[i])
+		} else {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		}
+	}
+	return b.String()
 }
 
 // GetState reads a recording's state and requires 200.
@@ -175,5 +193,13 @@ func decodeJSON(t *testing.T, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decoding %s: %v", b, err)
+	}
+}
+
+// TestEncodeURIComponentMatchesJS pins the helper to the JS SDK's encoding,
+// captured on the wire (reference/sdk-js-wire.md §2).
+func TestEncodeURIComponentMatchesJS(t *testing.T) {
+	if got, want := recordingPath("eyJhIjoiYiJ9+/=:x", ":pause"), "/calling/recordings/eyJhIjoiYiJ9%2B%2F%3D%3Ax:pause"; got != want {
+		t.Fatalf("recordingPath = %q, want %q", got, want)
 	}
 }
