@@ -1,0 +1,69 @@
+package audio
+
+import (
+	"fmt"
+
+	"github.com/thesyncim/gopus"
+)
+
+// Decoder turns one stream's compressed packets into 16-bit PCM. A Decoder
+// keeps state between packets and is used by one goroutine at a time.
+type Decoder interface {
+	// Decode decodes one packet into pcm and returns the number of samples
+	// written. pcm must hold the packet's duration (MaxPacketSamples is
+	// always enough).
+	Decode(packet []byte, pcm []int16) (int, error)
+	// Conceal synthesises len(pcm) samples for a lost packet from the
+	// decoder's state (packet loss concealment). len(pcm) must be a
+	// multiple of 2.5 ms of audio.
+	Conceal(pcm []int16) (int, error)
+	// Reset forgets all state, as for a new stream.
+	Reset()
+}
+
+// MaxPacketSamples is the largest number of samples one Opus packet (120 ms)
+// decodes to at 16 kHz.
+const MaxPacketSamples = 120 * 16
+
+// OpusDecoder decodes Opus straight to 16 kHz mono with the pure-Go gopus
+// decoder (no resampler: Opus decimates internally).
+type OpusDecoder struct {
+	dec *gopus.Decoder
+}
+
+// OpusSampleRate is the output rate of OpusDecoder.
+const OpusSampleRate = 16000
+
+// NewOpusDecoder returns a decoder producing 16 kHz mono.
+func NewOpusDecoder() (*OpusDecoder, error) {
+	dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(OpusSampleRate, 1))
+	if err != nil {
+		return nil, fmt.Errorf("opus decoder: %w", err)
+	}
+	return &OpusDecoder{dec: dec}, nil
+}
+
+// Decode implements Decoder. An empty packet is an error, not a loss: call
+// Conceal for losses (gopus would otherwise synthesise audio silently).
+func (d *OpusDecoder) Decode(packet []byte, pcm []int16) (int, error) {
+	if len(packet) == 0 {
+		return 0, fmt.Errorf("opus: empty packet")
+	}
+	n, err := d.dec.DecodeInt16(packet, pcm)
+	if err != nil {
+		return 0, fmt.Errorf("opus: %w", err)
+	}
+	return n, nil
+}
+
+// Conceal implements Decoder.
+func (d *OpusDecoder) Conceal(pcm []int16) (int, error) {
+	n, err := d.dec.DecodeInt16(nil, pcm)
+	if err != nil {
+		return 0, fmt.Errorf("opus concealment: %w", err)
+	}
+	return n, nil
+}
+
+// Reset implements Decoder.
+func (d *OpusDecoder) Reset() { d.dec.Reset() }
