@@ -1,0 +1,154 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/callrec/callrec"
+)
+
+// insertEvents writes events and one pending delivery per target, inside
+// the caller's transaction. An event with no target is still stored: later
+// subscriptions and operators can read it.
+func insertEvents(ctx context.Context, tx *sql.Tx, events []callrec.Outgoing) error {
+	for _, o := range events {
+		e := o.Event
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, type, source, subject, time, data_version, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, e.Type, e.Source, e.Subject, formatTime(e.Time), e.DataVersion, string(e.Data))
+		if err != nil {
+			return callrec.Internal(err, "storing event")
+		}
+		for _, t := range o.Targets {
+			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, url, schema, subscription, status, next_attempt_ms, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, t.URL, t.Schema, t.Subscription, callrec.DeliveryPending,
+				e.Time.UnixMilli(), formatTime(e.Time))
+			if err != nil {
+				return callrec.Internal(err, "storing delivery")
+			}
+		}
+	}
+	return nil
+}
+
+const deliveryColumns = `d.id, d.url, d.schema, d.subscription, d.status, d.attempts, d.next_attempt_ms, d.last_status,
+	d.last_error, d.created_at, e.id, e.type, e.source, e.subject, e.time, e.data_version, e.data`
+
+func scanDelivery(s scanner) (callrec.Delivery, error) {
+	var d callrec.Delivery
+	var next int64
+	var created, etime, data string
+	err := s.Scan(&d.ID, &d.Target.URL, &d.Target.Schema, &d.Target.Subscription, &d.Status, &d.Attempts, &next,
+		&d.LastStatus, &d.LastError, &created, &d.Event.ID, &d.Event.Type, &d.Event.Source, &d.Event.Subject,
+		&etime, &d.Event.DataVersion, &data)
+	if err != nil {
+		return d, callrec.Internal(err, "reading delivery")
+	}
+	d.NextAttemptAt = time.UnixMilli(next).UTC()
+	d.CreatedAt, d.Event.Time = parseTime(created), parseTime(etime)
+	d.Event.Data = []byte(data)
+	return d, nil
+}
+
+// ClaimDue returns pending deliveries due at now and leases them.
+func (d *DB) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]callrec.Delivery, error) {
+	var out []callrec.Delivery
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN events e ON e.id = d.event_id
+			WHERE d.status = ? AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms, d.id LIMIT ?`,
+			callrec.DeliveryPending, now.UnixMilli(), limit)
+		if err != nil {
+			return callrec.Internal(err, "reading outbox")
+		}
+		for rows.Next() {
+			del, err := scanDelivery(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, del)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return callrec.Internal(err, "reading outbox")
+		}
+		until := now.Add(lease).UnixMilli()
+		for _, del := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_ms = ? WHERE id = ?`, until, del.ID); err != nil {
+				return callrec.Internal(err, "leasing delivery")
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordAttempt stores the outcome of one attempt.
+func (d *DB) RecordAttempt(ctx context.Context, id int64, a callrec.Attempt) error {
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		next := a.Next
+		if next.IsZero() {
+			next = a.At
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, status = ?, next_attempt_ms = ?,
+			last_status = ?, last_error = ? WHERE id = ?`, a.Status, next.UnixMilli(), a.HTTPStatus, a.Error, id)
+		if err != nil {
+			return callrec.Internal(err, "recording delivery attempt")
+		}
+		return nil
+	})
+}
+
+// NextDue returns when the earliest pending delivery is due.
+func (d *DB) NextDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := d.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_ms) FROM deliveries WHERE status = ?`, callrec.DeliveryPending).Scan(&next)
+	if err != nil {
+		return time.Time{}, callrec.Internal(err, "reading outbox")
+	}
+	if !next.Valid {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(next.Int64).UTC(), nil
+}
+
+// Deliveries lists deliveries in a status (all when status is empty), newest
+// first, for operators and tests.
+func (d *DB) Deliveries(ctx context.Context, status callrec.DeliveryStatus, limit int) ([]callrec.Delivery, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN events e ON e.id = d.event_id
+		WHERE (? = '' OR d.status = ?) ORDER BY d.id DESC LIMIT ?`, status, status, limit)
+	if err != nil {
+		return nil, callrec.Internal(err, "reading outbox")
+	}
+	defer rows.Close()
+	var out []callrec.Delivery
+	for rows.Next() {
+		del, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, del)
+	}
+	return out, rows.Err()
+}
+
+// Events lists stored events of a type (all when empty), oldest first.
+func (d *DB) Events(ctx context.Context, typ string) ([]callrec.Event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, type, source, subject, time, data_version, data FROM events
+		WHERE (? = '' OR type = ?) ORDER BY rowid`, typ, typ)
+	if err != nil {
+		return nil, callrec.Internal(err, "reading events")
+	}
+	defer rows.Close()
+	var out []callrec.Event
+	for rows.Next() {
+		var e callrec.Event
+		var t, data string
+		if err := rows.Scan(&e.ID, &e.Type, &e.Source, &e.Subject, &t, &e.DataVersion, &data); err != nil {
+			return nil, callrec.Internal(err, "reading events")
+		}
+		e.Time, e.Data = parseTime(t), []byte(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
