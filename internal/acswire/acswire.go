@@ -180,3 +180,18 @@ type EventGridEvent struct {
 	EventTime       string `json:"eventTime"`
 	Data            any    `json:"data"`
 }
+
+// RecordingFileStatusUpdatedData is the data of the Event Grid system event
+// Microsoft.Communication.RecordingFileStatusUpdated. Enum values in it are
+// PascalCase (SessionEnded, Audio, Mixed, Wav), unlike the REST API.
+type RecordingFileStatusUpdatedData struct {
+	RecordingStorageInfo RecordingStorageInfo `json:"recordingStorageInfo"`
+	RecordingStartTime   time.Time            `json:"recordingStartTime"`
+	RecordingDurationMs  int64                `json:"recordingDurationMs"`
+	SessionEndReason     string               `json:"sessionEndReason"`
+	RecordingContentType string               `json:"recordingContentType"`
+	RecordingChannelType string               `json:"recordingChannelType"`
+	RecordingFormatType  string               `json:"recordingFormatType"`
+	RecordingID          string               `json:"recordingId,omitempty"`
+	ServerCallID         string               `json:"serverCallId,omitempty"`
+}

@@ -1,0 +1,113 @@
+package service
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/acswire"
+)
+
+const recordingKind = "azureCommunicationServices"
+
+// stateChanged builds the RecordingStateChanged event for r's current state,
+// addressed to its callback URI when it has one.
+func (s *Service) stateChanged(r *callrec.Recording, at time.Time) callrec.Outgoing {
+	data, _ := json.Marshal(acswire.RecordingStateChangedData{
+		RecordingID:       r.ID,
+		State:             string(r.State),
+		StartDateTime:     r.StartedAt.UTC(),
+		RecordingKind:     recordingKind,
+		CallConnectionID:  r.Spec.CallConnectionID,
+		ServerCallID:      r.Spec.ServerCallID,
+		CorrelationID:     r.ID,
+		ResultInformation: &acswire.ResultInformation{Code: 200, SubCode: 0, Message: "Recording state changed to " + string(r.State) + "."},
+		Version:           "2025-06-15",
+		PublicEventType:   callrec.EventRecordingStateChanged,
+	})
+	o := callrec.Outgoing{Event: callrec.Event{
+		ID:      newUUID(),
+		Type:    callrec.EventRecordingStateChanged,
+		Source:  "calling/recordings/" + r.ID,
+		Subject: "calling/recordings/" + r.ID,
+		Time:    at,
+		Data:    data,
+	}}
+	if r.Spec.CallbackURI != "" {
+		o.Targets = []callrec.Target{{URL: r.Spec.CallbackURI, Schema: callrec.SchemaCloudEventsArray}}
+	}
+	return o
+}
+
+// fileStatusUpdated builds the RecordingFileStatusUpdated event for a stopped
+// recording: one event per recording session listing all its chunks.
+func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.Outgoing {
+	info := acswire.RecordingStorageInfo{RecordingChunks: s.chunkLocations(r, true)}
+	var duration int64
+	for _, c := range r.Chunks {
+		duration += c.DurationMs
+	}
+	data, _ := json.Marshal(acswire.RecordingFileStatusUpdatedData{
+		RecordingStorageInfo: info,
+		RecordingStartTime:   r.StartedAt.UTC(),
+		RecordingDurationMs:  duration,
+		SessionEndReason:     pascal(r.EndReason),
+		RecordingContentType: pascal(string(r.Spec.Content)),
+		RecordingChannelType: pascal(string(r.Spec.Channel)),
+		RecordingFormatType:  pascal(string(r.Spec.Format)),
+		RecordingID:          r.ID,
+		ServerCallID:         r.Spec.ServerCallID,
+	})
+	return callrec.Outgoing{Event: callrec.Event{
+		ID:          newUUID(),
+		Type:        callrec.EventRecordingFileStatusUpdated,
+		Source:      s.resourceID(),
+		Subject:     "/recording/call/" + r.Spec.ServerCallID + "/serverCallId/" + r.Spec.ServerCallID + "/recordingId/" + r.ID,
+		Time:        at,
+		DataVersion: "1.0",
+		Data:        data,
+	}}
+}
+
+func (s *Service) resourceID() string {
+	if s.cfg.ResourceID != "" {
+		return s.cfg.ResourceID
+	}
+	return "/callrec/" + strings.TrimPrefix(strings.TrimPrefix(s.cfg.PublicURL, "https://"), "http://")
+}
+
+// chunkLocations lists r's chunks with their content, metadata and delete
+// URLs. pascalReasons spells endReason as events do (SessionEnded) rather
+// than as the REST result does (sessionEnded).
+func (s *Service) chunkLocations(r *callrec.Recording, pascalReasons bool) []acswire.RecordingChunk {
+	base := strings.TrimRight(s.cfg.PublicURL, "/") + "/v1/objects/"
+	part := callrec.PartAudio
+	if r.Spec.Format == callrec.FormatMp4 {
+		part = callrec.PartVideo
+	}
+	out := make([]acswire.RecordingChunk, 0, len(r.Chunks))
+	for _, c := range r.Chunks {
+		reason := c.EndReason
+		if pascalReasons {
+			reason = pascal(reason)
+		}
+		out = append(out, acswire.RecordingChunk{
+			DocumentID:       c.DocumentID,
+			Index:            c.Index,
+			EndReason:        reason,
+			ContentLocation:  base + c.DocumentID + "/content/" + part,
+			MetadataLocation: base + c.DocumentID + "/content/" + callrec.PartMetadata,
+			DeleteLocation:   base + c.DocumentID,
+		})
+	}
+	return out
+}
+
+// pascal turns a lower-camel enum value into PascalCase (callEnded → CallEnded).
+func pascal(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

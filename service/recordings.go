@@ -1,0 +1,178 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/callrec/callrec"
+)
+
+// StartRecording starts a recording of an active call. A repeated
+// RepeatabilityID returns the recording it started the first time.
+func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording) (*callrec.Recording, error) {
+	spec := req.Spec
+	if err := spec.Validate(s.cfg.MaxUnmixedChannels); err != nil {
+		return nil, err
+	}
+	if _, err := s.activeCall(ctx, spec.ServerCallID); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	r := &callrec.Recording{
+		ID:              newRecordingID(),
+		Spec:            spec,
+		State:           callrec.StateActive,
+		RepeatabilityID: req.RepeatabilityID,
+		StartedAt:       now,
+	}
+	if spec.PauseOnStart {
+		r.State = callrec.StateInactive
+		r.Pauses = []callrec.PauseInterval{{Start: now}}
+	}
+	got, created, err := s.cfg.Store.CreateRecording(ctx, r, s.stateChanged(r, now))
+	if err != nil {
+		return nil, err
+	}
+	if !created {
+		s.log.InfoContext(ctx, "repeated start", "recordingId", got.ID, "repeatabilityRequestId", req.RepeatabilityID)
+		return got, nil
+	}
+	s.cfg.Notify()
+	if s.cfg.Engine != nil {
+		if err := s.cfg.Engine.Start(ctx, r); err != nil {
+			s.log.ErrorContext(ctx, "recorder failed to start", "recordingId", r.ID, "err", err)
+			r.Stopped, r.StoppedAt, r.EndReason, r.State = true, &now, "couldNotStart", callrec.StateInactive
+			if uerr := s.cfg.Store.UpdateRecording(ctx, r, s.stateChanged(r, now)); uerr != nil {
+				s.log.ErrorContext(ctx, "storing failed start", "recordingId", r.ID, "err", uerr)
+			}
+			s.cfg.Notify()
+			return nil, err
+		}
+	}
+	s.log.InfoContext(ctx, "recording started", "recordingId", r.ID, "serverCallId", spec.ServerCallID,
+		"content", spec.Content, "channel", spec.Channel, "format", spec.Format, "state", r.State)
+	return r, nil
+}
+
+// Recording returns a recording that is not stopped.
+func (s *Service) Recording(ctx context.Context, id string) (*callrec.Recording, error) {
+	r, err := s.cfg.Store.Recording(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Stopped {
+		return nil, notFound(id)
+	}
+	return r, nil
+}
+
+// RecordingResult returns any recording with its chunks.
+func (s *Service) RecordingResult(ctx context.Context, id string) (*callrec.Recording, error) {
+	return s.cfg.Store.Recording(ctx, id)
+}
+
+func notFound(id string) error {
+	return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %q not found or already stopped", id)
+}
+
+// PauseRecording makes an active recording inactive; pausing a paused
+// recording changes nothing.
+func (s *Service) PauseRecording(ctx context.Context, id string) error {
+	return s.transition(ctx, id, callrec.StateInactive, func(r *callrec.Recording, now time.Time) error {
+		r.Pauses = append(r.Pauses, callrec.PauseInterval{Start: now})
+		if s.cfg.Engine != nil {
+			return s.cfg.Engine.Pause(ctx, id)
+		}
+		return nil
+	})
+}
+
+// ResumeRecording makes a paused recording active again; resuming an active
+// recording changes nothing.
+func (s *Service) ResumeRecording(ctx context.Context, id string) error {
+	return s.transition(ctx, id, callrec.StateActive, func(r *callrec.Recording, now time.Time) error {
+		closeOpenPause(r, now)
+		if s.cfg.Engine != nil {
+			return s.cfg.Engine.Resume(ctx, id)
+		}
+		return nil
+	})
+}
+
+func closeOpenPause(r *callrec.Recording, now time.Time) {
+	if n := len(r.Pauses); n > 0 && r.Pauses[n-1].Duration == 0 {
+		r.Pauses[n-1].Duration = now.Sub(r.Pauses[n-1].Start)
+	}
+}
+
+// transition moves a live recording to state `to`, applying change first.
+func (s *Service) transition(ctx context.Context, id string, to callrec.RecordingState, change func(*callrec.Recording, time.Time) error) error {
+	unlock := s.locks.lock(id)
+	defer unlock()
+	r, err := s.Recording(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.State == to {
+		return nil
+	}
+	now := s.now()
+	if err := change(r, now); err != nil {
+		return err
+	}
+	r.State = to
+	if err := s.cfg.Store.UpdateRecording(ctx, r, s.stateChanged(r, now)); err != nil {
+		return err
+	}
+	s.cfg.Notify()
+	s.log.InfoContext(ctx, "recording state changed", "recordingId", id, "state", to)
+	return nil
+}
+
+// StopRecording stops a live recording and finalizes its files.
+func (s *Service) StopRecording(ctx context.Context, id string) error {
+	unlock := s.locks.lock(id)
+	defer unlock()
+	r, err := s.Recording(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.stopLocked(ctx, r, callrec.EndReasonSessionEnded)
+}
+
+// stop stops r (already loaded) under its lock.
+func (s *Service) stop(ctx context.Context, r *callrec.Recording, reason string) error {
+	unlock := s.locks.lock(r.ID)
+	defer unlock()
+	fresh, err := s.cfg.Store.Recording(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if fresh.Stopped {
+		return nil
+	}
+	return s.stopLocked(ctx, fresh, reason)
+}
+
+func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason string) error {
+	if s.cfg.Engine != nil {
+		chunks, err := s.cfg.Engine.Stop(ctx, r.ID, reason)
+		if err != nil {
+			return err
+		}
+		r.Chunks = chunks
+	}
+	now := s.now()
+	closeOpenPause(r, now)
+	r.Stopped, r.StoppedAt, r.EndReason, r.State = true, &now, reason, callrec.StateInactive
+	events := []callrec.Outgoing{s.stateChanged(r, now)}
+	if len(r.Chunks) > 0 {
+		events = append(events, s.fileStatusUpdated(r, now))
+	}
+	if err := s.cfg.Store.UpdateRecording(ctx, r, events...); err != nil {
+		return err
+	}
+	s.cfg.Notify()
+	s.log.InfoContext(ctx, "recording stopped", "recordingId", r.ID, "reason", reason, "chunks", len(r.Chunks))
+	return nil
+}

@@ -1,0 +1,67 @@
+// Package service implements callrec's control plane: calls, participants
+// and the ACS recording state machine (start, pause, resume, stop), over a
+// callrec.Store. Every state change and the events it causes are committed
+// together; a RecordingEngine, when configured, turns the changes into media
+// files.
+package service
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/callrec/callrec"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store callrec.Store
+	// Engine records media. Nil runs the control plane alone: recordings
+	// change state and send callbacks, but no files are written.
+	Engine callrec.RecordingEngine
+	// PublicURL is the externally visible base URL, used in content URLs.
+	PublicURL string
+	// ResourceID identifies this callrec instance in events (ACS's immutable
+	// resource id).
+	ResourceID string
+	// MaxUnmixedChannels limits channelAffinity channels (default 5).
+	MaxUnmixedChannels int
+	// Notify is called after events are committed (wakes the webhook worker).
+	Notify func()
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service implements callrec.CallService and callrec.RecordingService.
+type Service struct {
+	cfg   Config
+	log   *slog.Logger
+	locks keyedMutex // per recording id
+}
+
+var (
+	_ callrec.CallService      = (*Service)(nil)
+	_ callrec.RecordingService = (*Service)(nil)
+)
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxUnmixedChannels <= 0 {
+		cfg.MaxUnmixedChannels = callrec.MaxUnmixedChannels
+	}
+	if cfg.Notify == nil {
+		cfg.Notify = func() {}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{cfg: cfg, log: log}
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// MaxUnmixedChannels is the channel limit in force.
+func (s *Service) MaxUnmixedChannels() int { return s.cfg.MaxUnmixedChannels }
