@@ -34,5 +34,6 @@ func commands() []*cobra.Command {
 	return []*cobra.Command{
 		newServeCmd(),
 		newConnectionStringCmd(),
+		newRecordingCmd(), newCallCmd(),
 	}
 }
