@@ -1,0 +1,141 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/gcerrors"
+)
+
+// Bucket is a Store over a gocloud.dev/blob bucket.
+type Bucket struct {
+	b *blob.Bucket
+}
+
+var _ Store = (*Bucket)(nil)
+
+// OpenDir opens a bucket on a local directory, creating it if needed.
+func OpenDir(dir string) (*Bucket, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("blob: %w", err)
+	}
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{CreateDir: true, NoTempDir: true})
+	if err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
+	}
+	return &Bucket{b: b}, nil
+}
+
+// OpenURL opens a bucket by gocloud URL (file:///path, and azblob:// or
+// s3:// once their drivers are imported by the program).
+func OpenURL(ctx context.Context, url string) (*Bucket, error) {
+	b, err := blob.OpenBucket(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", url, err)
+	}
+	return &Bucket{b: b}, nil
+}
+
+// Wrap makes a Store of an open gocloud bucket; the Store owns it.
+func Wrap(b *blob.Bucket) *Bucket { return &Bucket{b: b} }
+
+// ErrNotFound is wrapped by errors for missing objects.
+var ErrNotFound = errors.New("blob: object not found")
+
+// IsNotFound reports whether err says that an object does not exist.
+func IsNotFound(err error) bool {
+	return errors.Is(err, ErrNotFound) || gcerrors.Code(err) == gcerrors.NotFound
+}
+
+func notFound(key string, err error) error {
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	return err
+}
+
+// Put implements Store.
+func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts PutOptions) error {
+	// Cancelling the writer's context before Close abandons the upload, so a
+	// half-written object never appears.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := b.b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: opts.ContentType, Metadata: opts.Metadata})
+	if err != nil {
+		return fmt.Errorf("blob: put %s: %w", key, err)
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		cancel()
+		_ = w.Close()
+		return fmt.Errorf("blob: put %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("blob: put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Open implements Store.
+func (b *Bucket) Open(ctx context.Context, key string) (*Object, error) {
+	attrs, err := b.Stat(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.b.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, notFound(key, fmt.Errorf("blob: open %s: %w", key, err))
+	}
+	return &Object{ReadSeekCloser: r, Attributes: attrs}, nil
+}
+
+// Stat implements Store.
+func (b *Bucket) Stat(ctx context.Context, key string) (Attributes, error) {
+	a, err := b.b.Attributes(ctx, key)
+	if err != nil {
+		return Attributes{}, notFound(key, fmt.Errorf("blob: stat %s: %w", key, err))
+	}
+	return Attributes{Key: key, Size: a.Size, ModTime: a.ModTime, ContentType: a.ContentType, ETag: a.ETag, Metadata: a.Metadata}, nil
+}
+
+// Delete implements Store.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	if err := b.b.Delete(ctx, key); err != nil {
+		return notFound(key, fmt.Errorf("blob: delete %s: %w", key, err))
+	}
+	return nil
+}
+
+// List implements Store.
+func (b *Bucket) List(ctx context.Context, prefix string, fn func(Attributes) error) error {
+	it := b.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("blob: list %q: %w", prefix, err)
+		}
+		if obj.IsDir {
+			continue
+		}
+		attrs, err := b.Stat(ctx, obj.Key)
+		if IsNotFound(err) {
+			continue // deleted while listing
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(attrs); err != nil {
+			return err
+		}
+	}
+}
+
+// Close implements Store.
+func (b *Bucket) Close() error { return b.b.Close() }
