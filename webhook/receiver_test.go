@@ -1,10 +1,12 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -66,6 +68,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		rc.mu.Unlock()
 	}()
 
+	r.Body = io.NopCloser(bytes.NewReader(body)) // answer may read it again
 	rp := rc.answer(n, r)
 	if rp.delay > 0 {
 		select {
@@ -99,6 +102,16 @@ func (rc *receiver) maxInflight() int {
 // eventID reads the id out of a delivered body of any schema.
 func eventID(t *testing.T, body []byte) string {
 	t.Helper()
+	id, err := parseEventID(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// parseEventID reads the id out of a body: an array of one event, or one
+// event. Safe to call from handler goroutines.
+func parseEventID(body []byte) (string, error) {
 	var one struct {
 		ID string `json:"id"`
 	}
@@ -107,14 +120,14 @@ func eventID(t *testing.T, body []byte) string {
 			ID string `json:"id"`
 		}
 		if err := json.Unmarshal(body, &arr); err != nil || len(arr) != 1 {
-			t.Fatalf("body is not an array of one event: %v: %s", err, body)
+			return "", fmt.Errorf("body is not an array of one event: %v: %s", err, body)
 		}
-		return arr[0].ID
+		return arr[0].ID, nil
 	}
 	if err := json.Unmarshal(body, &one); err != nil {
-		t.Fatalf("body is not an event: %v: %s", err, body)
+		return "", fmt.Errorf("body is not an event: %v: %s", err, body)
 	}
-	return one.ID
+	return one.ID, nil
 }
 
 // testEvent is a RecordingStateChanged event with a distinct id.
@@ -144,6 +157,9 @@ func startWorker(t *testing.T, cfg Config) (*Worker, func()) {
 	t.Helper()
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 50 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	w, err := New(cfg)
 	if err != nil {
