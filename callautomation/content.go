@@ -41,6 +41,8 @@ type ContentStream struct {
 	ContentLength int64
 	// Size is the full size of the document, -1 if unknown.
 	Size int64
+	// ETag identifies this version of the document, if the server said.
+	ETag string
 	body io.ReadCloser
 }
 
@@ -85,6 +87,13 @@ func (c *Client) newContentRequest(method, contentURL string, ok ...int) (*reque
 // the range and sends the whole file, the stream still yields only the
 // bytes asked for.
 func (r *CallRecording) OpenContent(ctx context.Context, contentURL string, rng *HTTPRange) (*ContentStream, error) {
+	return r.openContent(ctx, contentURL, rng, "")
+}
+
+// openContent is OpenContent with an optional If-Range validator: given
+// one, a server whose document changed answers 200 with the whole new
+// document, which is then an error rather than narrowed.
+func (r *CallRecording) openContent(ctx context.Context, contentURL string, rng *HTTPRange, ifRange string) (*ContentStream, error) {
 	req, err := r.c.newContentRequest(http.MethodGet, contentURL, http.StatusOK, http.StatusPartialContent)
 	if err != nil {
 		return nil, err
@@ -95,6 +104,9 @@ func (r *CallRecording) OpenContent(ctx context.Context, contentURL string, rng 
 			return nil, err
 		}
 		req.header.Set("Range", h)
+		if ifRange != "" {
+			req.header.Set("If-Range", ifRange)
+		}
 	}
 	resp, err := r.c.do(ctx, req)
 	if err != nil {
@@ -105,6 +117,7 @@ func (r *CallRecording) OpenContent(ctx context.Context, contentURL string, rng 
 		ContentType:   resp.Header.Get("Content-Type"),
 		ContentLength: resp.ContentLength,
 		Size:          -1,
+		ETag:          resp.Header.Get("ETag"),
 		body:          resp.Body,
 	}
 	if resp.StatusCode == http.StatusPartialContent {
@@ -120,6 +133,10 @@ func (r *CallRecording) OpenContent(ctx context.Context, contentURL string, rng 
 		return s, nil
 	}
 	s.Size = resp.ContentLength
+	if rng != nil && ifRange != "" {
+		resp.Body.Close()
+		return nil, fmt.Errorf("callautomation: %s changed while it was being downloaded", contentURL)
+	}
 	if rng != nil && (rng.Offset > 0 || rng.Length > 0) {
 		if err := s.narrow(*rng); err != nil {
 			resp.Body.Close()
@@ -163,19 +180,24 @@ func (r *CallRecording) DownloadStreaming(ctx context.Context, contentURL string
 
 // DownloadTo downloads a whole recording file into w and returns how many
 // bytes it wrote. If the connection breaks mid-file, it resumes with a
-// range request from where it stopped, up to RetryOptions.MaxRetries
-// times, so w receives each byte once.
+// range request from where it stopped (If-Range on the ETag, so a changed
+// file is an error, not a splice), up to RetryOptions.MaxRetries times; w
+// receives each byte once.
 func (r *CallRecording) DownloadTo(ctx context.Context, contentURL string, w io.Writer) (int64, error) {
 	var written int64
 	size := int64(-1)
+	etag := ""
 	for attempt := 0; ; attempt++ {
 		var rng *HTTPRange
 		if written > 0 {
 			rng = &HTTPRange{Offset: written}
 		}
-		s, err := r.OpenContent(ctx, contentURL, rng)
+		s, err := r.openContent(ctx, contentURL, rng, etag)
 		if err != nil {
 			return written, err
+		}
+		if written == 0 {
+			etag = s.ETag
 		}
 		if size >= 0 && s.Size >= 0 && s.Size != size {
 			s.Close()

@@ -184,6 +184,7 @@ func TestDownloadToResumesABrokenDownload(t *testing.T) {
 	doc := testDocument(300_000)
 	cuts := map[int]int{0: 100_000, 1: 50_000} // request number → bytes sent before the cut
 	srv := newWireServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("ETag", `"v1"`)
 		cut, ok := cuts[n]
 		if !ok {
 			serveDocument(doc)(w, r, n)
@@ -218,10 +219,41 @@ func TestDownloadToResumesABrokenDownload(t *testing.T) {
 	}
 	var ranges []string
 	for _, r := range srv.requests() {
-		ranges = append(ranges, r.Header.Get("Range"))
+		ranges = append(ranges, r.Header.Get("Range")+" "+r.Header.Get("If-Range"))
 	}
-	if strings.Join(ranges, ",") != ",bytes=100000-,bytes=150000-" {
+	if strings.Join(ranges, ",") != ` ,bytes=100000- "v1",bytes=150000- "v1"` {
 		t.Errorf("ranges %q", ranges)
+	}
+}
+
+// TestDownloadToRefusesToSpliceAChangedFile: when the file changes between
+// the broken download and its resumption, If-Range makes the server send
+// the new file whole, and DownloadTo fails instead of splicing two files.
+func TestDownloadToRefusesToSpliceAChangedFile(t *testing.T) {
+	v1, v2 := testDocument(200_000), bytes.Repeat([]byte{0x55}, 200_000)
+	srv := newWireServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 0 {
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Content-Length", strconv.Itoa(len(v1)))
+			w.WriteHeader(200)
+			w.Write(v1[:1000])
+			w.(http.Flusher).Flush()
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.Header().Set("ETag", `"v2"`)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(v2))
+	})
+	rec := srv.client(t, nil).CallRecording()
+	var out bytes.Buffer
+	_, err := rec.DownloadTo(context.Background(), srv.URL+"/v1/objects/d/content/audio", &out)
+	if err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Fatalf("got %v, want an error saying the file changed", err)
+	}
+	if bytes.Contains(out.Bytes(), []byte{0x55, 0x55, 0x55, 0x55}) {
+		t.Error("bytes of the new version were written after the old")
 	}
 }
 
