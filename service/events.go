@@ -43,7 +43,7 @@ func (s *Service) stateChanged(r *callrec.Recording, at time.Time) callrec.Outgo
 // fileStatusUpdated builds the RecordingFileStatusUpdated event for a stopped
 // recording: one event per recording session listing all its chunks.
 func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.Outgoing {
-	info := acswire.RecordingStorageInfo{RecordingChunks: s.chunkLocations(r, true)}
+	info := acswire.RecordingStorageInfo{RecordingChunks: acswire.ChunkLocations(s.cfg.PublicURL, r, true)}
 	var duration int64
 	for _, c := range r.Chunks {
 		duration += c.DurationMs
@@ -52,10 +52,10 @@ func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.
 		RecordingStorageInfo: info,
 		RecordingStartTime:   r.StartedAt.UTC(),
 		RecordingDurationMs:  duration,
-		SessionEndReason:     pascal(r.EndReason),
-		RecordingContentType: pascal(string(r.Spec.Content)),
-		RecordingChannelType: pascal(string(r.Spec.Channel)),
-		RecordingFormatType:  pascal(string(r.Spec.Format)),
+		SessionEndReason:     acswire.Pascal(r.EndReason),
+		RecordingContentType: acswire.Pascal(string(r.Spec.Content)),
+		RecordingChannelType: acswire.Pascal(string(r.Spec.Channel)),
+		RecordingFormatType:  acswire.Pascal(string(r.Spec.Format)),
 		RecordingID:          r.ID,
 		ServerCallID:         r.Spec.ServerCallID,
 	})
@@ -75,39 +75,4 @@ func (s *Service) resourceID() string {
 		return s.cfg.ResourceID
 	}
 	return "/callrec/" + strings.TrimPrefix(strings.TrimPrefix(s.cfg.PublicURL, "https://"), "http://")
-}
-
-// chunkLocations lists r's chunks with their content, metadata and delete
-// URLs. pascalReasons spells endReason as events do (SessionEnded) rather
-// than as the REST result does (sessionEnded).
-func (s *Service) chunkLocations(r *callrec.Recording, pascalReasons bool) []acswire.RecordingChunk {
-	base := strings.TrimRight(s.cfg.PublicURL, "/") + "/v1/objects/"
-	part := callrec.PartAudio
-	if r.Spec.Format == callrec.FormatMp4 {
-		part = callrec.PartVideo
-	}
-	out := make([]acswire.RecordingChunk, 0, len(r.Chunks))
-	for _, c := range r.Chunks {
-		reason := c.EndReason
-		if pascalReasons {
-			reason = pascal(reason)
-		}
-		out = append(out, acswire.RecordingChunk{
-			DocumentID:       c.DocumentID,
-			Index:            c.Index,
-			EndReason:        reason,
-			ContentLocation:  base + c.DocumentID + "/content/" + part,
-			MetadataLocation: base + c.DocumentID + "/content/" + callrec.PartMetadata,
-			DeleteLocation:   base + c.DocumentID,
-		})
-	}
-	return out
-}
-
-// pascal turns a lower-camel enum value into PascalCase (callEnded → CallEnded).
-func pascal(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -1,0 +1,199 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/httpapi"
+	"github.com/callrec/callrec/service"
+	"github.com/callrec/callrec/sqlite"
+	"github.com/callrec/callrec/webhook"
+)
+
+// App is one running callrec node.
+type App struct {
+	cfg Config
+	log *slog.Logger
+
+	AccessKey        string
+	ConnectionString string
+	PublicURL        string
+	TLSFiles         *SelfSignedFiles // set with --tls-self-signed
+
+	DB      *sqlite.DB
+	Service *service.Service
+	Worker  *webhook.Worker
+	API     *httpapi.Server
+
+	closeOnce sync.Once
+}
+
+// New opens the data directory and assembles a node; it does not listen yet.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{cfg: cfg, log: log}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	key, created, err := LoadOrCreateAccessKey(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("generated a new access key", "file", filepath.Join(cfg.DataDir, accessKeyFile))
+	}
+	rawKey, err := hmacauth.DecodeKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("access key in %s is not base64: %w", cfg.DataDir, err)
+	}
+	a.AccessKey = key
+	a.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if a.PublicURL == "" {
+		scheme := "http"
+		if cfg.tlsEnabled() {
+			scheme = "https"
+		}
+		a.PublicURL = scheme + "://" + cfg.Addr
+	}
+	a.ConnectionString = hmacauth.FormatConnectionString(a.PublicURL, key)
+	if err := writeFileSync(filepath.Join(cfg.DataDir, publicURLFile), []byte(a.PublicURL+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing public URL: %w", err)
+	}
+	if cfg.TLSSelfSigned {
+		files, err := EnsureSelfSigned(cfg.DataDir, a.PublicURL)
+		if err != nil {
+			return nil, fmt.Errorf("creating self-signed certificates: %w", err)
+		}
+		a.TLSFiles = &files
+	}
+
+	a.DB, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "callrec.db"))
+	if err != nil {
+		return nil, err
+	}
+	a.Worker, err = webhook.New(webhook.Config{
+		Outbox:         a.DB,
+		Policy:         cfg.WebhookPolicy,
+		PollInterval:   cfg.WebhookPollInterval,
+		Logger:         log.With("component", "webhook"),
+		CallbackSecret: key,
+	})
+	if err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	a.Service = service.New(service.Config{
+		Store:              a.DB,
+		PublicURL:          a.PublicURL,
+		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
+		Notify:             a.Worker.Notify,
+		Logger:             log.With("component", "service"),
+	})
+	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
+	if u, err := urlHost(a.PublicURL); err == nil {
+		verifier.Hosts = []string{u}
+	}
+	a.API = httpapi.New(httpapi.Config{
+		Calls:        a.Service,
+		Recordings:   a.Service,
+		Verifier:     verifier,
+		PublicURL:    a.PublicURL,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Logger:       log.With("component", "httpapi"),
+	})
+	if err := a.Service.RestartRecorders(ctx); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Listen opens the configured listen address.
+func (a *App) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves on ln until ctx is done, then drains: it stops accepting,
+// lets requests in flight finish (up to DrainTimeout), stops the webhook
+// worker after its attempts in flight, and closes the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if a.cfg.tlsEnabled() {
+		certFile, keyFile := a.cfg.TLSCert, a.cfg.TLSKey
+		if a.TLSFiles != nil {
+			certFile, keyFile = a.TLSFiles.Cert, a.TLSFiles.Key
+		}
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return fmt.Errorf("loading TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Worker.Run(workerCtx) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.log.Info("callrec serving", "addr", ln.Addr().String(), "publicUrl", a.PublicURL, "data", a.cfg.DataDir)
+
+	var err error
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		a.log.Info("draining", "timeout", a.cfg.DrainTimeout)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+		<-serveErr
+	}
+	stopWorker()
+	wg.Wait()
+	a.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the node's resources at once.
+func (a *App) Close() {
+	a.closeOnce.Do(func() {
+		if a.DB != nil {
+			a.DB.Close()
+		}
+	})
+}
+
+func urlHost(u string) (string, error) {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return "", errors.New("no scheme")
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return host, nil
+}

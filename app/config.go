@@ -1,0 +1,63 @@
+// Package app assembles a callrec node from its parts: the SQLite store, the
+// control-plane service, the HTTP API, the webhook worker, and (when present)
+// media ingest and the recording engine. `callrec serve` and the in-process
+// test server both run an App, so tests exercise the same wiring users get.
+package app
+
+import (
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/webhook"
+)
+
+// Config is every setting of a node. Zero values take the defaults below.
+type Config struct {
+	DataDir   string // default ./callrec-data
+	Addr      string // listen address, default 127.0.0.1:8080
+	PublicURL string // endpoint in connection strings and content URLs; default from Addr
+
+	TLSCert, TLSKey string // serve https with this certificate
+	TLSSelfSigned   bool   // create a CA and server certificate in DataDir/tls
+
+	MaxBodyBytes       int64
+	HMACMaxSkew        time.Duration
+	MaxUnmixedChannels int
+
+	WebhookPolicy       webhook.RetryPolicy
+	WebhookPollInterval time.Duration
+
+	DrainTimeout time.Duration // how long SIGTERM waits for requests and recordings
+}
+
+// Defaults.
+const (
+	DefaultDataDir      = "./callrec-data"
+	DefaultAddr         = "127.0.0.1:8080"
+	DefaultDrainTimeout = 30 * time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.HMACMaxSkew <= 0 {
+		c.HMACMaxSkew = hmacauth.DefaultMaxSkew
+	}
+	if c.MaxUnmixedChannels <= 0 {
+		c.MaxUnmixedChannels = callrec.MaxUnmixedChannels
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	return c
+}
+
+func (c Config) tlsEnabled() bool { return c.TLSSelfSigned || c.TLSCert != "" }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/app"
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/webhook"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		cfg       app.Config
+		logLevel  string
+		schedule  []time.Duration
+		retryThen time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the callrec server (SQLite and local disk in --data by default)",
+		Long: `Run the callrec server. With no settings it runs on the embedded default:
+SQLite and recordings in ./callrec-data, listening on 127.0.0.1:8080, with an
+access key generated on first start. Every flag can also be set with a
+CALLREC_<FLAG> environment variable (CALLREC_ADDR, CALLREC_DATA, ...) or a key
+of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applySettings(cmd.Flags()); err != nil {
+				return err
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			cfg.WebhookPolicy.Schedule, cfg.WebhookPolicy.Then = schedule, retryThen
+			return runServe(cmd.Context(), cfg, log)
+		},
+	}
+	f := cmd.Flags()
+	f.String("config", "", "JSON config file whose keys are these flag names")
+	f.StringVar(&cfg.DataDir, "data", app.DefaultDataDir, "data directory (state database, access key, recordings)")
+	f.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "listen address")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "public base URL written into connection strings and content URLs (default from --addr)")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "create a CA and server certificate in DATA/tls and serve https")
+	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest accepted request body; larger gets 413")
+	f.DurationVar(&cfg.HMACMaxSkew, "hmac-max-skew", hmacauth.DefaultMaxSkew, "largest accepted difference between x-ms-date and the server clock")
+	f.IntVar(&cfg.MaxUnmixedChannels, "max-unmixed-channels", 5, "channels of an unmixed recording (ACS: 5)")
+	f.DurationSliceVar(&schedule, "webhook-retry-schedule", webhook.EventGridPolicy().Schedule, "waits after the 1st, 2nd, ... failed delivery")
+	f.DurationVar(&retryThen, "webhook-retry-then", webhook.EventGridPolicy().Then, "wait after each failure beyond the schedule")
+	f.DurationVar(&cfg.WebhookPolicy.TTL, "webhook-ttl", webhook.DefaultTTL, "give up a delivery this long after its event")
+	f.IntVar(&cfg.WebhookPolicy.MaxAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "give up a delivery after this many attempts")
+	f.DurationVar(&cfg.WebhookPolicy.AttemptTimeout, "webhook-attempt-timeout", webhook.DefaultAttemptTimeout, "time allowed for one delivery attempt")
+	f.DurationVar(&cfg.WebhookPollInterval, "webhook-poll-interval", webhook.DefaultPollInterval, "how often the outbox is checked when nothing wakes it")
+	f.DurationVar(&cfg.DrainTimeout, "drain-timeout", app.DefaultDrainTimeout, "how long SIGTERM waits for requests and deliveries in flight")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+// runServe runs a node until SIGTERM (drain) or SIGINT / ctx (stop now).
+func runServe(ctx context.Context, cfg app.Config, log *slog.Logger) error {
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := a.Listen()
+	if err != nil {
+		a.Close()
+		return err
+	}
+	fmt.Printf("connection string: %s\n", a.ConnectionString)
+	if a.TLSFiles != nil {
+		fmt.Printf("ca: %s\n", a.TLSFiles.CA)
+	}
+
+	drain, startDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer startDrain()
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	defer signal.Stop(term)
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(drain, ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-term:
+		log.Info("SIGTERM: draining")
+		startDrain()
+		return <-done
+	case <-ctx.Done():
+		log.Info("interrupted: stopping now")
+		a.Close()
+		os.Exit(130)
+		return nil
+	}
+}
+
+func newConnectionStringCmd() *cobra.Command {
+	var dataDir, publicURL string
+	cmd := &cobra.Command{
+		Use:   "connection-string",
+		Short: "Print the connection string of a data directory",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applySettings(cmd.Flags()); err != nil {
+				return err
+			}
+			key, err := app.ReadAccessKey(dataDir)
+			if err != nil {
+				return err
+			}
+			if publicURL == "" {
+				publicURL = app.ReadPublicURL(dataDir)
+			}
+			fmt.Println(hmacauth.FormatConnectionString(publicURL, key))
+			return nil
+		},
+	}
+	cmd.Flags().String("config", "", "JSON config file whose keys are flag names")
+	cmd.Flags().StringVar(&dataDir, "data", app.DefaultDataDir, "data directory")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "public base URL of the server (default: the one the server last ran with)")
+	return cmd
+}

@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"net/http"
+	"regexp"
+
+	"github.com/callrec/callrec"
+)
+
+// routeContent serves recorded documents, as ACS's storage service does:
+// GET /v1/objects/{documentId}/content/{audio|video|acsmetadata} and
+// DELETE /v1/objects/{documentId}. Errors carry top-level status and message.
+func (s *Server) routeContent(w http.ResponseWriter, r *http.Request, segs []string) error {
+	if s.cfg.Content == nil {
+		return callrec.Errorf(callrec.KindNotFound, callrec.CodeContentNotFound, "this server stores no recorded content")
+	}
+	doc, err := unescapeID(segs[0])
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(segs) == 3 && segs[1] == "content":
+		part := segs[2]
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			return s.download(w, r, doc, part)
+		case http.MethodDelete:
+			return s.deleteDocument(w, r, doc)
+		}
+		return methodNotAllowed(w, r, http.MethodGet, http.MethodHead, http.MethodDelete)
+	case len(segs) == 1:
+		if r.Method != http.MethodDelete {
+			return methodNotAllowed(w, r, http.MethodDelete)
+		}
+		return s.deleteDocument(w, r, doc)
+	}
+	return routeNotFound(r)
+}
+
+// validRange matches the one Range form served with 206: a single byte range.
+var validRange = regexp.MustCompile(`^bytes=(\d{1,19}-\d{0,19}|-\d{1,19})$`)
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request, doc, part string) error {
+	c, err := s.cfg.Content.OpenContent(r.Context(), doc, part)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// A malformed Range (the SDKs send "bytes=undefined" and "bytes=None")
+	// is ignored and the whole body sent, as RFC 9110 allows.
+	if rng := r.Header.Get("Range"); rng != "" && !validRange.MatchString(rng) {
+		r.Header.Del("Range")
+	}
+	if c.ETag != "" {
+		w.Header().Set("ETag", c.ETag)
+	}
+	w.Header().Set("Content-Type", c.ContentType)
+	w.Header().Set("Cache-Control", "no-cache, max-age=0, s-maxage=0, private")
+	http.ServeContent(w, r, "", c.ModTime, c)
+	return nil
+}
+
+func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, doc string) error {
+	if err := s.cfg.Content.DeleteDocument(r.Context(), doc); err != nil {
+		return err
+	}
+	// Exactly 200: every official SDK treats anything else as failure.
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}

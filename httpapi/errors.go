@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/acswire"
+)
+
+// statusOf maps an error kind to its one HTTP status.
+func statusOf(k callrec.ErrorKind) int {
+	switch k {
+	case callrec.KindInvalid:
+		return http.StatusBadRequest
+	case callrec.KindUnauthorized:
+		return http.StatusUnauthorized
+	case callrec.KindForbidden:
+		return http.StatusForbidden
+	case callrec.KindNotFound:
+		return http.StatusNotFound
+	case callrec.KindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case callrec.KindConflict:
+		return http.StatusConflict
+	case callrec.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case callrec.KindUnsupported:
+		return http.StatusUnsupportedMediaType
+	case callrec.KindUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// writeError answers with an ACS CommunicationErrorResponse. Content routes
+// also carry top-level status and message, which is what the official JS
+// SDK's downloader reads.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, content bool) {
+	e := callrec.AsError(err)
+	status := statusOf(e.Kind)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.EscapedPath(), "code", e.Code, "err", err)
+	} else {
+		s.log.InfoContext(r.Context(), "request rejected", "method", r.Method, "path", r.URL.EscapedPath(), "status", status, "code", e.Code, "message", e.Message)
+	}
+	body := acswire.ErrorResponse{Error: acswire.ErrorDetail{Code: e.Code, Message: e.Message, Target: e.Target}}
+	if content {
+		body.Status, body.Message = status, e.Message
+	}
+	writeJSON(w, status, body)
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"InternalError","message":"encoding the response failed"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}

@@ -1,0 +1,211 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/acswire"
+)
+
+// decodeJSON decodes a JSON request body into v. Unknown fields are ignored
+// (the ACS wire shape grows across api-versions); explicit nulls are absent.
+func decodeJSON(r *http.Request, body []byte, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && mt != "text/json") {
+			return callrec.Errorf(callrec.KindUnsupported, callrec.CodeUnsupportedMedia,
+				"Content-Type must be application/json, not %q", ct)
+		}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidJSON, "the request body is empty; a JSON object is required")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return callrec.FieldErrorf(typeErr.Field, callrec.CodeInvalidJSON, "field %s has the wrong type: %s, not %s",
+				typeErr.Field, typeErr.Value, typeErr.Type)
+		}
+		return callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidJSON, "the request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// parseStartRequest turns the ACS start body into a validated-enum spec.
+// Defaults for absent enums: audio, mixed, and wav (mp4 for audioVideo).
+func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRecording, error) {
+	var spec callrec.RecordingSpec
+	switch {
+	case req.CallLocator != nil:
+		id, err := locatorID(req.CallLocator)
+		if err != nil {
+			return callrec.StartRecording{}, err
+		}
+		spec.ServerCallID = id
+		spec.CallConnectionID = req.CallConnectionID
+	case req.CallConnectionID != "":
+		// callrec hosts calls by serverCallId; it has no call connections.
+		return callrec.StartRecording{}, callrec.FieldErrorf("callConnectionId", callrec.CodeCallConnectionNotFound,
+			"callConnectionId %q is not known; start the recording with a callLocator", req.CallConnectionID)
+	default:
+		return callrec.StartRecording{}, callrec.FieldErrorf("callLocator", callrec.CodeInvalidRequest,
+			"callLocator is required")
+	}
+
+	var ok bool
+	spec.Content = callrec.ContentAudio
+	if v := req.RecordingContentType; v != "" {
+		if spec.Content, ok = callrec.ParseContent(v); !ok {
+			return callrec.StartRecording{}, enumError("recordingContentType", v, "audio, audioVideo")
+		}
+	}
+	spec.Channel = callrec.ChannelMixed
+	if v := req.RecordingChannelType; v != "" {
+		if spec.Channel, ok = callrec.ParseChannel(v); !ok {
+			return callrec.StartRecording{}, enumError("recordingChannelType", v, "mixed, unmixed")
+		}
+	}
+	spec.Format = callrec.FormatWav
+	if spec.Content == callrec.ContentAudioVideo {
+		spec.Format = callrec.FormatMp4
+	}
+	if v := req.RecordingFormatType; v != "" {
+		if spec.Format, ok = callrec.ParseFormat(v); !ok {
+			return callrec.StartRecording{}, enumError("recordingFormatType", v, "wav, mp3, mp4")
+		}
+	}
+	spec.PauseBehavior = callrec.PauseCut
+	if v := req.PauseBehavior; v != "" {
+		if spec.PauseBehavior, ok = callrec.ParsePauseBehavior(v); !ok {
+			return callrec.StartRecording{}, enumError("pauseBehavior", v, "cut, silence")
+		}
+	}
+	if req.PauseOnStart != nil {
+		spec.PauseOnStart = *req.PauseOnStart
+	}
+	if v := req.RecordingStateCallbackURI; v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return callrec.StartRecording{}, callrec.FieldErrorf("recordingStateCallbackUri", "InvalidCallbackUri",
+				"recordingStateCallbackUri %q is not an absolute http(s) URL", v)
+		}
+		spec.CallbackURI = v
+	}
+	for i, id := range req.AudioChannelParticipantOrdering {
+		raw, err := rawID(&id, fmt.Sprintf("audioChannelParticipantOrdering[%d]", i))
+		if err != nil {
+			return callrec.StartRecording{}, err
+		}
+		spec.ChannelOrder = append(spec.ChannelOrder, raw)
+	}
+	for i, a := range req.ChannelAffinity {
+		field := fmt.Sprintf("channelAffinity[%d]", i)
+		if a.Participant == nil {
+			return callrec.StartRecording{}, callrec.FieldErrorf("channelAffinity", "InvalidChannelAffinity", "%s.participant is required", field)
+		}
+		raw, err := rawID(a.Participant, field+".participant")
+		if err != nil {
+			return callrec.StartRecording{}, err
+		}
+		ch := 0
+		if a.Channel != nil {
+			ch = *a.Channel
+		} else {
+			ch = -1 // take the lowest free channel below
+		}
+		spec.ChannelAffinity = append(spec.ChannelAffinity, callrec.ChannelAffinity{Channel: ch, Participant: raw})
+	}
+	fillAffinityChannels(spec.ChannelAffinity)
+	if es := req.ExternalStorage; es != nil {
+		switch strings.ToLower(es.RecordingStorageKind) {
+		case "", "azurecommunicationservices":
+		case "azureblobstorage":
+			spec.ExternalStorage = &callrec.ExternalStorage{Kind: "azureBlobStorage", ContainerURL: es.RecordingDestinationContainerURL}
+		default:
+			return callrec.StartRecording{}, enumError("externalStorage.recordingStorageKind", es.RecordingStorageKind,
+				"azureCommunicationServices, azureBlobStorage")
+		}
+	}
+	return callrec.StartRecording{Spec: spec}, nil
+}
+
+// fillAffinityChannels gives affinity entries without a channel the lowest
+// channel no other entry uses.
+func fillAffinityChannels(as []callrec.ChannelAffinity) {
+	used := map[int]bool{}
+	for _, a := range as {
+		used[a.Channel] = true
+	}
+	next := 0
+	for i := range as {
+		if as[i].Channel != -1 {
+			continue
+		}
+		for used[next] {
+			next++
+		}
+		as[i].Channel, used[next] = next, true
+	}
+}
+
+func enumError(field, got, allowed string) error {
+	return callrec.FieldErrorf(field, "Invalid"+strings.ToUpper(field[:1])+field[1:],
+		"%s %q is not one of: %s", field, got, allowed)
+}
+
+// locatorID returns the call id a locator names. Group and room locators
+// resolve to the call created with that id.
+func locatorID(l *acswire.CallLocator) (string, error) {
+	var id string
+	switch strings.ToLower(l.Kind) {
+	case "servercalllocator":
+		id = l.ServerCallID
+	case "groupcalllocator":
+		id = l.GroupCallID
+	case "roomcalllocator":
+		id = l.RoomID
+	case "":
+		id = firstNonEmpty(l.ServerCallID, l.GroupCallID, l.RoomID)
+	default:
+		return "", enumError("callLocator.kind", l.Kind, "serverCallLocator, groupCallLocator, roomCallLocator")
+	}
+	if id == "" {
+		return "", callrec.FieldErrorf("callLocator", "InvalidCallLocator",
+			"callLocator of kind %q has no id (serverCallId, groupCallId or roomId)", l.Kind)
+	}
+	return id, nil
+}
+
+// rawID returns an identifier's rawId, deriving it from the typed
+// sub-object when the client left it out.
+func rawID(id *acswire.CommunicationIdentifier, field string) (string, error) {
+	switch {
+	case id.RawID != "":
+		return id.RawID, nil
+	case id.CommunicationUser != nil && id.CommunicationUser.ID != "":
+		return id.CommunicationUser.ID, nil
+	case id.PhoneNumber != nil && id.PhoneNumber.Value != "":
+		return "4:" + id.PhoneNumber.Value, nil
+	case id.MicrosoftTeamsUser != nil && id.MicrosoftTeamsUser.UserID != "":
+		return "8:orgid:" + id.MicrosoftTeamsUser.UserID, nil
+	case id.MicrosoftTeamsApp != nil && id.MicrosoftTeamsApp.AppID != "":
+		return "28:orgid:" + id.MicrosoftTeamsApp.AppID, nil
+	}
+	return "", callrec.FieldErrorf(field, "InvalidIdentifier", "%s has no rawId and no typed identifier", field)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,120 @@
+// Package httpapi is callrec's REST edge: the ACS Call Recording routes, the
+// content routes (download, range, delete), callrec's own call routes, and
+// the mount point for the media routes (WHIP, join page, metrics). It
+// verifies HMAC signatures, limits bodies, and maps coded callrec errors to
+// HTTP statuses and ACS error bodies. Routing works on the escaped request
+// path, because ACS SDKs percent-encode ids that contain '/', '+' and ':'.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/hmacauth"
+)
+
+// DefaultMaxBodyBytes limits request bodies on signed routes.
+const DefaultMaxBodyBytes = 1 << 20
+
+// TokenMinter issues media join tokens (implemented by ingest).
+type TokenMinter interface {
+	MintToken(ctx context.Context, callID, rawID string, ttl time.Duration) (token string, expiresOn time.Time, err error)
+}
+
+// Config wires a Server.
+type Config struct {
+	Calls      callrec.CallService
+	Recordings callrec.RecordingService
+	// Content serves recorded documents; nil answers 404 on content routes.
+	Content callrec.ContentStore
+	// Tokens issues join tokens; nil answers 404 on the token route.
+	Tokens   TokenMinter
+	Verifier *hmacauth.Verifier
+	// Media serves the unsigned media routes: /calls/{id}/whip, /whip/…,
+	// /join, and static assets. Nil disables them.
+	Media http.Handler
+	// Metrics serves /metrics. Nil disables it.
+	Metrics      http.Handler
+	PublicURL    string
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+// Server is the HTTP handler of callrec.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{cfg: cfg, log: log}
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id := r.Header.Get("x-ms-client-request-id"); id != "" {
+		w.Header().Set("x-ms-client-request-id", id)
+	}
+	segs := splitPath(r.URL.EscapedPath())
+	switch {
+	case len(segs) >= 2 && segs[0] == "calling" && segs[1] == "recordings":
+		s.signed(w, r, false, func(body []byte) error { return s.routeRecordings(w, r, segs[2:], body) })
+	case len(segs) >= 1 && segs[0] == "v1" && len(segs) >= 3 && segs[1] == "objects":
+		s.signed(w, r, true, func([]byte) error { return s.routeContent(w, r, segs[2:]) })
+	case len(segs) == 3 && segs[0] == "calls" && segs[2] == "whip", len(segs) >= 1 && segs[0] == "whip",
+		len(segs) >= 1 && (segs[0] == "join" || segs[0] == "static"):
+		if s.cfg.Media == nil {
+			s.writeError(w, r, routeNotFound(r), false)
+			return
+		}
+		s.cfg.Media.ServeHTTP(w, r)
+	case len(segs) >= 1 && segs[0] == "calls":
+		s.signed(w, r, false, func(body []byte) error { return s.routeCalls(w, r, segs[1:], body) })
+	case len(segs) == 1 && segs[0] == "metrics" && s.cfg.Metrics != nil:
+		s.cfg.Metrics.ServeHTTP(w, r)
+	case len(segs) == 1 && segs[0] == "healthz":
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	default:
+		s.writeError(w, r, routeNotFound(r), false)
+	}
+}
+
+// splitPath splits an escaped path into its still-escaped segments.
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// unescapeID decodes one escaped path segment into an id.
+func unescapeID(seg string) (string, error) {
+	id, err := url.PathUnescape(seg)
+	if err != nil || id == "" {
+		return "", callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidID, "the id in the path is not validly percent-encoded")
+	}
+	return id, nil
+}
+
+func routeNotFound(r *http.Request) error {
+	return callrec.Errorf(callrec.KindNotFound, callrec.CodeRouteNotFound, "no route for %s %s", r.Method, r.URL.EscapedPath())
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow ...string) error {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return callrec.Errorf(callrec.KindMethodNotAllowed, callrec.CodeMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.EscapedPath())
+}
