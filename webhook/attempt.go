@@ -27,11 +27,12 @@ const (
 // errShutdown marks an attempt abandoned because the worker is stopping.
 var errShutdown = errors.New("webhook: worker shutting down")
 
-// attempt makes one delivery attempt and records its outcome. It returns
-// errShutdown, and records nothing, when ctx was cancelled by shutdown.
+// attempt makes one delivery attempt and records its outcome. When shutdown
+// cancelled ctx before a response came back it records nothing and returns
+// errShutdown; a response that did come back is recorded.
 func (w *Worker) attempt(ctx context.Context, d callrec.Delivery) error {
 	o := w.send(ctx, d)
-	if ctx.Err() != nil {
+	if o.status == 0 && !o.invalid && ctx.Err() != nil {
 		return errShutdown
 	}
 	a := w.cfg.Policy.decide(d, w.cfg.Now(), o, rand.Float64)

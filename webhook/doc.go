@@ -61,6 +61,15 @@
 // present during key rotation). t is the time of the attempt, so a retried
 // delivery has a fresh signature over the same body.
 //
+// # Endpoint validation
+//
+// Handshake.Validate proves that an endpoint wants events before a
+// subscription to it is created: Event Grid's SubscriptionValidationEvent
+// (answer 200 with {"validationResponse": code}) for the eventGrid schema,
+// CloudEvents' OPTIONS abuse protection (WebHook-Request-Origin /
+// WebHook-Allowed-Origin) for the CloudEvents schemas. State callbacks are
+// not validated, as in ACS.
+//
 // # Shutdown and leases
 //
 // When Run's context ends, the worker stops claiming, waits up to
