@@ -1,0 +1,295 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/internal/testserver"
+)
+
+// client sends requests signed as the official SDKs sign them.
+type client struct {
+	t    *testing.T
+	base *url.URL
+	key  []byte
+	now  func() time.Time
+}
+
+func newClient(t *testing.T, s *testserver.Server) *client {
+	cs, err := hmacauth.ParseConnectionString(s.ConnectionString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, base: cs.Endpoint, key: cs.Key, now: time.Now}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q is not JSON: %v", r.body, err)
+	}
+	return m
+}
+
+func (r response) errorCode(t *testing.T) string {
+	t.Helper()
+	e, _ := r.json(t)["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+// do sends method target (escaped path and query) with body, signed.
+func (c *client) do(method, target string, body []byte, edit ...func(*http.Request)) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base.String()+target, bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	hmacauth.Sign(req, c.key, c.base.Host, target, body, c.now())
+	for _, e := range edit {
+		e(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); len(b) > 0 && !strings.HasPrefix(ct, "application/json") {
+		c.t.Errorf("%s %s: Content-Type %q", method, target, ct)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func (c *client) createCall(id string) string {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]string{"serverCallId": id})
+	r := c.do("POST", "/calls", body)
+	if r.status != 201 {
+		c.t.Fatalf("create call: %d %s", r.status, r.body)
+	}
+	return r.json(c.t)["serverCallId"].(string)
+}
+
+func (c *client) start(body string) response {
+	return c.do("POST", "/calling/recordings?api-version=2025-06-15", []byte(body))
+}
+
+func TestRecordingLifecycleOnEscapedIDs(t *testing.T) {
+	s := testserver.Start(t)
+	c := newClient(t, s)
+	callID := c.createCall("aHR0cHM6Ly9za3lwZS5uZXQvY29udi8x+/=")
+	r := c.start(`{"callLocator":{"kind":"serverCallLocator","serverCallId":"aHR0cHM6Ly9za3lwZS5uZXQvY29udi8x+/="},"recordingContentType":"Audio","recordingChannelType":"MIXED","recordingFormatType":"wav"}`)
+	if r.status != 200 {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["recordingId"].(string)
+	if r.json(t)["recordingKind"] != "azureCommunicationServices" || r.json(t)["recordingState"] != "active" {
+		t.Fatalf("start body %s", r.body)
+	}
+	esc := escape(id)
+	steps := []struct {
+		method, target string
+		status         int
+		state          string
+	}{
+		{"GET", "/calling/recordings/" + esc + "?api-version=2026-03-12", 200, "active"},
+		{"POST", "/calling/recordings/" + esc + ":pause?api-version=2026-03-12", 202, ""},
+		{"GET", "/calling/recordings/" + esc + "?api-version=x", 200, "inactive"},
+		{"POST", "/calling/recordings/" + esc + ":pause", 202, ""}, // idempotent
+		{"POST", "/calling/recordings/" + esc + ":resume", 202, ""},
+		{"GET", "/calling/recordings/" + esc, 200, "active"},
+		{"DELETE", "/calling/recordings/" + esc, 204, ""},
+		{"GET", "/calling/recordings/" + esc, 404, ""},
+		{"DELETE", "/calling/recordings/" + esc, 404, ""},
+		{"POST", "/calling/recordings/" + esc + ":resume", 404, ""},
+		{"GET", "/calling/recordings/" + esc + "/result", 200, ""},
+		{"GET", "/calls/" + escape(callID), 200, ""},
+	}
+	for _, st := range steps {
+		r := c.do(st.method, st.target, nil)
+		if r.status != st.status {
+			t.Fatalf("%s %s: %d %s, want %d", st.method, st.target, r.status, r.body, st.status)
+		}
+		if st.status == 202 || st.status == 204 {
+			if len(r.body) != 0 {
+				t.Errorf("%s %s: body %q, want none", st.method, st.target, r.body)
+			}
+		}
+		if st.status == 404 && r.errorCode(t) != "RecordingNotFound" {
+			t.Errorf("%s %s: code %q", st.method, st.target, r.errorCode(t))
+		}
+		if st.state != "" && r.json(t)["recordingState"] != st.state {
+			t.Errorf("%s %s: state %v, want %s", st.method, st.target, r.json(t)["recordingState"], st.state)
+		}
+	}
+}
+
+func escape(id string) string {
+	return strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D", ":", "%3A").Replace(id)
+}
+
+func TestStartValidation(t *testing.T) {
+	s := testserver.Start(t)
+	c := newClient(t, s)
+	call := c.createCall("call-1")
+	loc := `"callLocator":{"kind":"serverCallLocator","serverCallId":"` + call + `"}`
+	user := func(n string) string { return `{"kind":"communicationUser","communicationUser":{"id":"8:acs:` + n + `"}}` }
+	cases := []struct {
+		name, body string
+		status     int
+		code, word string
+	}{
+		{"unknown call", `{"callLocator":{"kind":"serverCallLocator","serverCallId":"nope"}}`, 404, "CallNotFound", "nope"},
+		{"no locator", `{"recordingContentType":"audio"}`, 400, "InvalidRequest", "callLocator"},
+		{"unknown connection", `{"callConnectionId":"0400a480"}`, 400, "CallConnectionNotFound", "callConnectionId"},
+		{"bad content", `{` + loc + `,"recordingContentType":"video"}`, 400, "InvalidRecordingContentType", "recordingContentType"},
+		{"bad channel", `{` + loc + `,"recordingChannelType":"stereo"}`, 400, "InvalidRecordingChannelType", "recordingChannelType"},
+		{"bad format", `{` + loc + `,"recordingFormatType":"ogg"}`, 400, "InvalidRecordingFormatType", "recordingFormatType"},
+		{"unmixed mp3", `{` + loc + `,"recordingChannelType":"unmixed","recordingFormatType":"mp3"}`, 400, "InvalidRecordingFormatType", "unmixed"},
+		{"audioVideo wav", `{` + loc + `,"recordingContentType":"audioVideo","recordingFormatType":"wav"}`, 400, "InvalidRecordingFormatType", "audioVideo"},
+		{"affinity mixed", `{` + loc + `,"recordingChannelType":"mixed","channelAffinity":[{"channel":0,"participant":` + user("a") + `}]}`, 400, "InvalidChannelAffinity", "channelAffinity"},
+		{"affinity channel 5", `{` + loc + `,"recordingChannelType":"unmixed","channelAffinity":[{"channel":5,"participant":` + user("a") + `}]}`, 400, "InvalidChannelAffinity", "channelAffinity[0].channel"},
+		{"affinity twice", `{` + loc + `,"recordingChannelType":"unmixed","channelAffinity":[{"channel":1,"participant":` + user("a") + `},{"channel":1,"participant":` + user("b") + `}]}`, 400, "InvalidChannelAffinity", "more than once"},
+		{"bad json", `{` + loc, 400, "InvalidJson", "JSON"},
+		{"wrong type", `{` + loc + `,"pauseOnStart":"yes"}`, 400, "InvalidJson", "pauseOnStart"},
+		{"bad callback", `{` + loc + `,"recordingStateCallbackUri":"ftp://x"}`, 400, "InvalidCallbackUri", "recordingStateCallbackUri"},
+		{"bad pause behavior", `{` + loc + `,"pauseBehavior":"skip"}`, 400, "InvalidPauseBehavior", "pauseBehavior"},
+	}
+	for _, tc := range cases {
+		r := c.start(tc.body)
+		if r.status != tc.status || r.errorCode(t) != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, r.status, r.body, tc.status, tc.code)
+			continue
+		}
+		msg := r.json(t)["error"].(map[string]any)["message"].(string)
+		if !strings.Contains(msg, tc.word) {
+			t.Errorf("%s: message %q does not name %q", tc.name, msg, tc.word)
+		}
+	}
+	// Nulls are absent; defaults apply.
+	if r := c.start(`{` + loc + `,"recordingContentType":null,"recordingChannelType":null,"recordingFormatType":null,"pauseOnStart":true}`); r.status != 200 || r.json(t)["recordingState"] != "inactive" {
+		t.Errorf("nulls + pauseOnStart: %d %s", r.status, r.body)
+	}
+	// Group and room locators resolve to the call created with that id.
+	for _, l := range []string{`{"kind":"groupCallLocator","groupCallId":"` + call + `"}`, `{"kind":"roomCallLocator","roomId":"` + call + `"}`} {
+		if r := c.start(`{"callLocator":` + l + `}`); r.status != 200 {
+			t.Errorf("locator %s: %d %s", l, r.status, r.body)
+		}
+	}
+}
+
+func TestRepeatabilityRequestID(t *testing.T) {
+	s := testserver.Start(t)
+	c := newClient(t, s)
+	call := c.createCall("")
+	body := `{"callLocator":{"kind":"serverCallLocator","serverCallId":"` + call + `"}}`
+	rep := func(id string) func(*http.Request) {
+		return func(r *http.Request) {
+			r.Header.Set("Repeatability-Request-ID", id)
+			r.Header.Set("Repeatability-First-Sent", time.Now().UTC().Format(http.TimeFormat))
+		}
+	}
+	a := c.do("POST", "/calling/recordings", []byte(body), rep("bf608b42-2140-454e-9c59-e40fd4b98cab"))
+	b := c.do("POST", "/calling/recordings", []byte(body), rep("bf608b42-2140-454e-9c59-e40fd4b98cab"))
+	d := c.do("POST", "/calling/recordings", []byte(body), rep("0d0f4c1c-0000-4000-8000-000000000000"))
+	if a.status != 200 || b.status != 200 || d.status != 200 {
+		t.Fatalf("statuses %d %d %d", a.status, b.status, d.status)
+	}
+	if a.json(t)["recordingId"] != b.json(t)["recordingId"] {
+		t.Errorf("same repeatability id gave two recordings")
+	}
+	if a.json(t)["recordingId"] == d.json(t)["recordingId"] {
+		t.Errorf("different repeatability ids gave one recording")
+	}
+}
+
+func TestAuthenticationAndLimits(t *testing.T) {
+	s := testserver.Start(t)
+	c := newClient(t, s)
+	call := c.createCall("")
+	target := "/calls/" + escape(call)
+	cases := []struct {
+		name string
+		edit func(*http.Request)
+		code string
+	}{
+		{"unsigned", func(r *http.Request) { r.Header.Del("Authorization") }, "MissingAuthentication"},
+		{"wrong key", func(r *http.Request) {
+			hmacauth.Sign(r, []byte("wrong"), c.base.Host, target, nil, time.Now())
+		}, "InvalidSignature"},
+		{"16 minutes old", func(r *http.Request) {
+			hmacauth.Sign(r, c.key, c.base.Host, target, nil, time.Now().Add(-16*time.Minute))
+		}, "RequestDateOutOfRange"},
+		{"other host", func(r *http.Request) {
+			hmacauth.Sign(r, c.key, "evil.example.test", target, nil, time.Now())
+		}, "InvalidSignature"},
+	}
+	for _, tc := range cases {
+		r := c.do("GET", target, nil, tc.edit)
+		if r.status != 401 || r.errorCode(t) != tc.code {
+			t.Errorf("%s: %d %s, want 401 %s", tc.name, r.status, r.body, tc.code)
+		}
+	}
+	big := bytes.Repeat([]byte(" "), 2<<20)
+	if r := c.do("POST", "/calls", big); r.status != 413 || r.errorCode(t) != "RequestBodyTooLarge" {
+		t.Errorf("oversized body: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/nowhere", nil); r.status != 404 || r.errorCode(t) != "RouteNotFound" {
+		t.Errorf("unknown route: %d %s", r.status, r.body)
+	}
+	if r := c.do("PUT", "/calling/recordings", nil); r.status != 405 || r.header.Get("Allow") != "POST" {
+		t.Errorf("wrong method: %d %s", r.status, r.body)
+	}
+	if r := c.do("POST", "/calls", []byte(`<xml/>`), func(r *http.Request) {
+		r.Header.Set("Content-Type", "application/xml")
+	}); r.status != 415 {
+		t.Errorf("xml body: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/v1/objects/nope/content/audio", nil); r.status != 404 || r.json(t)["status"] != float64(404) || r.json(t)["message"] == nil {
+		t.Errorf("content error lacks top-level status/message: %d %s", r.status, r.body)
+	}
+}
+
+func TestCallLifecycle(t *testing.T) {
+	s := testserver.Start(t)
+	c := newClient(t, s)
+	id := c.createCall("")
+	if r := c.do("POST", "/calls", []byte(`{"serverCallId":"`+id+`"}`)); r.status != 409 || r.errorCode(t) != "CallAlreadyExists" {
+		t.Errorf("duplicate call: %d %s", r.status, r.body)
+	}
+	rec := c.start(`{"callLocator":{"kind":"serverCallLocator","serverCallId":"` + id + `"}}`).json(t)["recordingId"].(string)
+	if r := c.do("DELETE", "/calls/"+escape(id), nil); r.status != 204 {
+		t.Fatalf("end call: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/calling/recordings/"+escape(rec), nil); r.status != 404 {
+		t.Errorf("recording of ended call: %d", r.status)
+	}
+	res := c.do("GET", "/calling/recordings/"+escape(rec)+"/result", nil).json(t)
+	if res["sessionEndReason"] != "callEnded" {
+		t.Errorf("result after call end: %v", res)
+	}
+	if r := c.start(`{"callLocator":{"kind":"serverCallLocator","serverCallId":"` + id + `"}}`); r.status != 404 || r.errorCode(t) != "CallEnded" {
+		t.Errorf("start on ended call: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/calls/"+escape(id), nil); r.json(t)["state"] != "ended" {
+		t.Errorf("call state: %s", r.body)
+	}
+}
