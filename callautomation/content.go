@@ -122,8 +122,10 @@ func (r *CallRecording) openContent(ctx context.Context, contentURL string, rng 
 	}
 	if resp.StatusCode == http.StatusPartialContent {
 		first, last, total, err := parseContentRange(resp.Header.Get("Content-Range"))
-		if err == nil && (rng == nil || first != rng.Offset) {
-			err = fmt.Errorf("callautomation: asked for %v, the server sent bytes %d-%d", rng, first, last)
+		if err == nil && rng == nil {
+			err = fmt.Errorf("callautomation: asked for the whole file, the server sent bytes %d-%d", first, last)
+		} else if err == nil && first != rng.Offset {
+			err = fmt.Errorf("callautomation: asked for bytes from %d, the server sent bytes %d-%d", rng.Offset, first, last)
 		}
 		if err != nil {
 			resp.Body.Close()

@@ -39,3 +39,17 @@ func TestParseContentRange(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseContentRange(f *testing.F) {
+	f.Add("bytes 100-149/32044")
+	f.Add("bytes 0-0/*")
+	f.Fuzz(func(t *testing.T, v string) {
+		first, last, total, err := parseContentRange(v)
+		if err != nil {
+			return
+		}
+		if first < 0 || last < first || (total != -1 && total <= last) {
+			t.Fatalf("%q parsed to %d-%d/%d", v, first, last, total)
+		}
+	})
+}
