@@ -1,0 +1,157 @@
+package recorder
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/callrec/callrec/container/wav"
+)
+
+// liveChunk is the chunk being written.
+type liveChunk struct {
+	pc      pendingChunk
+	file    *os.File
+	w       *wav.Writer
+	inChunk map[string]bool
+}
+
+// chunker is the timeline's sink: it writes the current chunk's WAV in the
+// spool and rolls over to a new chunk at the size or duration limit. It is
+// owned by the session's goroutine.
+type chunker struct {
+	s          *session
+	format     wav.Format
+	maxFrames  int64
+	fullReason string
+	cur        *liveChunk
+}
+
+// open starts chunk number NextIndex at call-clock position pos.
+func (c *chunker) open(pos int64) error {
+	var pc pendingChunk
+	err := c.s.jf.update(func(j *journal) {
+		pc = pendingChunk{
+			Index:      j.NextIndex,
+			DocumentID: newDocumentID(c.s.e.cfg.Region),
+			File:       fmt.Sprintf("chunk-%d.wav", j.NextIndex),
+			StartPos:   pos,
+			StartTime:  posTime(j, pos),
+		}
+		j.NextIndex++
+		j.Pending = append(j.Pending, pc)
+	})
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(c.s.dir, pc.File), os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o640)
+	if err != nil {
+		return fmt.Errorf("recorder: open chunk: %w", err)
+	}
+	w, err := wav.NewWriter(f, c.format)
+	if err == nil {
+		err = w.Sync()
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	c.cur = &liveChunk{pc: pc, file: f, w: w, inChunk: map[string]bool{}}
+	return nil
+}
+
+// noteParticipant lists p among the current chunk's participants.
+func (c *chunker) noteParticipant(p string) error {
+	if c.cur.inChunk[p] {
+		return nil
+	}
+	c.cur.inChunk[p] = true
+	c.cur.pc.Participants = append(c.cur.pc.Participants, p)
+	idx, parts := c.cur.pc.Index, append([]string(nil), c.cur.pc.Participants...)
+	return c.s.jf.update(func(j *journal) {
+		for i := range j.Pending {
+			if j.Pending[i].Index == idx {
+				j.Pending[i].Participants = parts
+			}
+		}
+	})
+}
+
+func (c *chunker) room(pos int64) (int64, error) {
+	if c.cur.w.Frames() >= c.maxFrames {
+		if err := c.finish(pos, c.fullReason); err != nil {
+			return 0, err
+		}
+		if err := c.open(pos); err != nil {
+			return 0, err
+		}
+		for p := range c.s.present {
+			if err := c.noteParticipant(p); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return c.maxFrames - c.cur.w.Frames(), nil
+}
+
+func (c *chunker) write(pos int64, interleaved []int16, frames int) error {
+	nch := c.format.Channels
+	for frames > 0 {
+		room, err := c.room(pos)
+		if err != nil {
+			return err
+		}
+		k := int(min(int64(frames), room))
+		if err := c.cur.w.Write(interleaved[:k*nch]); err != nil {
+			return err
+		}
+		interleaved, frames, pos = interleaved[k*nch:], frames-k, pos+int64(k)
+	}
+	return nil
+}
+
+func (c *chunker) silence(pos int64, frames int64) error {
+	for frames > 0 {
+		room, err := c.room(pos)
+		if err != nil {
+			return err
+		}
+		k := min(frames, room)
+		if err := c.cur.w.WriteSilence(k); err != nil {
+			return err
+		}
+		frames, pos = frames-k, pos+k
+	}
+	return nil
+}
+
+// sync makes the current chunk durable.
+func (c *chunker) sync() error { return c.cur.w.Sync() }
+
+// finish finalizes the current chunk at call-clock position end and hands it
+// to the session's uploads.
+func (c *chunker) finish(end int64, reason string) error {
+	cur := c.cur
+	c.cur = nil
+	if err := cur.w.Finalize(); err != nil {
+		cur.file.Close()
+		return err
+	}
+	if err := cur.file.Close(); err != nil {
+		return fmt.Errorf("recorder: close chunk: %w", err)
+	}
+	pc := cur.pc
+	pc.EndPos, pc.EndReason = end, reason
+	err := c.s.jf.update(func(j *journal) {
+		for i := range j.Pending {
+			if j.Pending[i].Index == pc.Index {
+				j.Pending[i] = pc
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	c.s.publishAsync(pc)
+	return nil
+}

@@ -1,0 +1,135 @@
+package recorder
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/container/wav"
+)
+
+// Config configures an Engine. Zero fields take the defaults in brackets.
+type Config struct {
+	// DataDir holds the spool of live recordings (DataDir/spool). Required.
+	DataDir string
+	// Blob stores finished chunks and their metadata. Required.
+	Blob blob.Store
+	// Media delivers calls' decoded audio. Required for Start.
+	Media callrec.MediaSource
+	// MaxUnmixedChannels is the number of channels of unmixed files [5].
+	MaxUnmixedChannels int
+	// ChunkMaxDuration ends a chunk after this much audio [4h].
+	ChunkMaxDuration time.Duration
+	// ChunkMaxBytes ends a chunk before its WAV data passes this size
+	// [4 000 000 000; at most wav.MaxDataBytes].
+	ChunkMaxBytes int64
+	// Durability bounds the age of audio not yet synced to disk [1s].
+	Durability time.Duration
+	// Lateness is how far behind the call clock frames may arrive [200ms];
+	// it must be less than Durability/2.
+	Lateness time.Duration
+	// Window is how far ahead of the commit point frames are buffered [4s].
+	Window time.Duration
+	// QueueFrames is the number of frames buffered between the media
+	// pipeline and a recording's owner goroutine [1024]; beyond it frames are
+	// dropped and counted.
+	QueueFrames int
+	// Retention deletes published content older than this; 0 keeps it until
+	// deleted. RetentionEvery is how often to sweep [Retention/10, at most 1h].
+	Retention      time.Duration
+	RetentionEvery time.Duration
+	// ResourceID is the metadata document's resourceId.
+	ResourceID string
+	// Region is the region part of document ids ["loc"].
+	Region string
+	// Clock returns the wall time [time.Now].
+	Clock func() time.Time
+	// Logger [slog.Default()].
+	Logger *slog.Logger
+}
+
+// Default values.
+const (
+	DefaultChunkMaxDuration = 4 * time.Hour
+	DefaultChunkMaxBytes    = 4_000_000_000
+	DefaultDurability       = time.Second
+	DefaultLateness         = 200 * time.Millisecond
+	DefaultWindow           = 4 * time.Second
+	DefaultQueueFrames      = 1024
+)
+
+func (c Config) withDefaults() (Config, error) {
+	if c.DataDir == "" {
+		return c, errors.New("recorder: Config.DataDir is required")
+	}
+	if c.Blob == nil {
+		return c, errors.New("recorder: Config.Blob is required")
+	}
+	if c.MaxUnmixedChannels == 0 {
+		c.MaxUnmixedChannels = callrec.MaxUnmixedChannels
+	}
+	if c.MaxUnmixedChannels < 1 || c.MaxUnmixedChannels > 64 {
+		return c, fmt.Errorf("recorder: MaxUnmixedChannels %d is out of range 1..64", c.MaxUnmixedChannels)
+	}
+	if c.ChunkMaxDuration == 0 {
+		c.ChunkMaxDuration = DefaultChunkMaxDuration
+	}
+	if c.ChunkMaxBytes == 0 {
+		c.ChunkMaxBytes = DefaultChunkMaxBytes
+	}
+	if c.ChunkMaxBytes > wav.MaxDataBytes {
+		return c, fmt.Errorf("recorder: ChunkMaxBytes %d is above the WAV limit %d", c.ChunkMaxBytes, int64(wav.MaxDataBytes))
+	}
+	if c.Durability == 0 {
+		c.Durability = DefaultDurability
+	}
+	if c.Lateness == 0 {
+		c.Lateness = DefaultLateness
+	}
+	if c.Lateness >= c.Durability/2 {
+		return c, fmt.Errorf("recorder: Lateness %v must be below Durability/2 (%v)", c.Lateness, c.Durability/2)
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	if c.Window < c.Durability {
+		return c, fmt.Errorf("recorder: Window %v must be at least Durability %v", c.Window, c.Durability)
+	}
+	if c.QueueFrames == 0 {
+		c.QueueFrames = DefaultQueueFrames
+	}
+	if c.Retention > 0 && c.RetentionEvery == 0 {
+		c.RetentionEvery = min(c.Retention/10, time.Hour)
+	}
+	if c.Region == "" {
+		c.Region = "loc"
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}
+
+// chunkFrames returns the most sample frames a chunk of nch channels may
+// hold, and the end reason when it is full.
+func (c Config) chunkFrames(nch int) (int64, string) {
+	byTime := int64(c.ChunkMaxDuration / (time.Second / callrec.SampleRate))
+	format := wav.Format{SampleRate: callrec.SampleRate, Channels: nch}
+	bySize := (c.ChunkMaxBytes - int64(format.HeaderSize())) / int64(format.BlockAlign())
+	if bySize < byTime {
+		return max(bySize, 1), EndReasonChunkMaxSize
+	}
+	return max(byTime, 1), EndReasonChunkMaxTime
+}
+
+// Chunk end reasons set by the engine (ACS ChunkEndReason, lower camel).
+const (
+	EndReasonChunkMaxSize = "chunkMaximumSizeExceeded"
+	EndReasonChunkMaxTime = "chunkMaximumTimeExceeded"
+)

@@ -1,0 +1,71 @@
+package recorder
+
+import (
+	"context"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/blob"
+)
+
+func contentNotFound(docID string) error {
+	return callrec.Errorf(callrec.KindNotFound, callrec.CodeContentNotFound, "no content for document %q", docID)
+}
+
+// OpenContent implements callrec.ContentStore: part "audio" is the WAV
+// (audio/wav), "acsmetadata" the metadata document (application/json). The
+// ETag of audio is its quoted SHA-256.
+func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*callrec.Content, error) {
+	if !validDocumentID(documentID) {
+		return nil, contentNotFound(documentID)
+	}
+	var key string
+	switch part {
+	case callrec.PartAudio:
+		key = audioKey(documentID)
+	case callrec.PartMetadata:
+		key = metadataKey(documentID)
+	default:
+		return nil, contentNotFound(documentID)
+	}
+	obj, err := e.cfg.Blob.Open(ctx, key)
+	if blob.IsNotFound(err) {
+		return nil, contentNotFound(documentID)
+	}
+	if err != nil {
+		return nil, callrec.Internal(err, "cannot read content")
+	}
+	etag := obj.ETag
+	if sum := obj.Metadata[metaSHA256]; sum != "" {
+		etag = `"` + sum + `"`
+	}
+	return &callrec.Content{
+		ReadSeekCloser: obj,
+		Size:           obj.Size,
+		ModTime:        obj.ModTime,
+		ETag:           etag,
+		ContentType:    obj.ContentType,
+	}, nil
+}
+
+// DeleteDocument implements callrec.ContentStore: it removes the audio and
+// the metadata of a document.
+func (e *Engine) DeleteDocument(ctx context.Context, documentID string) error {
+	if !validDocumentID(documentID) {
+		return contentNotFound(documentID)
+	}
+	found := false
+	for _, key := range []string{audioKey(documentID), metadataKey(documentID)} {
+		err := e.cfg.Blob.Delete(ctx, key)
+		switch {
+		case err == nil:
+			found = true
+		case blob.IsNotFound(err):
+		default:
+			return callrec.Internal(err, "cannot delete content")
+		}
+	}
+	if !found {
+		return contentNotFound(documentID)
+	}
+	return nil
+}

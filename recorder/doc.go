@@ -1,0 +1,73 @@
+// Package recorder turns a call's live, decoded media into recorded WAV
+// files: one owner goroutine per live recording places every participant's
+// frames on the recording's timeline, mixes or separates them into channels,
+// honours pauses, rolls over into chunks, and publishes each finished chunk
+// with its metadata document to a blob store. Engine implements
+// callrec.RecordingEngine and callrec.ContentStore.
+//
+// # Timeline
+//
+// The call-clock position that MediaSource.Subscribe reports at Start is
+// sample 0 of the recording. A frame at position Pos lands at Pos−start,
+// minus the spans cut by pauses. Frames are accumulated in a window of
+// Config.Window (default 4 s) ahead of the commit point; the commit point
+// follows the call clock (derived from Config.Clock) Config.Lateness (default
+// 200 ms) behind it, so frames may arrive that late and out of order across
+// participants. A frame for a position already committed, or already received
+// from that participant (a duplicate), is dropped and counted in Stats. A
+// frame beyond the window moves the commit point forward; positions nobody
+// sent are silence. Every channel ends at the same sample: Stop commits up to
+// the call-clock position of the stop.
+//
+// # Channels
+//
+// Mixed recordings have one channel: the saturating sum of everyone
+// (accumulated in int32, clipped once). Unmixed recordings have
+// Config.MaxUnmixedChannels channels (default 5, ACS's limit) whatever the
+// number of participants, because a WAV file cannot grow channels. Channels
+// are assigned as follows: channelAffinity pins first; then the participants
+// of audioChannelParticipantOrdering take the lowest unpinned channels in
+// that order (reserved even before they join); everyone else takes the lowest
+// free channel in join order (a join event or first frame, whichever comes
+// first). A participant keeps its channel for the whole recording, across
+// leave and rejoin, chunks and service restarts.
+//
+// Beyond the limit (more participants than channels): the extra participants
+// are mixed, with saturation, into the last channel, together with whoever
+// holds it. Their audio is never dropped, and the metadata document lists
+// them with that channel and "sharedChannel": true (a callrec extension).
+//
+// # Pause
+//
+// A pause cuts the paused call-clock span from the file (ACS behaviour) or,
+// with pauseBehavior "silence", keeps it as silence. pauseOnStart starts
+// paused. Each pause is listed in pauseResumeIntervals of the chunk that was
+// open when it began.
+//
+// # Chunks
+//
+// A chunk ends at Config.ChunkMaxDuration (default 4 h; end reason
+// chunkMaximumTimeExceeded) or when its data would pass Config.ChunkMaxBytes
+// (default 4 000 000 000 bytes, below the 4 GiB RIFF limit;
+// chunkMaximumSizeExceeded), whichever is less; the last chunk takes Stop's
+// end reason. Each chunk has a document id (0-loc-d1-<32 hex>), its WAV in
+// the blob store under "<documentId>/audio.wav" and its metadata document
+// (reference §11 plus "sha256" of the WAV) under
+// "<documentId>/acsmetadata.json". audioConfiguration.bitRate is
+// 256000 × channels (16 kHz × 16 bit per channel), in bits per second.
+//
+// # Durability and crash recovery
+//
+// While recording, the current chunk is written as a WAV file to the spool
+// directory (<DataDir>/spool/<recording>/chunk-<index>.wav) and synced every
+// Config.Durability/2; as the commit point trails the clock by Lateness
+// (which must be below Durability/2), audio older than Durability is on disk.
+// A JSON journal beside it holds the recording, its timeline origin, pauses,
+// channel assignments and chunks, rewritten atomically on every change.
+//
+// After a crash (kill -9), Recover finalizes every leftover chunk into a
+// valid WAV (end reason serviceRestarted), publishes it and reports the
+// recordings it found; Start on such a recording does the same and continues
+// with the next chunk index; Stop on a recovered, not restarted recording
+// returns all its chunks and removes its spool.
+package recorder

@@ -1,0 +1,296 @@
+package recorder
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/container/wav"
+)
+
+// Engine records calls: it implements callrec.RecordingEngine and
+// callrec.ContentStore. Create it with New and release it with Close.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	spool  string
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+
+	mu   sync.Mutex
+	live map[string]*session
+
+	owners sync.WaitGroup // session goroutines and the retention sweeper
+}
+
+var (
+	_ callrec.RecordingEngine = (*Engine)(nil)
+	_ callrec.ContentStore    = (*Engine)(nil)
+)
+
+// New creates an engine. It does not recover leftover recordings: call
+// Recover once at startup.
+func New(cfg Config) (*Engine, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	spool := filepath.Join(cfg.DataDir, "spool")
+	if err := os.MkdirAll(spool, 0o750); err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{}}
+	if cfg.Retention > 0 {
+		e.owners.Go(e.retentionLoop)
+	}
+	return e, nil
+}
+
+// Close stops every live recording without finalizing it, as a crash would
+// but with the last audio synced, and waits for the engine's goroutines. The
+// next process finalizes them with Recover or Start. To end recordings
+// cleanly, Stop them first.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	e.cancel()
+	sessions := make([]*session, 0, len(e.live))
+	for _, s := range e.live {
+		sessions = append(sessions, s)
+	}
+	e.live = map[string]*session{}
+	e.mu.Unlock()
+	for _, s := range sessions {
+		<-s.done
+		s.uploads.Wait()
+	}
+	e.owners.Wait()
+	return nil
+}
+
+func (e *Engine) spoolDir(id string) string {
+	return filepath.Join(e.spool, base64.RawURLEncoding.EncodeToString([]byte(id)))
+}
+
+func notLive(id string) error {
+	return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %s is not being recorded", id)
+}
+
+func validateForEngine(r *callrec.Recording) error {
+	if r == nil || r.ID == "" {
+		return callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidRequest, "recording has no id")
+	}
+	if r.Spec.Format != callrec.FormatWav || r.Spec.Content != callrec.ContentAudio {
+		return callrec.FieldErrorf("recordingFormatType", "UnsupportedRecordingFormat",
+			"this server records recordingContentType audio with recordingFormatType wav only, not %s/%s",
+			r.Spec.Content, r.Spec.Format)
+	}
+	return nil
+}
+
+// Start implements callrec.RecordingEngine. If a spool of r survives from a
+// previous process, its chunks are finalized first (serviceRestarted) and the
+// recording continues with the next chunk index and the same channels.
+func (e *Engine) Start(ctx context.Context, r *callrec.Recording) error {
+	if err := validateForEngine(r); err != nil {
+		return err
+	}
+	if e.cfg.Media == nil {
+		return callrec.Internal(errors.New("recorder: Config.Media is nil"), "no media source")
+	}
+	s := &session{
+		e: e, id: r.ID, dir: e.spoolDir(r.ID),
+		log:  e.log.With("recording", r.ID),
+		done: make(chan struct{}),
+	}
+	e.mu.Lock()
+	if e.ctx.Err() != nil {
+		e.mu.Unlock()
+		return callrec.Errorf(callrec.KindUnavailable, "EngineClosed", "the recording engine is shutting down")
+	}
+	if _, ok := e.live[r.ID]; ok {
+		e.mu.Unlock()
+		return callrec.Errorf(callrec.KindConflict, "RecordingAlreadyActive", "recording %s is already being recorded", r.ID)
+	}
+	e.live[r.ID] = s
+	e.mu.Unlock()
+	if err := e.initSession(ctx, s, r); err != nil {
+		e.mu.Lock()
+		delete(e.live, r.ID)
+		e.mu.Unlock()
+		close(s.done)
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ctx.Err() != nil {
+		s.cancelSub()
+		close(s.done)
+		return callrec.Errorf(callrec.KindUnavailable, "EngineClosed", "the recording engine is shutting down")
+	}
+	e.owners.Go(s.run)
+	return nil
+}
+
+func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recording) error {
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+		return callrec.Internal(err, "cannot create spool")
+	}
+	jf, err := readJournal(s.dir)
+	switch {
+	case err == nil:
+		if _, err := e.finishPending(ctx, s.dir, jf); err != nil {
+			return callrec.Internal(err, "cannot finalize the recording's previous chunk")
+		}
+	case errors.Is(err, os.ErrNotExist):
+		jf = &journalFile{path: filepath.Join(s.dir, journalName)}
+	default:
+		return callrec.Internal(err, "cannot read the recording's journal")
+	}
+	s.jf = jf
+	prior := jf.snapshot()
+	s.chans = newChannelMap(r.Spec, e.cfg.MaxUnmixedChannels, prior.Assigned)
+	s.parts, s.present = map[string]*partState{}, map[string]bool{}
+
+	n := e.cfg.QueueFrames
+	s.queue = make(chan item, n+64) // room for ops and events beside frames
+	s.free = make(chan *frameBuf, n)
+	for range n {
+		s.free <- &frameBuf{samples: make([]int16, 0, callrec.FrameSamples)}
+	}
+	startPos, cancel := e.cfg.Media.Subscribe(r.Spec.ServerCallID, s)
+	var once sync.Once
+	s.cancelSub = func() { once.Do(cancel) }
+	s.startPos, s.startTime = startPos, e.cfg.Clock()
+
+	format := wav.Format{SampleRate: callrec.SampleRate, Channels: s.chans.channels}
+	err = jf.update(func(j *journal) {
+		j.Recording = *r
+		j.Recording.Chunks = nil
+		j.StartPos, j.StartTime, j.Channels = s.startPos, s.startTime, format.Channels
+		j.Assigned = s.chans.assignments()
+		j.Pauses = nil
+	})
+	if err != nil {
+		s.cancelSub()
+		return callrec.Internal(err, "cannot write the recording's journal")
+	}
+	capacity := int(e.cfg.Window / (1e9 / callrec.SampleRate))
+	s.chunker = &chunker{s: s, format: format}
+	s.chunker.maxFrames, s.chunker.fullReason = e.cfg.chunkFrames(format.Channels)
+	s.tl = newTimeline(s.startPos, format.Channels, capacity, r.Spec.PauseBehavior != callrec.PauseSilence, s.chunker)
+	if err := s.chunker.open(s.startPos); err != nil {
+		s.cancelSub()
+		return callrec.Internal(err, "cannot create the recording's file")
+	}
+	if r.State == callrec.StateInactive || r.Spec.PauseOnStart {
+		s.tl.pauseFrom(s.startPos, s.startTime)
+		s.savePauses()
+	}
+	return nil
+}
+
+func (e *Engine) session(id string) (*session, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.live[id]; s != nil {
+		return s, nil
+	}
+	return nil, notLive(id)
+}
+
+// Pause implements callrec.RecordingEngine; pausing a paused recording does
+// nothing.
+func (e *Engine) Pause(ctx context.Context, id string) error {
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	return s.do(ctx, &op{kind: opPause, at: e.cfg.Clock()})
+}
+
+// Resume implements callrec.RecordingEngine; resuming an active recording
+// does nothing.
+func (e *Engine) Resume(ctx context.Context, id string) error {
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	return s.do(ctx, &op{kind: opResume, at: e.cfg.Clock()})
+}
+
+// Stop implements callrec.RecordingEngine: it finalizes the current chunk
+// with endReason, waits until every chunk is published and returns them all,
+// in index order, then removes the recording's spool. Stop also ends a
+// recording recovered from a previous process and not restarted.
+func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callrec.Chunk, error) {
+	at := e.cfg.Clock()
+	e.mu.Lock()
+	s := e.live[id]
+	delete(e.live, id)
+	e.mu.Unlock()
+	dir := e.spoolDir(id)
+	var jf *journalFile
+	if s == nil {
+		var err error
+		jf, err = readJournal(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, notLive(id)
+		}
+		if err != nil {
+			return nil, callrec.Internal(err, "cannot read the recording's journal")
+		}
+		if _, err := e.finishPending(ctx, dir, jf); err != nil {
+			return nil, callrec.Internal(err, "cannot finalize the recording")
+		}
+	} else {
+		s.cancelSub()
+		// The stop is not abandoned when ctx ends: the owner always answers.
+		stopErr := s.do(context.WithoutCancel(ctx), &op{kind: opStop, at: at, reason: endReason})
+		s.uploads.Wait()
+		<-s.done
+		if stopErr != nil {
+			return nil, stopErr
+		}
+		if s.uploadErr != nil {
+			return nil, callrec.Internal(s.uploadErr, "cannot store the recording")
+		}
+		jf = s.jf
+	}
+	j := jf.snapshot()
+	if len(j.Pending) > 0 {
+		return nil, callrec.Internal(fmt.Errorf("%d chunks unpublished", len(j.Pending)), "cannot store the recording")
+	}
+	chunks := j.Chunks
+	slices.SortFunc(chunks, func(a, b callrec.Chunk) int { return a.Index - b.Index })
+	if err := os.RemoveAll(dir); err != nil {
+		e.log.Warn("recorder: remove spool", "dir", dir, "err", err)
+	}
+	return chunks, nil
+}
+
+// Stats returns the drop counters of a live recording.
+func (e *Engine) Stats(id string) (Stats, error) {
+	s, err := e.session(id)
+	if err != nil {
+		return Stats{}, err
+	}
+	return s.stats(), nil
+}
+
+// Flush waits until the recording's owner has handled everything queued so
+// far (frames, events, ops). Useful in tests and before reading Stats.
+func (e *Engine) Flush(ctx context.Context, id string) error {
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	return s.do(ctx, &op{kind: opSync})
+}

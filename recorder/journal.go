@@ -1,0 +1,124 @@
+package recorder
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/callrec/callrec"
+)
+
+const journalName = "journal.json"
+
+// journal is what a restarted process needs to finalize and continue a
+// recording. It is rewritten atomically (temp file, sync, rename) on every
+// change.
+type journal struct {
+	Recording callrec.Recording `json:"recording"`
+	// Origin of the current segment (since Start): call-clock position and
+	// wall time of sample 0.
+	StartPos  int64     `json:"startPos"`
+	StartTime time.Time `json:"startTime"`
+	Channels  int       `json:"channels"`
+	// Assigned persists unmixed channels across restarts.
+	Assigned []assignment `json:"assigned,omitempty"`
+	Pauses   []pause      `json:"pauses,omitempty"`
+	// Chunks are published.
+	Chunks []callrec.Chunk `json:"chunks,omitempty"`
+	// Pending are chunks on local disk, not yet published: the live one
+	// (EndReason empty) and finalized ones being uploaded.
+	Pending   []pendingChunk `json:"pending,omitempty"`
+	NextIndex int            `json:"nextIndex"`
+}
+
+// pendingChunk is a chunk whose WAV is in the spool.
+type pendingChunk struct {
+	Index        int       `json:"index"`
+	DocumentID   string    `json:"documentId"`
+	File         string    `json:"file"` // base name in the spool directory
+	StartPos     int64     `json:"startPos"`
+	StartTime    time.Time `json:"startTime"`
+	EndPos       int64     `json:"endPos,omitempty"`
+	EndReason    string    `json:"endReason,omitempty"` // empty while live
+	Participants []string  `json:"participants,omitempty"`
+}
+
+// journalFile guards a journal and its file; the owner goroutine and the
+// uploads of one recording share it.
+type journalFile struct {
+	mu   sync.Mutex
+	path string
+	j    journal
+}
+
+func readJournal(dir string) (*journalFile, error) {
+	path := filepath.Join(dir, journalName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	jf := &journalFile{path: path}
+	if err := json.Unmarshal(b, &jf.j); err != nil {
+		return nil, fmt.Errorf("recorder: journal %s: %w", path, err)
+	}
+	return jf, nil
+}
+
+// update applies fn to the journal and saves it.
+func (jf *journalFile) update(fn func(j *journal)) error {
+	jf.mu.Lock()
+	defer jf.mu.Unlock()
+	fn(&jf.j)
+	return jf.saveLocked()
+}
+
+// snapshot returns a deep enough copy for reading.
+func (jf *journalFile) snapshot() journal {
+	jf.mu.Lock()
+	defer jf.mu.Unlock()
+	j := jf.j
+	j.Chunks = append([]callrec.Chunk(nil), j.Chunks...)
+	j.Pending = append([]pendingChunk(nil), j.Pending...)
+	j.Pauses = append([]pause(nil), j.Pauses...)
+	j.Assigned = append([]assignment(nil), j.Assigned...)
+	return j
+}
+
+func (jf *journalFile) saveLocked() error {
+	b, err := json.MarshalIndent(&jf.j, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := jf.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	if err != nil {
+		return fmt.Errorf("recorder: journal: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("recorder: journal: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("recorder: journal: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("recorder: journal: %w", err)
+	}
+	if err := os.Rename(tmp, jf.path); err != nil {
+		return fmt.Errorf("recorder: journal: %w", err)
+	}
+	return syncDir(filepath.Dir(jf.path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,288 @@
+package recorder
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callrec/callrec"
+)
+
+// Stats counts what a recording dropped. All counts are since Start.
+type Stats struct {
+	Frames           int64 // frames received
+	QueueDropped     int64 // frames dropped because the owner fell behind
+	LateSamples      int64 // samples for positions already committed
+	DuplicateSamples int64 // samples a participant had already sent
+}
+
+type frameBuf struct {
+	participant string
+	pos         int64
+	samples     []int16
+}
+
+type opKind int
+
+const (
+	opPause opKind = iota
+	opResume
+	opStop
+	opSync
+)
+
+type op struct {
+	kind   opKind
+	at     time.Time
+	reason string
+	reply  chan error
+}
+
+// item is one thing for the owner goroutine, in arrival order.
+type item struct {
+	frame *frameBuf
+	op    *op
+	event callrec.ParticipantEvent
+}
+
+type partState struct {
+	channel int
+	next    int64 // position after the last sample received
+}
+
+// session is one live recording. Its fields below "owned" are touched only
+// by the run goroutine.
+type session struct {
+	e     *Engine
+	id    string
+	dir   string
+	jf    *journalFile
+	log   *slog.Logger
+	queue chan item
+	free  chan *frameBuf
+	done  chan struct{}
+	// cancelSub ends the media subscription.
+	cancelSub func()
+
+	frames, queueDropped, late, dup atomic.Int64
+
+	uploads   sync.WaitGroup
+	uploadMu  sync.Mutex
+	uploadErr error
+
+	// owned by run
+	startPos  int64
+	startTime time.Time
+	tl        *timeline
+	chans     *channelMap
+	parts     map[string]*partState
+	present   map[string]bool
+	chunker   *chunker
+	err       error // first write error; writing stops after it
+}
+
+// OnFrame implements callrec.MediaSubscriber. It copies the frame into a
+// free buffer and queues it, never blocking and never allocating.
+func (s *session) OnFrame(f callrec.Frame) {
+	var b *frameBuf
+	select {
+	case b = <-s.free:
+	default:
+		s.queueDropped.Add(1)
+		return
+	}
+	b.participant, b.pos = f.Participant, f.Pos
+	b.samples = append(b.samples[:0], f.Samples...)
+	select {
+	case s.queue <- item{frame: b}:
+	default:
+		s.free <- b
+		s.queueDropped.Add(1)
+	}
+}
+
+// OnParticipantEvent implements callrec.MediaSubscriber.
+func (s *session) OnParticipantEvent(ev callrec.ParticipantEvent) {
+	select {
+	case s.queue <- item{event: ev}:
+	default:
+		s.log.Warn("recorder: participant event dropped, queue full", "participant", ev.Participant, "kind", ev.Kind)
+	}
+}
+
+// do sends an op to the owner and waits for its answer.
+func (s *session) do(ctx context.Context, o *op) error {
+	o.reply = make(chan error, 1)
+	select {
+	case s.queue <- item{op: o}:
+	case <-s.done:
+		return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %s is not live", s.id)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-o.reply:
+		return err
+	case <-s.done:
+		return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %s is not live", s.id)
+	}
+}
+
+func (s *session) posAt(t time.Time) int64 {
+	return s.startPos + int64(t.Sub(s.startTime)/(time.Second/callrec.SampleRate))
+}
+
+// run is the owner goroutine. It exits on stop, or when the engine closes
+// (leaving the spool for recovery).
+func (s *session) run() {
+	defer close(s.done)
+	tick := time.NewTicker(s.e.cfg.Durability / 2)
+	defer tick.Stop()
+	lateness := int64(s.e.cfg.Lateness / (time.Second / callrec.SampleRate))
+	for {
+		select {
+		case it := <-s.queue:
+			switch {
+			case it.frame != nil:
+				s.onFrame(it.frame)
+				s.free <- it.frame
+			case it.op != nil:
+				err := s.onOp(it.op)
+				it.op.reply <- err
+				if it.op.kind == opStop {
+					return
+				}
+			default:
+				s.onEvent(it.event)
+			}
+		case <-tick.C:
+			s.check(s.tl.commit(s.posAt(s.e.cfg.Clock()) - lateness))
+			if s.err == nil {
+				s.check(s.chunker.sync())
+			}
+		case <-s.e.ctx.Done():
+			if s.err == nil {
+				s.check(s.chunker.sync())
+			}
+			s.cancelSub()
+			return
+		}
+	}
+}
+
+// check keeps the first error; after it the recording writes nothing more.
+func (s *session) check(err error) {
+	if err != nil && s.err == nil {
+		s.err = err
+		s.log.Error("recorder: writing stopped", "recording", s.id, "err", err)
+	}
+}
+
+func (s *session) participant(p string) *partState {
+	ps := s.parts[p]
+	if ps != nil {
+		return ps
+	}
+	ch, _ := s.chans.channel(p)
+	ps = &partState{channel: ch, next: -1 << 62}
+	s.parts[p] = ps
+	assigned := s.chans.assignments()
+	s.check(s.jf.update(func(j *journal) { j.Assigned = assigned }))
+	return ps
+}
+
+func (s *session) onFrame(b *frameBuf) {
+	s.frames.Add(1)
+	if s.err != nil {
+		return
+	}
+	ps := s.participant(b.participant)
+	if !s.present[b.participant] {
+		s.present[b.participant] = true
+		s.check(s.chunker.noteParticipant(b.participant))
+	}
+	pos, samples := b.pos, b.samples
+	if pos < ps.next {
+		d := ps.next - pos
+		if d >= int64(len(samples)) {
+			s.dup.Add(int64(len(samples)))
+			return
+		}
+		s.dup.Add(d)
+		pos, samples = ps.next, samples[d:]
+	}
+	ps.next = pos + int64(len(samples))
+	late, err := s.tl.add(ps.channel, pos, samples)
+	s.late.Add(int64(late))
+	s.check(err)
+}
+
+func (s *session) onEvent(ev callrec.ParticipantEvent) {
+	if s.err != nil {
+		return
+	}
+	switch ev.Kind {
+	case callrec.ParticipantJoined:
+		s.participant(ev.Participant)
+		if !s.present[ev.Participant] {
+			s.present[ev.Participant] = true
+			s.check(s.chunker.noteParticipant(ev.Participant))
+		}
+	case callrec.ParticipantLeft:
+		delete(s.present, ev.Participant)
+	}
+}
+
+func (s *session) onOp(o *op) error {
+	switch o.kind {
+	case opSync:
+	case opPause:
+		if s.err == nil {
+			s.tl.pauseFrom(s.posAt(o.at), o.at)
+			s.savePauses()
+		}
+	case opResume:
+		if s.err == nil {
+			s.tl.resumeAt(s.posAt(o.at), o.at)
+			s.savePauses()
+		}
+	case opStop:
+		s.cancelSub()
+		if s.err == nil {
+			end := max(s.posAt(o.at), s.tl.base)
+			s.check(s.tl.commit(end))
+			if s.err == nil {
+				s.check(s.chunker.finish(end, o.reason))
+			}
+		}
+	}
+	if s.err != nil {
+		return callrec.Internal(s.err, "recording failed to write")
+	}
+	return nil
+}
+
+func (s *session) savePauses() {
+	pauses := append([]pause(nil), s.tl.pauses...)
+	s.check(s.jf.update(func(j *journal) { j.Pauses = pauses }))
+}
+
+// publishAsync uploads a finalized chunk without holding up the timeline.
+func (s *session) publishAsync(pc pendingChunk) {
+	s.uploads.Go(func() {
+		if _, err := s.e.publish(s.e.ctx, s.dir, s.jf, pc); err != nil {
+			s.log.Error("recorder: publish chunk", "recording", s.id, "index", pc.Index, "err", err)
+			s.uploadMu.Lock()
+			if s.uploadErr == nil {
+				s.uploadErr = err
+			}
+			s.uploadMu.Unlock()
+		}
+	})
+}
+
+func (s *session) stats() Stats {
+	return Stats{Frames: s.frames.Load(), QueueDropped: s.queueDropped.Load(), LateSamples: s.late.Load(), DuplicateSamples: s.dup.Load()}
+}
