@@ -167,7 +167,7 @@ func TestUnmixedChannelRules(t *testing.T) {
 	expectSpans(t, "ch1", au.Channels[1], 800)
 	expectSpans(t, "ch2", au.Channels[2], 1200, [2]float64{0, 3})
 	expectSpans(t, "ch2", au.Channels[2], 1600, [2]float64{1, 3})
-	expectSpans(t, "ch2", au.Channels[2], 2000, [2]float64{2, 3})
+	expectSpans(t, "ch2", au.Channels[2], 2000, [2]float64{1.5, 3})
 	expectSpans(t, "ch2", au.Channels[2], 400)
 	// Late join lands on the right sample; absence is digital silence.
 	if on := onsetAt(au.Channels[0], 0); on < 8000 || on > 8002 {
