@@ -16,6 +16,7 @@ import (
 
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/httpapi"
+	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/service"
 	"github.com/callrec/callrec/sqlite"
 	"github.com/callrec/callrec/webhook"
@@ -35,6 +36,7 @@ type App struct {
 	Service *service.Service
 	Worker  *webhook.Worker
 	API     *httpapi.Server
+	Ingest  *ingest.Server
 
 	closeOnce sync.Once
 }
@@ -103,6 +105,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Notify:             a.Worker.Notify,
 		Logger:             log.With("component", "service"),
 	})
+	a.Ingest, err = ingest.New(ingest.Config{
+		Calls:     a.Service,
+		AccessKey: rawKey,
+		ICE:       cfg.ICE,
+		Logger:    log,
+	})
+	if err != nil {
+		a.DB.Close()
+		return nil, fmt.Errorf("media ingest: %w", err)
+	}
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {
 		verifier.Hosts = []string{u}
@@ -110,6 +122,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.API = httpapi.New(httpapi.Config{
 		Calls:        a.Service,
 		Recordings:   a.Service,
+		Tokens:       a.Ingest,
+		Media:        a.Ingest.Handler(),
+		Metrics:      a.Ingest.MetricsHandler(),
 		Verifier:     verifier,
 		PublicURL:    a.PublicURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -171,6 +186,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		cancel()
 		<-serveErr
 	}
+	closeCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
+	if cerr := a.Ingest.Close(closeCtx); cerr != nil {
+		a.log.Warn("closing media sessions", "err", cerr)
+	}
+	cancel()
 	stopWorker()
 	wg.Wait()
 	a.Close()

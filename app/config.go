@@ -9,6 +9,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -29,6 +30,9 @@ type Config struct {
 	WebhookPollInterval time.Duration
 
 	DrainTimeout time.Duration // how long SIGTERM waits for requests and recordings
+
+	// ICE says where WebRTC media flows (interfaces, ports, public IPs).
+	ICE ingest.ICEConfig
 }
 
 // Defaults.

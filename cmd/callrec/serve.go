@@ -63,6 +63,11 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.DurationVar(&cfg.WebhookPolicy.AttemptTimeout, "webhook-attempt-timeout", webhook.DefaultAttemptTimeout, "time allowed for one delivery attempt")
 	f.DurationVar(&cfg.WebhookPollInterval, "webhook-poll-interval", webhook.DefaultPollInterval, "how often the outbox is checked when nothing wakes it")
 	f.DurationVar(&cfg.DrainTimeout, "drain-timeout", app.DefaultDrainTimeout, "how long SIGTERM waits for requests and deliveries in flight")
+	f.BoolVar(&cfg.ICE.LoopbackOnly, "ice-loopback-only", false, "carry WebRTC media over 127.0.0.1 only (single-host setups and tests)")
+	f.StringSliceVar(&cfg.ICE.Interfaces, "ice-interfaces", nil, "network interfaces WebRTC media may use (default all)")
+	f.Uint16Var(&cfg.ICE.UDPPortMin, "udp-port-min", 0, "lowest UDP port for WebRTC media (default ephemeral)")
+	f.Uint16Var(&cfg.ICE.UDPPortMax, "udp-port-max", 0, "highest UDP port for WebRTC media")
+	f.StringSliceVar(&cfg.ICE.PublicIPs, "public-ip", nil, "IP addresses to advertise for media behind a 1:1 NAT")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }
