@@ -1,0 +1,103 @@
+package ingest_test
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/simulate"
+)
+
+type tonePart struct {
+	rawID string
+	freq  float64
+}
+
+var threeTones = []tonePart{
+	{"8:acs:callrec_alice", 440},
+	{"8:acs:callrec_bob", 660},
+	{"4:+14255550123", 880},
+}
+
+// joinAll runs one simulated participant per part, staggered by stagger,
+// and waits for all of them.
+func joinAll(t *testing.T, h *harness, callID string, parts []tonePart, d, stagger time.Duration,
+	tweak func(*simulate.Options)) map[string]simulate.Result {
+	t.Helper()
+	var mu sync.Mutex
+	results := map[string]simulate.Result{}
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		o := h.options(callID, p.rawID, "tone:"+formatHz(p.freq), d)
+		if tweak != nil {
+			tweak(&o)
+		}
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * stagger)
+			res, err := simulate.Join(context.Background(), o)
+			if err != nil {
+				t.Errorf("%s: %v", p.rawID, err)
+			}
+			mu.Lock()
+			results[p.rawID] = res
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+func formatHz(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// TestThreeParticipantsLineUp is the acceptance test of issue 3: three
+// simulated participants at 440, 660 and 880 Hz join one call, staggered;
+// from the decoded frames we check each one's frequency, level and start
+// offset against when its simulator began sending.
+func TestThreeParticipantsLineUp(t *testing.T) {
+	h := startHarness(t)
+	callID := h.createCall(t)
+	rec := subscribe(t, h.ingest, callID)
+
+	results := joinAll(t, h, callID, threeTones, 3*time.Second, 400*time.Millisecond, nil)
+	for _, p := range threeTones {
+		waitFor(t, 5*time.Second, p.rawID+" left", func() bool {
+			k := rec.eventKinds(p.rawID)
+			return len(k) > 0 && k[len(k)-1] == callrec.ParticipantLeft
+		})
+	}
+	for _, p := range threeTones {
+		start, pcm := rec.track(t, p.rawID)
+		checkTone(t, p.rawID, pcm, p.freq)
+
+		// Level: the steady part (after the encoder's start-up, before the end).
+		mid := pcm[callrec.SampleRate/2 : 2*callrec.SampleRate]
+		want := simulate.ToneAmplitude / math.Sqrt2
+		if db := audio.DBFS(audio.RMS(mid)) - audio.DBFS(want); math.Abs(db) > 1 {
+			t.Errorf("%s: level %.2f dBFS, want %.2f ±1 dB", p.rawID, audio.DBFS(audio.RMS(mid)), audio.DBFS(want))
+		}
+
+		// Start offset: the first sample of the tone against the moment the
+		// simulator began sending (packet 0 due), on the call clock.
+		onset := audio.FirstAbove(pcm, 0.1)
+		if onset < 0 {
+			t.Fatalf("%s: no onset", p.rawID)
+		}
+		got := start + int64(onset)
+		want0 := rec.positionOf(results[p.rawID].Started)
+		offsetMs := float64(got-want0) * 1000 / callrec.SampleRate
+		t.Logf("%s: %v Hz, level %.2f dBFS, onset %.1f ms after it began sending, %d frames",
+			p.rawID, p.freq, audio.DBFS(audio.RMS(mid)), offsetMs, len(pcm)/callrec.FrameSamples)
+		if math.Abs(offsetMs) > 20 {
+			t.Errorf("%s: onset %.1f ms from when it began sending, want within 20 ms", p.rawID, offsetMs)
+		}
+	}
+	kinds := rec.eventKinds(threeTones[0].rawID)
+	if len(kinds) != 2 || kinds[0] != callrec.ParticipantJoined || kinds[1] != callrec.ParticipantLeft {
+		t.Errorf("events of %s: %v, want [joined left]", threeTones[0].rawID, kinds)
+	}
+}

@@ -1,0 +1,21 @@
+// Package ingest brings live call media into callrec: participants publish
+// Opus audio over WebRTC with WHIP (RFC 9725), authorised by a join token,
+// and each participant's audio is reordered, decoded to 16 kHz mono, has its
+// losses concealed and is placed on a per-call clock, so that the recorder
+// (a callrec.MediaSubscriber) receives contiguous 20 ms frames per
+// participant that line up across participants to the sample.
+//
+// Vocabulary, from the network inwards:
+//
+//   - Server: the WHIP endpoint, the join page and the metrics; it
+//     implements callrec.MediaSource.
+//   - session: one WHIP resource, one PeerConnection, one participant.
+//   - reorderBuffer: puts RTP packets back in sequence order and decides
+//     when a missing packet is lost.
+//   - rtpClock: maps a stream's RTP timestamps to call-clock positions,
+//     across timestamp wrap and sender clock drift.
+//   - timeline: cuts decoded audio into contiguous 20 ms frames, filling
+//     gaps with concealment or silence and never repeating time.
+//   - pipeline: the per-participant chain reorderBuffer → decoder → timeline.
+//   - callMedia: a call's clock, participants and subscribers.
+package ingest

@@ -1,0 +1,142 @@
+package ingest
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the ingest Prometheus collectors. A nil *metrics records
+// nothing (unit tests of the pipeline).
+type metrics struct {
+	packets      *prometheus.CounterVec
+	lostPackets  prometheus.Counter
+	latePackets  prometheus.Counter
+	concealments prometheus.Counter
+	decodeErrs   prometheus.Counter
+	jitterSecs   prometheus.Histogram
+	decodeSecs   prometheus.Histogram
+	participants *prometheus.GaugeVec
+	sessions     prometheus.Counter
+	rejected     *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		packets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "rtp_packets_total",
+			Help: "RTP audio packets received, by kind (audio, or padding-only).",
+		}, []string{"kind"}),
+		lostPackets: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "rtp_packets_lost_total",
+			Help: "RTP audio packets never received before their reorder window closed.",
+		}),
+		latePackets: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "rtp_packets_late_total",
+			Help: "RTP audio packets that arrived after their audio was due, and were dropped.",
+		}),
+		concealments: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "concealed_frames_total",
+			Help: "Audio frames synthesised by packet loss concealment.",
+		}),
+		decodeErrs: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "decode_errors_total",
+			Help: "Opus packets that failed to decode (concealed instead).",
+		}),
+		jitterSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "jitter_seconds",
+			Help:    "RFC 3550 interarrival jitter estimate of audio streams, sampled per packet.",
+			Buckets: []float64{.001, .002, .005, .01, .02, .03, .05, .1, .2},
+		}),
+		decodeSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "decode_seconds",
+			Help:    "Time to decode one Opus packet to 16 kHz.",
+			Buckets: []float64{5e-6, 1e-5, 2e-5, 4e-5, 8e-5, 1.6e-4, 3.2e-4, 1e-3},
+		}),
+		participants: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "participants",
+			Help: "Participants currently publishing media, per call.",
+		}, []string{"call"}),
+		sessions: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "whip_sessions_total",
+			Help: "WHIP sessions created.",
+		}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "whip_rejected_total",
+			Help: "WHIP requests rejected, by error code.",
+		}, []string{"code"}),
+	}
+	reg.MustRegister(m.packets, m.lostPackets, m.latePackets, m.concealments, m.decodeErrs,
+		m.jitterSecs, m.decodeSecs, m.participants, m.sessions, m.rejected)
+	return m
+}
+
+func (m *metrics) packet(padding bool) {
+	if m == nil {
+		return
+	}
+	kind := "audio"
+	if padding {
+		kind = "padding"
+	}
+	m.packets.WithLabelValues(kind).Inc()
+}
+
+func (m *metrics) lost(n int64) {
+	if m != nil {
+		m.lostPackets.Add(float64(n))
+	}
+}
+
+func (m *metrics) late() {
+	if m != nil {
+		m.latePackets.Inc()
+	}
+}
+
+func (m *metrics) concealed(n int) {
+	if m != nil {
+		m.concealments.Add(float64(n))
+	}
+}
+
+func (m *metrics) decodeError() {
+	if m != nil {
+		m.decodeErrs.Inc()
+	}
+}
+
+func (m *metrics) decoded(d time.Duration) {
+	if m != nil {
+		m.decodeSecs.Observe(d.Seconds())
+	}
+}
+
+func (m *metrics) jitter(seconds float64) {
+	if m != nil {
+		m.jitterSecs.Observe(seconds)
+	}
+}
+
+func (m *metrics) setParticipants(call string, n int) {
+	if m == nil {
+		return
+	}
+	if n == 0 {
+		m.participants.DeleteLabelValues(call)
+		return
+	}
+	m.participants.WithLabelValues(call).Set(float64(n))
+}
+
+func (m *metrics) sessionCreated() {
+	if m != nil {
+		m.sessions.Inc()
+	}
+}
+
+func (m *metrics) rejectedRequest(code string) {
+	if m != nil {
+		m.rejected.WithLabelValues(code).Inc()
+	}
+}

@@ -1,0 +1,301 @@
+package ingest
+
+import (
+	"math"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/audio"
+)
+
+// Pipeline tuning, in call-clock samples.
+const (
+	opusRTPRate = 48000
+	// defaultLatency is how long a packet may wait for a missing
+	// predecessor before that one is declared lost (the reorder window),
+	// and how long the stream settles before its first frame.
+	defaultLatency = 120 * callrec.SampleRate / 1000
+	// maxConcealFrames bounds packet loss concealment; longer losses become
+	// silence (concealment of a long gap only makes a droning sound).
+	maxConcealFrames = 5
+	// maxAhead and maxBehind bound how far a packet's mapped position may
+	// be from now and from the cursor before its timestamp counts as a jump
+	// (a sender restart or a bogus timestamp) and the mapping restarts.
+	maxAhead  = 2 * callrec.SampleRate
+	maxBehind = 10 * callrec.SampleRate
+	// muteAfter is how long a stream must stay without packets before the
+	// participant counts as muted (DTX keeps sending one packet per 400 ms).
+	muteAfter = 1 * callrec.SampleRate
+)
+
+// StreamStats counts what happened to one participant's audio.
+type StreamStats struct {
+	Received     int64 // RTP packets, padding-only ones included
+	Padding      int64 // padding-only packets (no audio, consume a sequence number)
+	Lost         int64 // sequence numbers never received in time
+	Late         int64 // packets that arrived after their audio was due
+	Duplicates   int64
+	Concealed    int64 // 20 ms frames synthesised by concealment
+	DecodeErrors int64
+	Frames       int64 // frames emitted
+	SSRCChanges  int64
+	Reanchors    int64 // timestamp jumps that restarted the mapping
+	Drift        int64 // total drift correction, samples (signed)
+	Jitter       float64
+}
+
+// pipeline turns one participant's RTP packets into contiguous frames on
+// the call clock: reorder → decode (or conceal) → timeline. It is driven by
+// push (each packet, with its arrival position) and tick (time passing) from
+// one goroutine.
+type pipeline struct {
+	latency int64
+	dec     audio.Decoder
+	metrics *metrics
+
+	onFrame func(pos int64, samples []int16)
+	onMute  func(muted bool, pos int64)
+
+	ssrc      uint32
+	haveSSRC  bool
+	seqs      seqUnwrapper
+	stamps    tsUnwrapper
+	clock     rtpClock
+	buf       reorderBuffer
+	tl        *timeline
+	pcm       []int16
+	started   bool // a packet of the current stream was seen
+	settled   bool // the stream's mapping is fixed and frames flow
+	firstSeen int64
+	lastSeen  int64
+	muted     bool
+	audioLast bool // the timeline's last samples were decoded audio
+	lastDur   int  // samples of the last decoded packet
+
+	transit     int64
+	haveTransit bool
+	jitter      float64 // RFC 3550 interarrival jitter, RTP units
+
+	stats StreamStats
+}
+
+func newPipeline(dec audio.Decoder, latency int64, m *metrics,
+	onFrame func(pos int64, samples []int16), onMute func(muted bool, pos int64)) *pipeline {
+	p := &pipeline{
+		latency: latency,
+		dec:     dec,
+		metrics: m,
+		onFrame: onFrame,
+		onMute:  onMute,
+		clock:   newRTPClock(opusRTPRate),
+		pcm:     make([]int16, audio.MaxPacketSamples),
+		lastDur: callrec.FrameSamples,
+	}
+	p.buf.wait = latency
+	p.tl = newTimeline(func(pos int64, samples []int16) {
+		p.stats.Frames++
+		p.onFrame(pos, samples)
+	})
+	return p
+}
+
+// push takes one received RTP packet that arrived at call position arrival.
+func (p *pipeline) push(pkt *rtp.Packet, arrival int64) {
+	p.stats.Received++
+	p.metrics.packet(len(pkt.Payload) == 0)
+	if p.haveSSRC && pkt.SSRC != p.ssrc {
+		p.drain(arrival)
+		p.restartStream()
+		p.stats.SSRCChanges++
+	}
+	if !p.started {
+		p.started, p.firstSeen = true, arrival
+	}
+	p.ssrc, p.haveSSRC = pkt.SSRC, true
+	if p.muted {
+		p.muted = false
+		p.onMute(false, arrival)
+	}
+	p.lastSeen = arrival
+
+	seq := p.seqs.unwrap(pkt.SequenceNumber)
+	ts := p.stamps.unwrap(pkt.Timestamp)
+	if len(pkt.Payload) == 0 {
+		p.stats.Padding++
+	} else {
+		p.updateJitter(ts, arrival)
+		if move := p.clock.observe(ts, arrival); move != 0 {
+			p.stats.Drift += move
+		}
+	}
+	if seq < p.buf.next && p.settled {
+		p.stats.Late++
+		p.metrics.late()
+		return
+	}
+	if !p.buf.insert(bufferedPacket{seq: seq, ts: ts, payload: pkt.Payload, arrival: arrival}) {
+		p.stats.Duplicates++
+		return
+	}
+	p.release(arrival)
+}
+
+// tick lets time pass: releases packets whose wait is over, fills silence
+// while no packet comes, and notices a stream that stopped (mute).
+func (p *pipeline) tick(now int64) {
+	p.release(now)
+	if p.settled && !p.muted && now-p.lastSeen > muteAfter {
+		p.muted = true
+		p.onMute(true, p.lastSeen)
+	}
+}
+
+// finish releases everything still buffered and emits the last, padded
+// frame; the stream is over.
+func (p *pipeline) finish(now int64) {
+	p.drain(now)
+	p.tl.finish()
+}
+
+// restartStream forgets the stream's numbering and decoder state (a new
+// SSRC); the timeline continues.
+func (p *pipeline) restartStream() {
+	p.seqs, p.stamps = seqUnwrapper{}, tsUnwrapper{}
+	p.clock = newRTPClock(opusRTPRate)
+	p.buf.reset()
+	p.dec.Reset()
+	p.started, p.settled, p.audioLast, p.haveTransit = false, false, false, false
+}
+
+func (p *pipeline) settle() {
+	p.settled = true
+	p.clock.fix()
+	low, _ := p.buf.lowest()
+	p.buf.next = low
+	p.tl.start(p.clock.position(p.buf.packets[0].ts))
+}
+
+func (p *pipeline) release(now int64) {
+	if !p.settled {
+		if p.buf.len() == 0 || now-p.firstSeen < p.latency {
+			return
+		}
+		p.settle()
+	}
+	for {
+		pk, lost, ok := p.buf.pop(now)
+		if !ok {
+			break
+		}
+		p.deliver(pk, lost, now)
+	}
+	if p.buf.len() == 0 {
+		if gap := now - p.latency - p.tl.cursor(); gap > 0 {
+			p.tl.silence(gap)
+			p.audioLast = false
+		}
+	}
+}
+
+// drain releases every buffered packet now, declaring gaps lost.
+func (p *pipeline) drain(now int64) {
+	if !p.settled && p.buf.len() > 0 {
+		p.settle()
+	}
+	for {
+		pk, lost, ok := p.buf.pop(math.MaxInt64 - p.latency)
+		if !ok {
+			return
+		}
+		p.deliver(pk, lost, now)
+	}
+}
+
+// deliver decodes one released packet onto the timeline at its mapped
+// position, after filling the gap before it.
+func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
+	if lost > 0 {
+		p.stats.Lost += lost
+		p.metrics.lost(lost)
+	}
+	if len(pk.payload) == 0 {
+		return // padding only: it consumed a sequence number, it carries no audio
+	}
+	cur := p.tl.cursor()
+	pos := p.clock.position(pk.ts)
+	if pos > max(now, pk.arrival)+maxAhead || pos < cur-maxBehind {
+		p.clock.anchor(pk.ts, max(pk.arrival, cur))
+		p.clock.fix()
+		pos = p.clock.position(pk.ts)
+		p.stats.Reanchors++
+		lost = 0
+	}
+	gap := pos - cur
+	if gap > 0 {
+		p.fillGap(gap, lost)
+	}
+	start := time.Now()
+	n, err := p.dec.Decode(pk.payload, p.pcm)
+	p.metrics.decoded(time.Since(start))
+	if err != nil {
+		p.stats.DecodeErrors++
+		p.metrics.decodeError()
+		if n, err = p.dec.Conceal(p.pcm[:p.lastDur]); err != nil {
+			n = p.lastDur
+			clear(p.pcm[:n])
+		}
+		p.stats.Concealed++
+		p.metrics.concealed(1)
+	} else {
+		p.lastDur = n
+	}
+	out := p.pcm[:n]
+	if gap < 0 {
+		skip := min(-gap, int64(n))
+		out = out[skip:]
+		if len(out) == 0 {
+			p.stats.Late++
+			p.metrics.late()
+			return
+		}
+	}
+	p.tl.write(out)
+	p.audioLast = true
+}
+
+// fillGap fills gap samples before the next packet: with concealment for up
+// to maxConcealFrames lost packets that directly follow decoded audio, and
+// with silence for the rest (DTX, pauses, long losses).
+func (p *pipeline) fillGap(gap, lost int64) {
+	if lost > 0 && p.audioLast {
+		frames := min(gap/int64(p.lastDur), lost, maxConcealFrames)
+		for range frames {
+			n, err := p.dec.Conceal(p.pcm[:p.lastDur])
+			if err != nil || n == 0 {
+				break
+			}
+			p.tl.write(p.pcm[:n])
+			gap -= int64(n)
+			p.stats.Concealed++
+			p.metrics.concealed(1)
+		}
+	}
+	if gap > 0 {
+		p.tl.silence(gap)
+	}
+	p.audioLast = false
+}
+
+// updateJitter keeps the RFC 3550 interarrival jitter estimate.
+func (p *pipeline) updateJitter(ts, arrival int64) {
+	transit := arrival*opusRTPRate/callrec.SampleRate - ts
+	if p.haveTransit {
+		d := float64(abs64(transit - p.transit))
+		p.jitter += (d - p.jitter) / 16
+		p.stats.Jitter = p.jitter / opusRTPRate
+		p.metrics.jitter(p.stats.Jitter)
+	}
+	p.transit, p.haveTransit = transit, true
+}

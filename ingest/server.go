@@ -1,0 +1,257 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/callrec/callrec"
+)
+
+// Server is the live media ingest: the WHIP endpoint, the join page, and a
+// callrec.MediaSource for the recorder.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	api      *webrtc.API
+	latency  int64 // samples
+	metrics  *metrics
+	registry *prometheus.Registry // nil when cfg.Registerer was given
+
+	baseCtx context.Context // for work that outlives a request (leave bookkeeping)
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // session goroutines
+
+	mu       sync.Mutex
+	closed   bool
+	calls    map[string]*callRef
+	sessions map[string]*session // by session id
+}
+
+// callRef counts the users of a callMedia (sessions, subscriptions, requests
+// in flight); the call's media state is dropped when nobody uses it.
+type callRef struct {
+	media *callMedia
+	refs  int
+}
+
+var _ callrec.MediaSource = (*Server)(nil)
+
+// New builds a Server. It starts no goroutine until participants join.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	se, err := cfg.ICE.SettingEngine()
+	if err != nil {
+		return nil, err
+	}
+	api, err := newWebRTCAPI(se)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "ingest"),
+		api:      api,
+		latency:  int64(cfg.Latency) * callrec.SampleRate / int64(time.Second),
+		calls:    map[string]*callRef{},
+		sessions: map[string]*session{},
+	}
+	reg := cfg.Registerer
+	if reg == nil {
+		s.registry = prometheus.NewRegistry()
+		reg = s.registry
+	}
+	s.metrics = newMetrics(reg)
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// newWebRTCAPI builds the Pion API: Opus (and the default video codecs, so
+// a video track negotiates and is then ignored), the default interceptors
+// (NACK, RTCP reports, TWCC) and the setting engine.
+func newWebRTCAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
+	var me webrtc.MediaEngine
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	var ir interceptor.Registry
+	if err := webrtc.RegisterDefaultInterceptors(&me, &ir); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir),
+		webrtc.WithSettingEngine(se)), nil
+}
+
+// Handler serves POST /calls/{id}/whip, DELETE and PATCH /whip/{session},
+// and the join page at /join. These routes are not HMAC-signed: WHIP takes
+// a bearer join token, and the page is public.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /calls/{id}/whip", s.handleWHIPPost)
+	mux.HandleFunc("OPTIONS /calls/{id}/whip", s.handleWHIPOptions)
+	mux.HandleFunc("DELETE /whip/{session}", s.handleWHIPDelete)
+	mux.HandleFunc("PATCH /whip/{session}", s.handleWHIPPatch)
+	mux.Handle("GET /join", joinPageHandler())
+	mux.Handle("GET /join/", joinPageHandler())
+	return mux
+}
+
+// MetricsHandler serves the ingest metrics in the Prometheus text format.
+// With Config.Registerer set, serve that registry instead; this handler
+// then serves nothing.
+func (s *Server) MetricsHandler() http.Handler {
+	if s.registry == nil {
+		return http.NotFoundHandler()
+	}
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
+
+// Subscribe implements callrec.MediaSource.
+func (s *Server) Subscribe(callID string, sub callrec.MediaSubscriber) (int64, func()) {
+	call := s.acquireCall(callID)
+	id := call.subscribe(sub)
+	now := call.clock.position(time.Now())
+	var once sync.Once
+	return now, func() {
+		once.Do(func() {
+			call.unsubscribe(id)
+			s.releaseCall(callID)
+		})
+	}
+}
+
+// Participants returns the raw ids publishing media in callID now.
+func (s *Server) Participants(callID string) []string {
+	s.mu.Lock()
+	ref := s.calls[callID]
+	s.mu.Unlock()
+	if ref == nil {
+		return nil
+	}
+	return ref.media.participants()
+}
+
+// Stats returns the stream statistics of a participant publishing now.
+func (s *Server) Stats(callID, rawID string) (StreamStats, bool) {
+	s.mu.Lock()
+	ref := s.calls[callID]
+	s.mu.Unlock()
+	if ref == nil {
+		return StreamStats{}, false
+	}
+	sess := ref.media.session(rawID)
+	if sess == nil {
+		return StreamStats{}, false
+	}
+	return sess.statsSnapshot(), true
+}
+
+func (s *Server) acquireCall(id string) *callMedia {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref := s.calls[id]
+	if ref == nil {
+		ref = &callRef{media: newCallMedia(id, time.Now())}
+		s.calls[id] = ref
+	}
+	ref.refs++
+	return ref.media
+}
+
+func (s *Server) releaseCall(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ref := s.calls[id]; ref != nil {
+		if ref.refs--; ref.refs <= 0 {
+			delete(s.calls, id)
+		}
+	}
+}
+
+// register makes a negotiated session live, unless the server is closing.
+func (s *Server) register(sess *session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return callrec.Errorf(callrec.KindUnavailable, "ServerShuttingDown", "the server is shutting down")
+	}
+	s.sessions[sess.id] = sess
+	s.calls[sess.call.id].refs++ // held until sessionEnded
+	n := sess.call.addSession(sess)
+	s.metrics.setParticipants(sess.call.id, n)
+	s.metrics.sessionCreated()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		sess.run()
+	}()
+	return nil
+}
+
+// sessionEnded runs on the session's goroutine after its leave event.
+func (s *Server) sessionEnded(sess *session) {
+	n := sess.call.removeSession(sess)
+	s.metrics.setParticipants(sess.call.id, n)
+	s.mu.Lock()
+	delete(s.sessions, sess.id)
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.baseCtx), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Calls.LeaveParticipant(ctx, sess.call.id, sess.rawID); err != nil {
+		sess.log.Warn("record leave", "err", err)
+	}
+	s.releaseCall(sess.call.id)
+}
+
+func (s *Server) sessionByID(id string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
+}
+
+// Close ends every session (each emits its leave and records it), refuses
+// new ones, and waits for them until ctx is done.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	sessions := make([]*session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		sessions = append(sessions, sess)
+	}
+	s.mu.Unlock()
+	var errs []error
+	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	for _, sess := range sessions {
+		wg.Go(func() {
+			if err := sess.closeContext(ctx); err != nil {
+				errMu.Lock()
+				errs = append(errs, err)
+				errMu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	finished := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		errs = append(errs, ctx.Err())
+	}
+	s.cancel()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,218 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/callrec/callrec"
+)
+
+// WHIP error codes.
+const (
+	CodeInvalidSDP      = "InvalidSdp"
+	CodeNoOpusAudio     = "NoOpusAudioInOffer"
+	CodeSessionNotFound = "WhipSessionNotFound"
+	maxOfferBytes       = 64 << 10
+	negotiateTimeout    = 10 * time.Second
+)
+
+// handleWHIPPost creates a participant session (RFC 9725 §4.2): the body is
+// an SDP offer, the answer comes back with 201 and the session's Location.
+func (s *Server) handleWHIPPost(w http.ResponseWriter, r *http.Request) {
+	callID := r.PathValue("id")
+	claims, offer, err := s.checkWHIPRequest(w, r, callID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	call := s.acquireCall(callID)
+	defer s.releaseCall(callID)
+
+	sess := newSession(s, call, claims.RawID)
+	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
+	defer cancel()
+	answer, err := s.negotiate(ctx, sess, offer)
+	if err != nil {
+		sess.abandon()
+		s.writeError(w, r, err)
+		return
+	}
+
+	call.joinMu.Lock()
+	defer call.joinMu.Unlock()
+	if old := call.session(claims.RawID); old != nil {
+		sess.log.Info("rejoin replaces the previous session", "previous", old.id)
+		old.close()
+	}
+	if err := s.cfg.Calls.JoinParticipant(ctx, callID, claims.RawID); err != nil {
+		sess.abandon()
+		s.writeError(w, r, err)
+		return
+	}
+	sess.joinedAt = time.Now()
+	if err := s.register(sess); err != nil {
+		sess.abandon()
+		s.writeError(w, r, err)
+		return
+	}
+	sess.log.Info("joined")
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", "/whip/"+sess.id)
+	w.Header().Set("Access-Control-Expose-Headers", "Location")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, answer)
+}
+
+// checkWHIPRequest validates everything a client can get wrong, cheapest
+// first: media type, token, call, body size, SDP.
+func (s *Server) checkWHIPRequest(w http.ResponseWriter, r *http.Request, callID string) (Claims, string, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/sdp" {
+		return Claims{}, "", callrec.Errorf(callrec.KindUnsupported, callrec.CodeUnsupportedMedia,
+			"a WHIP offer must be sent as Content-Type: application/sdp")
+	}
+	token, ok := bearerToken(r)
+	if !ok {
+		return Claims{}, "", callrec.Errorf(callrec.KindUnauthorized, CodeMissingToken,
+			"send the join token as Authorization: Bearer <token>")
+	}
+	claims, err := VerifyToken(s.cfg.AccessKey, token, callID, time.Now())
+	if err != nil {
+		return Claims{}, "", err
+	}
+	call, err := s.cfg.Calls.Call(r.Context(), callID)
+	if err != nil {
+		return Claims{}, "", err
+	}
+	if call.State == callrec.CallEnded {
+		return Claims{}, "", callrec.Errorf(callrec.KindNotFound, callrec.CodeCallEnded, "call %q has ended", callID)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOfferBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return Claims{}, "", callrec.Errorf(callrec.KindTooLarge, callrec.CodeBodyTooLarge,
+				"the SDP offer is larger than %d bytes", maxOfferBytes)
+		}
+		return Claims{}, "", callrec.Errorf(callrec.KindInvalid, CodeInvalidSDP, "could not read the SDP offer")
+	}
+	offer := string(body)
+	if err := checkOffer(offer); err != nil {
+		return Claims{}, "", err
+	}
+	return claims, offer, nil
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// checkOffer parses the offer and requires an audio section that sends Opus.
+func checkOffer(offer string) error {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return callrec.Errorf(callrec.KindInvalid, CodeInvalidSDP, "the body is not a valid SDP offer: %v", err)
+	}
+	for _, m := range sd.MediaDescriptions {
+		if m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if _, recvOnly := m.Attribute("recvonly"); recvOnly {
+			continue
+		}
+		if _, inactive := m.Attribute("inactive"); inactive {
+			continue
+		}
+		for _, a := range m.Attributes {
+			if a.Key == "rtpmap" && strings.Contains(strings.ToLower(a.Value), "opus/48000") {
+				return nil
+			}
+		}
+	}
+	return callrec.Errorf(callrec.KindInvalid, CodeNoOpusAudio, "the SDP offer has no audio section sending Opus")
+}
+
+// negotiate answers offer on a new PeerConnection attached to sess, and
+// returns the answer with its ICE candidates (no trickle).
+func (s *Server) negotiate(ctx context.Context, sess *session, offer string) (string, error) {
+	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return "", callrec.Internal(err, "could not create a peer connection")
+	}
+	sess.attach(pc)
+	recvOnly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recvOnly); err != nil {
+		return "", callrec.Internal(err, "could not add the audio transceiver")
+	}
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recvOnly); err != nil {
+		return "", callrec.Internal(err, "could not add the video transceiver")
+	}
+	invalid := func(err error) error {
+		return &callrec.Error{Kind: callrec.KindInvalid, Code: CodeInvalidSDP,
+			Message: "the SDP offer could not be negotiated: " + err.Error(), Err: err}
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", invalid(err)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", invalid(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", invalid(err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", callrec.Errorf(callrec.KindUnavailable, "IceGatheringTimeout", "ICE gathering did not finish in time")
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+// handleWHIPDelete ends a session (RFC 9725 §4.3). The session URL is an
+// unguessable capability, so no token is needed.
+func (s *Server) handleWHIPDelete(w http.ResponseWriter, r *http.Request) {
+	sess := s.sessionByID(r.PathValue("session"))
+	if sess == nil {
+		s.writeError(w, r, callrec.Errorf(callrec.KindNotFound, CodeSessionNotFound, "no such WHIP session"))
+		return
+	}
+	if err := sess.closeContext(r.Context()); err != nil {
+		s.writeError(w, r, callrec.Internal(err, "the session did not close in time"))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleWHIPPatch: trickle ICE and ICE restarts are not supported
+// (RFC 9725 §4.4 allows 405).
+func (s *Server) handleWHIPPatch(w http.ResponseWriter, r *http.Request) {
+	if s.sessionByID(r.PathValue("session")) == nil {
+		s.writeError(w, r, callrec.Errorf(callrec.KindNotFound, CodeSessionNotFound, "no such WHIP session"))
+		return
+	}
+	w.Header().Set("Allow", "DELETE")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_, _ = io.WriteString(w, `{"error":{"code":"MethodNotAllowed","message":"trickle ICE and ICE restart are not supported; end the session with DELETE"}}`+"\n")
+}
+
+func (s *Server) handleWHIPOptions(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Accept-Post", "application/sdp")
+	w.Header().Set("Allow", "POST, OPTIONS")
+	w.WriteHeader(http.StatusNoContent)
+}

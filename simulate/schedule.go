@@ -1,0 +1,83 @@
+package simulate
+
+import (
+	"container/heap"
+	"math/rand/v2"
+	"time"
+)
+
+// frameInterval is the duration of one packet.
+const frameInterval = 20 * time.Millisecond
+
+// sendPlan decides, per packet, whether it is dropped (loss) and when it
+// leaves (its due time plus a random delay up to jitter, which reorders
+// packets whose delays cross). Packet i is due at start + i×20 ms whatever
+// happened before, so the sender's own lateness never shifts the stream.
+type sendPlan struct {
+	start  time.Time
+	loss   float64
+	jitter time.Duration
+	rng    *rand.Rand
+	queue  sendQueue
+	next   int // next packet index to plan
+}
+
+func newSendPlan(start time.Time, loss float64, jitter time.Duration, seed uint64) *sendPlan {
+	return &sendPlan{start: start, loss: loss, jitter: jitter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+func (p *sendPlan) due(i int) time.Time { return p.start.Add(time.Duration(i) * frameInterval) }
+
+// ready plans every packet due by now (up to total) and returns, in send
+// order, the indexes whose send time has come; dropped counts losses.
+func (p *sendPlan) ready(now time.Time, total int) (send []int, dropped int) {
+	for p.next < total && !p.due(p.next).After(now) {
+		i := p.next
+		p.next++
+		if p.loss > 0 && p.rng.Float64() < p.loss {
+			dropped++
+			continue
+		}
+		at := p.due(i)
+		if p.jitter > 0 {
+			at = at.Add(time.Duration(p.rng.Int64N(int64(p.jitter) + 1)))
+		}
+		heap.Push(&p.queue, scheduled{index: i, at: at})
+	}
+	for p.queue.Len() > 0 && !p.queue[0].at.After(now) {
+		send = append(send, heap.Pop(&p.queue).(scheduled).index)
+	}
+	return send, dropped
+}
+
+// wake returns when ready has something to do next.
+func (p *sendPlan) wake(total int) (time.Time, bool) {
+	var t time.Time
+	have := false
+	if p.next < total {
+		t, have = p.due(p.next), true
+	}
+	if p.queue.Len() > 0 && (!have || p.queue[0].at.Before(t)) {
+		t, have = p.queue[0].at, true
+	}
+	return t, have
+}
+
+type scheduled struct {
+	index int
+	at    time.Time
+}
+
+// sendQueue is a min-heap of packets by send time.
+type sendQueue []scheduled
+
+func (q sendQueue) Len() int           { return len(q) }
+func (q sendQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q sendQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *sendQueue) Push(x any)        { *q = append(*q, x.(scheduled)) }
+func (q *sendQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,332 @@
+package simulate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/ingest"
+)
+
+// Options describe one simulated participant.
+type Options struct {
+	// Endpoint is callrec's base URL (http://host:port). Empty means the
+	// connection string's endpoint.
+	Endpoint string
+	// Token is the join token. Empty means: mint one from ConnectionString's
+	// access key, as `callrec token` does.
+	Token            string
+	ConnectionString string
+	CallID           string
+	Participant      string // ACS raw id, e.g. 8:acs:…
+	// Source is "tone:<Hz>", "silence" or a WAV file path (see LoadClip).
+	Source string
+	// Duration of streaming; zero means 10 s.
+	Duration time.Duration
+	// Loss is the probability (0–1) that a packet is dropped before sending.
+	Loss float64
+	// Jitter delays each packet by a uniform random time in [0, Jitter].
+	Jitter time.Duration
+	// Seed makes loss and jitter repeatable; zero derives it from
+	// Participant.
+	Seed uint64
+	// SettingEngine configures ICE (tests: ingest.LoopbackICE()).
+	SettingEngine *webrtc.SettingEngine
+	// ConnectTimeout bounds WHIP + ICE + DTLS; zero means 10 s.
+	ConnectTimeout time.Duration
+	HTTPClient     *http.Client
+	Logger         *slog.Logger
+}
+
+// Result reports what one participant did.
+type Result struct {
+	Participant string
+	Location    string    // the WHIP session URL
+	Connected   time.Time // when the PeerConnection connected
+	// Started is when packet 0 was due: the moment the participant began
+	// sending, on the wall clock.
+	Started time.Time
+	Sent    int
+	Dropped int
+}
+
+// Join joins the call, streams the source for Duration (or until ctx is
+// done), then leaves with DELETE. The returned Result is filled in as far
+// as the run got, also on error.
+func Join(ctx context.Context, o Options) (Result, error) {
+	res := Result{Participant: o.Participant}
+	if err := o.defaults(); err != nil {
+		return res, err
+	}
+	clip, err := LoadClip(o.Source)
+	if err != nil {
+		return res, err
+	}
+	pc, track, err := o.newPeerConnection()
+	if err != nil {
+		return res, err
+	}
+	defer pc.Close()
+
+	connected := make(chan struct{})
+	failed := make(chan struct{})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			closeOnce(connected)
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			closeOnce(failed)
+		}
+	})
+
+	connectCtx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
+	defer cancel()
+	location, err := o.publish(connectCtx, pc)
+	if err != nil {
+		return res, err
+	}
+	res.Location = location
+	defer o.leave(location)
+
+	select {
+	case <-connected:
+		res.Connected = time.Now()
+	case <-failed:
+		return res, errors.New("simulate: the peer connection failed before connecting")
+	case <-connectCtx.Done():
+		return res, fmt.Errorf("simulate: not connected after %s: %w", o.ConnectTimeout, connectCtx.Err())
+	}
+	err = o.stream(ctx, track, clip, &res, failed)
+	return res, err
+}
+
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+func (o *Options) defaults() error {
+	if o.CallID == "" || o.Participant == "" {
+		return errors.New("simulate: CallID and Participant are required")
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.Loss < 0 || o.Loss >= 1 {
+		return fmt.Errorf("simulate: loss %v is not in [0, 1)", o.Loss)
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Seed == 0 {
+		h := fnv.New64a()
+		h.Write([]byte(o.Participant))
+		o.Seed = h.Sum64()
+	}
+	if o.Endpoint == "" || o.Token == "" {
+		if o.ConnectionString == "" {
+			return errors.New("simulate: give Endpoint and Token, or a ConnectionString")
+		}
+		cs, err := hmacauth.ParseConnectionString(o.ConnectionString)
+		if err != nil {
+			return err
+		}
+		if o.Endpoint == "" {
+			o.Endpoint = cs.Endpoint.String()
+		}
+		if o.Token == "" {
+			o.Token, _ = ingest.MintToken(cs.Key, o.CallID, o.Participant, o.Duration+time.Hour, time.Now())
+		}
+	}
+	o.Endpoint = strings.TrimRight(o.Endpoint, "/")
+	return nil
+}
+
+// newPeerConnection builds a send-only Opus PeerConnection with the default
+// interceptors (NACK responder, RTCP reports, TWCC).
+func (o *Options) newPeerConnection() (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
+	var me webrtc.MediaEngine
+	opus := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opus, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, nil, err
+	}
+	var ir interceptor.Registry
+	if err := webrtc.RegisterDefaultInterceptors(&me, &ir); err != nil {
+		return nil, nil, err
+	}
+	opts := []func(*webrtc.API){webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir)}
+	if o.SettingEngine != nil {
+		opts = append(opts, webrtc.WithSettingEngine(*o.SettingEngine))
+	}
+	pc, err := webrtc.NewAPI(opts...).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, nil, err
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(opus, "audio", "callrec-simulate")
+	if err != nil {
+		pc.Close()
+		return nil, nil, err
+	}
+	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		pc.Close()
+		return nil, nil, err
+	}
+	// Read RTCP so the interceptors (NACK, reports) run; ends when pc closes.
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Sender().Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return pc, track, nil
+}
+
+// WHIPError is a WHIP request that callrec refused.
+type WHIPError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *WHIPError) Error() string {
+	return fmt.Sprintf("WHIP: %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// publish sends the offer (with all candidates) and applies the answer.
+func (o *Options) publish(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return "", err
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return "", err
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	endpoint := o.Endpoint + "/calls/" + url.PathEscape(o.CallID) + "/whip"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(pc.LocalDescription().SDP))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer "+o.Token)
+	resp, err := o.HTTPClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", whipError(resp.StatusCode, body)
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		return "", fmt.Errorf("WHIP: 201 without a usable Location: %w", err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
+		return loc.String(), fmt.Errorf("WHIP answer: %w", err)
+	}
+	return loc.String(), nil
+}
+
+func whipError(status int, body []byte) error {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error.Code == "" {
+		return &WHIPError{Status: status, Message: string(bytes.TrimSpace(body))}
+	}
+	return &WHIPError{Status: status, Code: e.Error.Code, Message: e.Error.Message}
+}
+
+// leave ends the WHIP session; it runs even when the caller's context is
+// done, so that the server records the leave at once.
+func (o *Options) leave(location string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, location, nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+o.Token)
+	resp, err := o.HTTPClient.Do(req)
+	if err != nil {
+		o.Logger.Warn("WHIP DELETE failed", "participant", o.Participant, "err", err)
+		return
+	}
+	resp.Body.Close()
+}
+
+// stream sends the clip's packets on their schedule for o.Duration.
+func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP, clip *Clip, res *Result, failed <-chan struct{}) error {
+	total := int(o.Duration / frameInterval)
+	seed := o.Seed
+	seq0, ts0 := uint16(seed>>16), uint32(seed>>32)
+	res.Started = time.Now()
+	plan := newSendPlan(res.Started, o.Loss, o.Jitter, seed)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		send, dropped := plan.ready(time.Now(), total)
+		res.Dropped += dropped
+		for _, i := range send {
+			pkt := &rtp.Packet{
+				Header: rtp.Header{
+					Version: 2, PayloadType: 111, Marker: i == 0,
+					SequenceNumber: seq0 + uint16(i),
+					Timestamp:      ts0 + uint32(i*960),
+				},
+				Payload: clip.Packet(i),
+			}
+			if err := track.WriteRTP(pkt); err != nil {
+				return fmt.Errorf("simulate: send: %w", err)
+			}
+			res.Sent++
+		}
+		next, more := plan.wake(total)
+		if !more {
+			return nil
+		}
+		timer.Reset(time.Until(next))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return nil
+		case <-failed:
+			return errors.New("simulate: the peer connection failed while streaming")
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package simulate
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/callrec/callrec/audio"
+)
+
+// ToneAmplitude is the peak amplitude (relative to full scale) of tone
+// sources: their RMS level is ToneAmplitude/√2, about -9 dBFS.
+const ToneAmplitude = 0.5
+
+const (
+	encodeBitrate = 32000
+	// Looping clips are encoded with warm-up frames: the first loopStart
+	// packets play once, then packets [loopStart, len) repeat.
+	loopStart = 10
+	loopLen   = 50 // 1 s: a whole number of cycles of any integer frequency
+)
+
+// Clip is a source encoded as 20 ms Opus packets at 48 kHz. Playback sends
+// Packets in order, then repeats Packets[LoopFrom:] for as long as needed.
+type Clip struct {
+	Packets  [][]byte
+	LoopFrom int
+}
+
+// Packet returns the i-th packet of the endless playback.
+func (c *Clip) Packet(i int) []byte {
+	if i < len(c.Packets) {
+		return c.Packets[i]
+	}
+	loop := len(c.Packets) - c.LoopFrom
+	return c.Packets[c.LoopFrom+(i-c.LoopFrom)%loop]
+}
+
+var clipCache sync.Map // source spec → *clipEntry
+
+type clipEntry struct {
+	once sync.Once
+	clip *Clip
+	err  error
+}
+
+// LoadClip encodes a source once per process and returns its clip. Sources:
+// "tone:<Hz>" (a sine at ToneAmplitude), "silence", or the path of a 16-bit
+// PCM WAV file at 8, 12, 16, 24 or 48 kHz (mixed down to mono).
+func LoadClip(source string) (*Clip, error) {
+	v, _ := clipCache.LoadOrStore(source, &clipEntry{})
+	e := v.(*clipEntry)
+	e.once.Do(func() { e.clip, e.err = encodeSource(source) })
+	return e.clip, e.err
+}
+
+func encodeSource(source string) (*Clip, error) {
+	switch {
+	case strings.HasPrefix(source, "tone:"):
+		freq, err := strconv.ParseFloat(strings.TrimPrefix(source, "tone:"), 64)
+		if err != nil || freq <= 0 || freq >= 24000 {
+			return nil, fmt.Errorf("source %q: want tone:<Hz> with 0 < Hz < 24000", source)
+		}
+		return encodeLoop(48000, audio.Sine(freq, ToneAmplitude, 48000, (loopStart+loopLen)*960))
+	case source == "silence":
+		return encodeLoop(48000, make([]int16, (loopStart+loopLen)*960))
+	case source == "":
+		return nil, fmt.Errorf("empty source: want tone:<Hz>, silence or a WAV path")
+	}
+	f, err := os.Open(source)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	defer f.Close()
+	pcm, err := audio.ReadWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", source, err)
+	}
+	enc, err := audio.NewOpusEncoder(pcm.Rate, encodeBitrate)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", source, err)
+	}
+	packets, err := enc.EncodeAll(pcm.Mono())
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", source, err)
+	}
+	if len(packets) == 0 {
+		return nil, fmt.Errorf("source %s: no audio", source)
+	}
+	return &Clip{Packets: packets}, nil
+}
+
+func encodeLoop(rate int, pcm []int16) (*Clip, error) {
+	enc, err := audio.NewOpusEncoder(rate, encodeBitrate)
+	if err != nil {
+		return nil, err
+	}
+	packets, err := enc.EncodeAll(pcm)
+	if err != nil {
+		return nil, err
+	}
+	if len(packets) != loopStart+loopLen {
+		return nil, fmt.Errorf("encoder returned %d packets for %d frames", len(packets), loopStart+loopLen)
+	}
+	return &Clip{Packets: packets, LoopFrom: loopStart}, nil
+}
