@@ -85,9 +85,12 @@ func (c *chunker) room(pos int64) (int64, error) {
 		if err := c.open(pos); err != nil {
 			return 0, err
 		}
-		for p := range c.s.present {
-			if err := c.noteParticipant(p); err != nil {
-				return 0, err
+		// Whoever is present carries over, in assignment order.
+		for _, a := range c.s.chans.list {
+			if c.s.present[a.Participant] {
+				if err := c.noteParticipant(a.Participant); err != nil {
+					return 0, err
+				}
 			}
 		}
 	}

@@ -144,21 +144,20 @@ func (s *session) run() {
 	for {
 		select {
 		case it := <-s.queue:
-			switch {
-			case it.frame != nil:
-				s.onFrame(it.frame)
-				s.free <- it.frame
-			case it.op != nil:
-				err := s.onOp(it.op)
-				it.op.reply <- err
-				if it.op.kind == opStop {
-					return
-				}
-			default:
-				s.onEvent(it.event)
+			if s.handle(it) {
+				return
 			}
 		case <-tick.C:
-			s.check(s.tl.commit(s.posAt(s.e.cfg.Clock()) - lateness))
+			// Everything queued before now arrived before now: handle it
+			// first, so that a busy owner never commits past frames that
+			// arrived in time.
+			now := s.e.cfg.Clock()
+			for range len(s.queue) {
+				if s.handle(<-s.queue) {
+					return
+				}
+			}
+			s.check(s.tl.commit(s.posAt(now) - lateness))
 			if s.err == nil {
 				s.check(s.chunker.sync())
 			}
@@ -170,6 +169,22 @@ func (s *session) run() {
 			return
 		}
 	}
+}
+
+// handle processes one queued item and reports whether the recording stopped.
+func (s *session) handle(it item) (stopped bool) {
+	switch {
+	case it.frame != nil:
+		s.onFrame(it.frame)
+		s.free <- it.frame
+	case it.op != nil:
+		err := s.onOp(it.op)
+		it.op.reply <- err
+		return it.op.kind == opStop
+	default:
+		s.onEvent(it.event)
+	}
+	return false
 }
 
 // check keeps the first error; after it the recording writes nothing more.
