@@ -9,6 +9,9 @@ import (
 // RecordingEngine turns a call's live media into recorded files. The
 // recording service drives it; it owns one recorder per live recording.
 type RecordingEngine interface {
+	// Check reports, as a coded error naming the field, whether the engine
+	// can record spec. The service asks before it stores a recording.
+	Check(spec *RecordingSpec) error
 	// Start begins recording r (inactive from the start if r.State is
 	// inactive). If files of r survive from before a restart, Start first
 	// finalizes them (end reason ServiceRestarted) and continues with the

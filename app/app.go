@@ -14,9 +14,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/httpapi"
 	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/service"
 	"github.com/callrec/callrec/sqlite"
 	"github.com/callrec/callrec/webhook"
@@ -37,6 +40,7 @@ type App struct {
 	Worker  *webhook.Worker
 	API     *httpapi.Server
 	Ingest  *ingest.Server
+	Engine  *recorder.Engine
 
 	closeOnce sync.Once
 }
@@ -98,8 +102,30 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.DB.Close()
 		return nil, err
 	}
+	media := &lateMediaSource{}
+	store, err := blob.OpenDir(filepath.Join(cfg.DataDir, "recordings"))
+	if err != nil {
+		a.DB.Close()
+		return nil, fmt.Errorf("opening recordings store: %w", err)
+	}
+	a.Engine, err = recorder.New(recorder.Config{
+		DataDir:            cfg.DataDir,
+		Blob:               store,
+		Media:              media,
+		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
+		ChunkMaxDuration:   cfg.ChunkMaxDuration,
+		ChunkMaxBytes:      cfg.ChunkMaxBytes,
+		Retention:          cfg.Retention,
+		ResourceID:         a.PublicURL,
+		Logger:             log.With("component", "recorder"),
+	})
+	if err != nil {
+		a.DB.Close()
+		return nil, fmt.Errorf("recording engine: %w", err)
+	}
 	a.Service = service.New(service.Config{
 		Store:              a.DB,
+		Engine:             a.Engine,
 		PublicURL:          a.PublicURL,
 		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
 		Notify:             a.Worker.Notify,
@@ -115,6 +141,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.DB.Close()
 		return nil, fmt.Errorf("media ingest: %w", err)
 	}
+	media.src = a.Ingest
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {
 		verifier.Hosts = []string{u}
@@ -122,6 +149,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.API = httpapi.New(httpapi.Config{
 		Calls:        a.Service,
 		Recordings:   a.Service,
+		Content:      a.Engine,
 		Tokens:       a.Ingest,
 		Media:        a.Ingest.Handler(),
 		Metrics:      a.Ingest.MetricsHandler(),
@@ -130,8 +158,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Logger:       log.With("component", "httpapi"),
 	})
-	if err := a.Service.RestartRecorders(ctx); err != nil {
-		a.DB.Close()
+	recovered, err := a.Engine.Recover(ctx)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("recovering recordings: %w", err)
+	}
+	ids := make([]string, len(recovered))
+	for i, r := range recovered {
+		ids[i] = r.Recording.ID
+		log.Info("recovered recording files", "recordingId", r.Recording.ID, "finalizedChunks", len(r.Finalized))
+	}
+	if err := a.Service.RestartRecorders(ctx, ids); err != nil {
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -203,6 +241,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close releases the node's resources at once.
 func (a *App) Close() {
 	a.closeOnce.Do(func() {
+		if a.Engine != nil {
+			if err := a.Engine.Close(); err != nil {
+				a.log.Warn("closing the recording engine", "err", err)
+			}
+		}
 		if a.DB != nil {
 			a.DB.Close()
 		}
@@ -216,4 +259,14 @@ func urlHost(u string) (string, error) {
 	}
 	host, _, _ := strings.Cut(rest, "/")
 	return host, nil
+}
+
+// lateMediaSource breaks the construction cycle between the recording engine
+// (which reads media), the service (which drives the engine) and ingest
+// (which reports joins to the service and produces media). It is set once,
+// before the node serves.
+type lateMediaSource struct{ src callrec.MediaSource }
+
+func (l *lateMediaSource) Subscribe(callID string, s callrec.MediaSubscriber) (int64, func()) {
+	return l.src.Subscribe(callID, s)
 }

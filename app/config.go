@@ -31,6 +31,11 @@ type Config struct {
 
 	DrainTimeout time.Duration // how long SIGTERM waits for requests and recordings
 
+	// Recording files.
+	ChunkMaxDuration time.Duration // default 4h
+	ChunkMaxBytes    int64         // default 4 000 000 000
+	Retention        time.Duration // 0 keeps recordings until deleted
+
 	// ICE says where WebRTC media flows (interfaces, ports, public IPs).
 	ICE ingest.ICEConfig
 }

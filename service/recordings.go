@@ -14,6 +14,11 @@ func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording
 	if err := spec.Validate(s.cfg.MaxUnmixedChannels); err != nil {
 		return nil, err
 	}
+	if s.cfg.Engine != nil {
+		if err := s.cfg.Engine.Check(&spec); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := s.activeCall(ctx, spec.ServerCallID); err != nil {
 		return nil, err
 	}

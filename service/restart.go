@@ -11,12 +11,25 @@ type liveLister interface {
 	LiveRecordings(ctx context.Context) ([]*callrec.Recording, error)
 }
 
-// RestartRecorders restarts the recorders of recordings that were live when the
-// process last stopped (cleanly or not). The engine finalizes what the old
-// process wrote and continues with a new chunk. Call it once at startup.
-func (s *Service) RestartRecorders(ctx context.Context) error {
+// RestartRecorders restarts the recorders of recordings that were live when
+// the process last stopped (cleanly or not); the engine finalizes what the
+// old process wrote and continues with a new chunk. recovered lists the ids
+// of recordings whose files the engine found at startup: those the store
+// already records as stopped (the process died between finalizing and
+// committing) are finished now, so their file event is still sent. Call it
+// once at startup.
+func (s *Service) RestartRecorders(ctx context.Context, recovered []string) error {
 	if s.cfg.Engine == nil {
 		return nil
+	}
+	for _, id := range recovered {
+		r, err := s.cfg.Store.Recording(ctx, id)
+		if err != nil || !r.Stopped {
+			continue
+		}
+		if err := s.finishStopped(ctx, r); err != nil {
+			s.log.ErrorContext(ctx, "finishing a recovered recording", "recordingId", id, "err", err)
+		}
 	}
 	ll, ok := s.cfg.Store.(liveLister)
 	if !ok {
@@ -33,5 +46,22 @@ func (s *Service) RestartRecorders(ctx context.Context) error {
 		}
 		s.log.InfoContext(ctx, "recorder restarted", "recordingId", r.ID)
 	}
+	return nil
+}
+
+// finishStopped collects the chunks of a recording stopped in the store
+// whose files were still in the engine, and emits its file event.
+func (s *Service) finishStopped(ctx context.Context, r *callrec.Recording) error {
+	unlock := s.locks.lock(r.ID)
+	defer unlock()
+	chunks, err := s.cfg.Engine.Stop(ctx, r.ID, r.EndReason)
+	if err != nil {
+		return err
+	}
+	r.Chunks = chunks
+	if err := s.cfg.Store.UpdateRecording(ctx, r, s.fileStatusUpdated(r, s.now())); err != nil {
+		return err
+	}
+	s.cfg.Notify()
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -63,6 +64,9 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.DurationVar(&cfg.WebhookPolicy.AttemptTimeout, "webhook-attempt-timeout", webhook.DefaultAttemptTimeout, "time allowed for one delivery attempt")
 	f.DurationVar(&cfg.WebhookPollInterval, "webhook-poll-interval", webhook.DefaultPollInterval, "how often the outbox is checked when nothing wakes it")
 	f.DurationVar(&cfg.DrainTimeout, "drain-timeout", app.DefaultDrainTimeout, "how long SIGTERM waits for requests and deliveries in flight")
+	f.DurationVar(&cfg.ChunkMaxDuration, "chunk-max-duration", recorder.DefaultChunkMaxDuration, "start a new chunk after this much audio")
+	f.Int64Var(&cfg.ChunkMaxBytes, "chunk-max-bytes", recorder.DefaultChunkMaxBytes, "start a new chunk before a file passes this size")
+	f.DurationVar(&cfg.Retention, "retention", 0, "delete recordings older than this (0 keeps them until deleted)")
 	f.BoolVar(&cfg.ICE.LoopbackOnly, "ice-loopback-only", false, "carry WebRTC media over 127.0.0.1 only (single-host setups and tests)")
 	f.StringSliceVar(&cfg.ICE.Interfaces, "ice-interfaces", nil, "network interfaces WebRTC media may use (default all)")
 	f.Uint16Var(&cfg.ICE.UDPPortMin, "udp-port-min", 0, "lowest UDP port for WebRTC media (default ephemeral)")
