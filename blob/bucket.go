@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -15,6 +16,9 @@ import (
 // Bucket is a Store over a gocloud.dev/blob bucket.
 type Bucket struct {
 	b *blob.Bucket
+	// hideTemp hides fileblob's in-progress uploads ("<key>.<hex>.tmp")
+	// from List.
+	hideTemp bool
 }
 
 var _ Store = (*Bucket)(nil)
@@ -28,7 +32,7 @@ func OpenDir(dir string) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
 	}
-	return &Bucket{b: b}, nil
+	return &Bucket{b: b, hideTemp: true}, nil
 }
 
 // OpenURL opens a bucket by gocloud URL (file:///path, and azblob:// or
@@ -121,7 +125,7 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(Attributes) er
 		if err != nil {
 			return fmt.Errorf("blob: list %q: %w", prefix, err)
 		}
-		if obj.IsDir {
+		if obj.IsDir || (b.hideTemp && tempName.MatchString(obj.Key)) {
 			continue
 		}
 		attrs, err := b.Stat(ctx, obj.Key)
@@ -136,6 +140,9 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(Attributes) er
 		}
 	}
 }
+
+// tempName matches fileblob's temporary files beside their final key.
+var tempName = regexp.MustCompile(`\.[0-9a-f]+\.tmp$`)
 
 // Close implements Store.
 func (b *Bucket) Close() error { return b.b.Close() }

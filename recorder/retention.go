@@ -16,6 +16,10 @@ func (e *Engine) Sweep(ctx context.Context, olderThan time.Duration) ([]string, 
 	cutoff := e.cfg.Clock().Add(-olderThan)
 	var old []string
 	err := e.cfg.Blob.List(ctx, "", func(a blob.Attributes) error {
+		doc, _, _ := strings.Cut(a.Key, "/")
+		if !validDocumentID(doc) || (a.Key != audioKey(doc) && a.Key != metadataKey(doc)) {
+			return nil // not ours
+		}
 		created := a.ModTime
 		if s, ok := a.Metadata[metaCreated]; ok {
 			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {

@@ -1,0 +1,153 @@
+package recorder_test
+
+import (
+	"context"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/recorder"
+)
+
+func TestContentStore(t *testing.T) {
+	r := newRig(t, nil)
+	r.start("rec-content", callrec.RecordingSpec{})
+	r.play(1, voice{id: "a", freq: 440, amp: 8000, to: 1})
+	c := r.stop("rec-content", callrec.EndReasonSessionEnded)[0]
+	ctx := context.Background()
+
+	audio, err := r.eng.OpenContent(ctx, c.DocumentID, callrec.PartAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audio.ContentType != "audio/wav" || audio.Size != 44+32000 || audio.ETag != `"`+c.SHA256+`"` || audio.ModTime.IsZero() {
+		t.Errorf("audio content %+v", audio)
+	}
+	// Seekable, for ranged downloads.
+	if _, err := audio.Seek(44, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(audio)
+	audio.Close()
+	if len(rest) != 32000 {
+		t.Errorf("read %d bytes after seeking past the header, want 32000", len(rest))
+	}
+	meta, err := r.eng.OpenContent(ctx, c.DocumentID, callrec.PartMetadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.Close()
+	if meta.ContentType != "application/json" || meta.Size == 0 {
+		t.Errorf("metadata content %+v", meta)
+	}
+
+	for _, bad := range []struct{ doc, part string }{
+		{c.DocumentID, callrec.PartVideo},
+		{"0-loc-d1-00000000000000000000000000000000", callrec.PartAudio},
+		{"../../etc/passwd", callrec.PartAudio},
+		{c.DocumentID + "/x", callrec.PartAudio},
+	} {
+		if _, err := r.eng.OpenContent(ctx, bad.doc, bad.part); callrec.CodeOf(err) != callrec.CodeContentNotFound ||
+			callrec.KindOf(err) != callrec.KindNotFound {
+			t.Errorf("open %q %q: %v", bad.doc, bad.part, err)
+		}
+	}
+	if err := r.eng.DeleteDocument(ctx, c.DocumentID); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{callrec.PartAudio, callrec.PartMetadata} {
+		if _, err := r.eng.OpenContent(ctx, c.DocumentID, part); callrec.CodeOf(err) != callrec.CodeContentNotFound {
+			t.Errorf("%s after delete: %v", part, err)
+		}
+	}
+	if err := r.eng.DeleteDocument(ctx, c.DocumentID); callrec.CodeOf(err) != callrec.CodeContentNotFound {
+		t.Errorf("second delete: %v", err)
+	}
+}
+
+func TestEngineErrors(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	mp3 := &callrec.Recording{ID: "x", Spec: callrec.RecordingSpec{ServerCallID: callID, Content: callrec.ContentAudio,
+		Channel: callrec.ChannelMixed, Format: callrec.FormatMp3}}
+	if err := r.eng.Start(ctx, mp3); callrec.KindOf(err) != callrec.KindInvalid {
+		t.Errorf("mp3 start: %v", err)
+	}
+	r.start("dup", callrec.RecordingSpec{})
+	if err := r.eng.Start(ctx, &callrec.Recording{ID: "dup", Spec: mp3.Spec}); err == nil {
+		t.Error("mp3 accepted")
+	}
+	mp3.ID, mp3.Spec.Format = "dup", callrec.FormatWav
+	if err := r.eng.Start(ctx, mp3); callrec.KindOf(err) != callrec.KindConflict {
+		t.Errorf("second start: %v", err)
+	}
+	for _, err := range []error{r.eng.Pause(ctx, "nope"), r.eng.Resume(ctx, "nope")} {
+		if callrec.CodeOf(err) != callrec.CodeRecordingNotFound {
+			t.Errorf("op on unknown recording: %v", err)
+		}
+	}
+	if _, err := r.eng.Stop(ctx, "nope", "sessionEnded"); callrec.CodeOf(err) != callrec.CodeRecordingNotFound {
+		t.Errorf("stop unknown: %v", err)
+	}
+	if _, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: r.store, Lateness: time.Second}); err == nil {
+		t.Error("lateness above durability/2 accepted")
+	}
+}
+
+func TestRetention(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	record := func(id string) callrec.Chunk {
+		r.start(id, callrec.RecordingSpec{})
+		r.play(0.2, voice{id: "a", freq: 440, amp: 8000, to: 100})
+		return r.stop(id, callrec.EndReasonSessionEnded)[0]
+	}
+	old := record("rec-old")
+	r.t0 = r.t0.Add(2 * time.Hour) // the clock jumps 2 h
+	r.clock.Set(r.t0)
+	fresh := record("rec-new")
+
+	deleted, err := r.eng.Sweep(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(deleted, []string{old.DocumentID}) {
+		t.Fatalf("swept %v, want only %s", deleted, old.DocumentID)
+	}
+	for _, part := range []string{callrec.PartAudio, callrec.PartMetadata} {
+		if _, err := r.eng.OpenContent(ctx, old.DocumentID, part); callrec.CodeOf(err) != callrec.CodeContentNotFound {
+			t.Errorf("old %s still there: %v", part, err)
+		}
+		if c, err := r.eng.OpenContent(ctx, fresh.DocumentID, part); err != nil {
+			t.Errorf("fresh %s gone: %v", part, err)
+		} else {
+			c.Close()
+		}
+	}
+
+	// The engine's own sweeper, configured by Retention.
+	r2 := newRig(t, func(c *recorder.Config) { c.Retention = time.Hour; c.RetentionEvery = 20 * time.Millisecond })
+	r2.start("rec-auto", callrec.RecordingSpec{})
+	r2.play(0.2, voice{id: "a", freq: 440, amp: 8000, to: 100})
+	doc := r2.stop("rec-auto", callrec.EndReasonSessionEnded)[0].DocumentID
+	time.Sleep(100 * time.Millisecond)
+	if c, err := r2.eng.OpenContent(ctx, doc, callrec.PartAudio); err != nil {
+		t.Fatalf("content swept before its time: %v", err)
+	} else {
+		c.Close()
+	}
+	r2.clock.Set(r2.clock.Now().Add(61 * time.Minute))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := r2.eng.OpenContent(ctx, doc, callrec.PartAudio)
+		if callrec.CodeOf(err) == callrec.CodeContentNotFound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("retention sweeper did not delete content older than Retention")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
