@@ -45,9 +45,12 @@ type errorDetail struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := callrec.AsError(err)
 	status := statusOf(e.Kind)
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "code", e.Code)
+	case status >= 500:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else {
+	default:
 		s.log.Info("request rejected", "method", r.Method, "path", r.URL.Path, "code", e.Code)
 	}
 	s.metrics.rejectedRequest(e.Code)
