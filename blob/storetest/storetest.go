@@ -87,25 +87,6 @@ func Run(t *testing.T, open func(t *testing.T) blob.Store) {
 		}
 	})
 
-	t.Run("ListHidesUploadsInProgress", func(t *testing.T) {
-		s := open(t)
-		pr, pw := io.Pipe()
-		done := make(chan error, 1)
-		go func() { done <- s.Put(ctx, "slow/audio.wav", pr, blob.PutOptions{}) }()
-		pw.Write(payload) // the upload is under way
-		var keys []string
-		if err := s.List(ctx, "slow/", func(a blob.Attributes) error { keys = append(keys, a.Key); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		pw.Close()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-		if len(keys) != 0 {
-			t.Fatalf("listed %v while the only object was still uploading", keys)
-		}
-	})
-
 	t.Run("ListDeleteNotFound", func(t *testing.T) {
 		s := open(t)
 		for _, k := range []string{"a/1", "a/2", "b/1"} {
