@@ -9,8 +9,15 @@ import (
 
 // fastRetryArgs make the webhook delivery worker retry within a second
 // instead of on Event Grid's 10 s, 30 s, 1 min… schedule, so the test waits
-// for the receiver, not for the schedule.
-var fastRetryArgs = []string{"--webhook-retry-min", "200ms", "--webhook-retry-max", "1s"}
+// for the receiver, not for the schedule. A short attempt timeout also
+// shortens the lease (2×timeout + 30 s) that hides a delivery that was in
+// flight when the server was killed.
+var fastRetryArgs = []string{
+	"--webhook-retry-schedule", "200ms,500ms",
+	"--webhook-retry-then", "500ms",
+	"--webhook-poll-interval", "200ms",
+	"--webhook-attempt-timeout", "2s",
+}
 
 // TestKill9KeepsStateAndCallbacks is the crash acceptance test: a recording
 // is started and paused while its callback receiver is down, the server is

@@ -70,11 +70,11 @@ func TestOfficialJSSDK(t *testing.T) {
 					nodeRun{dir: jssdk, script: "scenario.mjs", args: []string{version, callID}, env: env}.runJSON(t, &report)
 					checkScenarioReport(t, report, version, callID)
 
-					unmixed, mp4 := report.RecordingIDs[0], report.RecordingIDs[1]
+					unmixed, mixed := report.RecordingIDs[0], report.RecordingIDs[1]
 					for _, ev := range receiver.WaitForStates(t, unmixed, time.Minute, "active", "inactive") {
 						checkStateEvent(t, ev, callID)
 					}
-					for _, ev := range receiver.WaitForStates(t, mp4, time.Minute, "active") {
+					for _, ev := range receiver.WaitForStates(t, mixed, time.Minute, "active") {
 						checkStateEvent(t, ev, callID)
 					}
 

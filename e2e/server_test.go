@@ -216,9 +216,11 @@ func (s *server) Endpoint(t *testing.T) *url.URL {
 // Terminate sends SIGTERM and requires a clean exit (status 0) in time.
 func (s *server) Terminate(t *testing.T) {
 	t.Helper()
+	sent := time.Now()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
+	defer func() { t.Logf("callrec serve exited %s after SIGTERM", time.Since(sent).Round(time.Millisecond)) }()
 	select {
 	case <-s.done:
 	case <-time.After(30 * time.Second):

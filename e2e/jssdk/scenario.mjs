@@ -126,22 +126,23 @@ async function main() {
     ),
   );
 
-  // 3. A second start on the same call: mixed audio+video MP4, not paused.
-  const av = await recording.start({
-    callLocator: { id: serverCallId, kind: "serverCallLocator" },
+  // 3. A second start on the same call, named by a groupCallLocator this
+  //    time: mixed audio, explicitly not paused.
+  const mixed = await recording.start({
+    callLocator: { id: serverCallId, kind: "groupCallLocator" },
     recordingStateCallbackEndpointUrl: callbackUrl,
-    recordingContent: "audioVideo",
+    recordingContent: "audio",
     recordingChannel: "mixed",
-    recordingFormat: "mp4",
+    recordingFormat: "wav",
     pauseOnStart: false,
   });
-  step("start mixed audioVideo mp4", av);
-  assert.ok(av.recordingId, "second start: recordingId");
-  assert.notEqual(av.recordingId, id, "second start: a new recording");
-  report.recordingIds.push(av.recordingId);
-  checkState(await recording.getState(av.recordingId), av.recordingId, "active", "getState of mp4 recording");
-  await recording.stop(av.recordingId);
-  step("stop mp4", { recordingId: av.recordingId });
+  step("start mixed wav by groupCallLocator", mixed);
+  assert.ok(mixed.recordingId, "second start: recordingId");
+  assert.notEqual(mixed.recordingId, id, "second start: a new recording");
+  report.recordingIds.push(mixed.recordingId);
+  checkState(await recording.getState(mixed.recordingId), mixed.recordingId, "active", "getState of the mixed recording");
+  await recording.stop(mixed.recordingId);
+  step("stop mixed", { recordingId: mixed.recordingId });
 
   // 4. A client with the wrong access key is refused, and says why.
   const wrongKey = connectionString.replace(/accesskey=.*/i, `accesskey=${Buffer.alloc(32, 7).toString("base64")}`);
