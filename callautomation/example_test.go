@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 
@@ -152,4 +153,83 @@ func ExampleCallsClient_Create() {
 	// Output:
 	// ZXhhbXBsZS1jYWxs active
 	// ended
+}
+
+// stoppedRecording starts and stops a recording of a new call and returns
+// its result, for the download examples.
+func stoppedRecording(ctx context.Context, client *callautomation.Client) (*callautomation.RecordingResult, error) {
+	call, err := client.Calls().Create(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	started, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
+		CallLocator:     callautomation.ServerCallLocator{ID: call.ServerCallID},
+		RecordingFormat: callautomation.RecordingFormatWav, RecordingContent: callautomation.RecordingContentAudio,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := client.CallRecording().Stop(ctx, started.RecordingID); err != nil {
+		return nil, err
+	}
+	return client.CallRecording().Result(ctx, started.RecordingID)
+}
+
+// Download a finished recording into a file.
+func ExampleCallRecording_DownloadTo() {
+	ctx := context.Background()
+	client, err := callautomation.NewCallAutomationClient(os.Getenv("CALLREC_CONNECTION_STRING"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	result, err := stoppedRecording(ctx, client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	chunk := result.RecordingStorageInfo.RecordingChunks[0]
+
+	f, err := os.CreateTemp("", "recording-*.wav")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := client.CallRecording().DownloadTo(ctx, chunk.ContentLocation, f)
+	if err != nil {
+		log.Fatal(err)
+	}
+	header := make([]byte, 12)
+	if _, err := f.ReadAt(header, 0); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s…%s, %v\n", header[:4], header[8:], n > 44)
+	// Output:
+	// RIFF…WAVE, true
+}
+
+// Read part of a recording file with a range request.
+func ExampleCallRecording_DownloadStreaming() {
+	ctx := context.Background()
+	client, err := callautomation.NewCallAutomationClient(os.Getenv("CALLREC_CONNECTION_STRING"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	result, err := stoppedRecording(ctx, client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	chunk := result.RecordingStorageInfo.RecordingChunks[0]
+	body, err := client.CallRecording().DownloadStreaming(ctx, chunk.ContentLocation,
+		&callautomation.HTTPRange{Offset: 8, Length: 4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer body.Close()
+	b, err := io.ReadAll(body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(b))
+	// Output:
+	// WAVE
 }
