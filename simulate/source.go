@@ -16,8 +16,8 @@ const ToneAmplitude = 0.5
 
 const (
 	encodeBitrate = 32000
-	// Looping clips are encoded with warm-up frames: the first loopStart
-	// packets play once, then packets [loopStart, len) repeat.
+	// Looping clips are encoded as loopStart warm-up frames and two periods
+	// of loopLen; everything plays once, then the second period repeats.
 	loopStart = 10
 	loopLen   = 50 // 1 s: a whole number of cycles of any integer frequency
 )
@@ -63,9 +63,9 @@ func encodeSource(source string) (*Clip, error) {
 		if err != nil || freq <= 0 || freq >= 24000 {
 			return nil, fmt.Errorf("source %q: want tone:<Hz> with 0 < Hz < 24000", source)
 		}
-		return encodeLoop(48000, audio.Sine(freq, ToneAmplitude, 48000, (loopStart+loopLen)*960))
+		return encodeLoop(48000, audio.Sine(freq, ToneAmplitude, 48000, (loopStart+2*loopLen)*960))
 	case source == "silence":
-		return encodeLoop(48000, make([]int16, (loopStart+loopLen)*960))
+		return encodeLoop(48000, make([]int16, (loopStart+2*loopLen)*960))
 	case source == "":
 		return nil, fmt.Errorf("empty source: want tone:<Hz>, silence or a WAV path")
 	}
@@ -101,8 +101,13 @@ func encodeLoop(rate int, pcm []int16) (*Clip, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(packets) != loopStart+loopLen {
-		return nil, fmt.Errorf("encoder returned %d packets for %d frames", len(packets), loopStart+loopLen)
+	if len(packets) != loopStart+2*loopLen {
+		return nil, fmt.Errorf("encoder returned %d packets for %d frames", len(packets), loopStart+2*loopLen)
 	}
-	return &Clip{Packets: packets, LoopFrom: loopStart}, nil
+	// Opus predicts each frame from the previous ones, so a packet decodes
+	// cleanly only after the packets it was encoded after. The loop replays
+	// the second period: the packet before it (the end of the first period)
+	// left the encoder in the same steady state as the loop's own last
+	// packet, so the wrap decodes without a glitch.
+	return &Clip{Packets: packets, LoopFrom: loopStart + loopLen}, nil
 }
