@@ -128,7 +128,9 @@ func runScenario(t *testing.T, opts callautomation.StartRecordingOptions) *scena
 	return sc
 }
 
-func formatHz(f float64) string { return string(rune('0'+int(f)/100)) + string(rune('0'+int(f)/10%10)) + "0" }
+func formatHz(f float64) string {
+	return string(rune('0'+int(f)/100)) + string(rune('0'+int(f)/10%10)) + "0"
+}
 
 // download fetches a chunk's content and metadata with the Go SDK and checks
 // the metadata's sha256 against the bytes.
