@@ -34,5 +34,6 @@ func commands() []*cobra.Command {
 		newServeCmd(),
 		newConnectionStringCmd(),
 		newRecordingCmd(), newCallCmd(),
+		newBenchCmd(),
 	}
 }
