@@ -28,7 +28,7 @@ type Config struct {
 	ChunkMaxBytes int64
 	// Durability bounds the age of audio not yet synced to disk [1s].
 	Durability time.Duration
-	// Lateness is how far behind the call clock frames may arrive [200ms];
+	// Lateness is how far behind the call clock frames may arrive [450ms];
 	// it must be less than Durability/2.
 	Lateness time.Duration
 	// Window is how far ahead of the commit point frames are buffered [4s].
@@ -56,7 +56,7 @@ const (
 	DefaultChunkMaxDuration = 4 * time.Hour
 	DefaultChunkMaxBytes    = 4_000_000_000
 	DefaultDurability       = time.Second
-	DefaultLateness         = 200 * time.Millisecond
+	DefaultLateness         = 450 * time.Millisecond
 	DefaultWindow           = 4 * time.Second
 	DefaultQueueFrames      = 1024
 )

@@ -12,7 +12,8 @@
 // minus the spans cut by pauses. Frames are accumulated in a window of
 // Config.Window (default 4 s) ahead of the commit point; the commit point
 // follows the call clock (derived from Config.Clock) Config.Lateness (default
-// 200 ms) behind it, so frames may arrive that late and out of order across
+// 450 ms: the ingest reorder window plus scheduling slack on a loaded host)
+// behind it, so frames may arrive that late and out of order across
 // participants. A frame for a position already committed, or already received
 // from that participant (a duplicate), is dropped and counted in Stats. A
 // frame beyond the window moves the commit point forward; positions nobody
