@@ -16,6 +16,7 @@ type Stats struct {
 	QueueDropped     int64 // frames dropped because the owner fell behind
 	LateSamples      int64 // samples for positions already committed
 	DuplicateSamples int64 // samples a participant had already sent
+	FutureSamples    int64 // samples more than Window ahead of the call clock
 }
 
 type frameBuf struct {
@@ -66,7 +67,7 @@ type session struct {
 	// cancelSub ends the media subscription.
 	cancelSub func()
 
-	frames, queueDropped, late, dup atomic.Int64
+	frames, queueDropped, late, dup, future atomic.Int64
 
 	uploads   sync.WaitGroup
 	uploadMu  sync.Mutex
@@ -191,7 +192,7 @@ func (s *session) handle(it item) (stopped bool) {
 func (s *session) check(err error) {
 	if err != nil && s.err == nil {
 		s.err = err
-		s.log.Error("recorder: writing stopped", "recording", s.id, "err", err)
+		s.log.Error("recorder: writing stopped", "err", err)
 	}
 }
 
@@ -219,6 +220,12 @@ func (s *session) onFrame(b *frameBuf) {
 		s.check(s.chunker.noteParticipant(b.participant))
 	}
 	pos, samples := b.pos, b.samples
+	if pos > s.posAt(s.e.cfg.Clock())+int64(s.tl.capacity) {
+		// A position this far ahead of the clock is a broken sender: taking
+		// it would commit (and write) up to Window of silence at a time.
+		s.future.Add(int64(len(samples)))
+		return
+	}
 	if pos < ps.next {
 		d := ps.next - pos
 		if d >= int64(len(samples)) {
@@ -288,7 +295,7 @@ func (s *session) savePauses() {
 func (s *session) publishAsync(pc pendingChunk) {
 	s.uploads.Go(func() {
 		if _, err := s.e.publish(s.e.ctx, s.dir, s.jf, pc); err != nil {
-			s.log.Error("recorder: publish chunk", "recording", s.id, "index", pc.Index, "err", err)
+			s.log.Error("recorder: publish chunk", "index", pc.Index, "err", err)
 			s.uploadMu.Lock()
 			if s.uploadErr == nil {
 				s.uploadErr = err
@@ -299,5 +306,6 @@ func (s *session) publishAsync(pc pendingChunk) {
 }
 
 func (s *session) stats() Stats {
-	return Stats{Frames: s.frames.Load(), QueueDropped: s.queueDropped.Load(), LateSamples: s.late.Load(), DuplicateSamples: s.dup.Load()}
+	return Stats{Frames: s.frames.Load(), QueueDropped: s.queueDropped.Load(), LateSamples: s.late.Load(),
+		DuplicateSamples: s.dup.Load(), FutureSamples: s.future.Load()}
 }

@@ -213,16 +213,22 @@ func TestLateAndDuplicateFramesDropped(t *testing.T) {
 	r.play(2, a) // the 1 s window forces the commit point to about 2 s
 	// A frame for 0.5 s, long committed, from someone new.
 	r.src.frame(callrec.Frame{Participant: "z", Pos: r.pos0 + 8000, Samples: frame})
+	// A frame an hour ahead of the call clock: a broken sender.
+	r.src.frame(callrec.Frame{Participant: "a", Pos: r.pos() + 3600*16000, Samples: frame})
 	r.flush("rec-late")
 	st, err := r.eng.Stats("rec-late")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.DuplicateSamples != callrec.FrameSamples || st.LateSamples != callrec.FrameSamples || st.QueueDropped != 0 {
-		t.Errorf("stats %+v, want one duplicate and one late frame", st)
+	if st.DuplicateSamples != callrec.FrameSamples || st.LateSamples != callrec.FrameSamples ||
+		st.FutureSamples != callrec.FrameSamples || st.QueueDropped != 0 {
+		t.Errorf("stats %+v, want one duplicate, one late and one future frame", st)
 	}
 	chunks := r.stop("rec-late", callrec.EndReasonSessionEnded)
 	au := r.audio(chunks[0].DocumentID)
+	if seconds(au) != 3 {
+		t.Fatalf("%.3f s recorded, want 3 s", seconds(au))
+	}
 	expectSpans(t, "late", au.Channels[0], 600, [2]float64{0, 3})
 	for i, v := range au.Channels[0] {
 		if v > 8001 {
