@@ -56,7 +56,7 @@ func (u *tsUnwrapper) unwrap(ts uint32) int64 {
 // least-delayed packet arrived; when that excess keeps the same sign beyond
 // driftThreshold over two windows, the mapping moves by the smaller excess.
 const (
-	driftWindow    = 5 * callrec.SampleRate // samples of call clock
+	driftWindow    = 2 * callrec.SampleRate // samples of call clock
 	driftThreshold = callrec.SampleRate / 1000
 )
 
