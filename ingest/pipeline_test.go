@@ -335,7 +335,7 @@ func TestRTPClockOverAnHour(t *testing.T) {
 		const n = 180000 // one hour of 20 ms packets
 		for i := range n {
 			stamp := ts.unwrap(uint32(0xfff00000 + i*960)) // wraps after ~22 s
-			jitter := int64((i * 7919) % 160)               // deterministic 0–10 ms
+			jitter := int64((i * 7919) % 160)              // deterministic 0–10 ms
 			arrival := int64(math.Round(float64(i*callrec.FrameSamples)*(1+ppm/1e6))) + jitter
 			c.observe(stamp, arrival)
 			if i == 5 {
