@@ -12,7 +12,8 @@ import (
 type Config struct {
 	Outbox callrec.Outbox
 	// Client sends the requests. nil means a client that does not follow
-	// redirects (a 3xx is a failed attempt, retried). Each attempt is bounded
+	// redirects (a 3xx is a failed attempt, retried) and keeps
+	// PerTargetConcurrency idle connections per host. Each attempt is bounded
 	// by Policy.AttemptTimeout whatever the client's own timeout.
 	Client *http.Client
 	Policy RetryPolicy
@@ -55,11 +56,6 @@ func (c Config) withDefaults() (Config, error) {
 		return c, callrec.FieldErrorf("outbox", CodeInvalidConfig, "webhook: Config.Outbox is required")
 	}
 	c.Policy = c.Policy.withDefaults()
-	if c.Client == nil {
-		c.Client = &http.Client{
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
 	}
@@ -67,6 +63,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.PerTargetConcurrency = DefaultPerTargetConcurrency
 	}
 	c.PerTargetConcurrency = min(c.PerTargetConcurrency, c.Concurrency)
+	if c.Client == nil {
+		c.Client = newClient(c.PerTargetConcurrency)
+	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = DefaultPollInterval
 	}
@@ -93,6 +92,18 @@ func (c Config) withDefaults() (Config, error) {
 		c.Secrets = func(string) string { return "" }
 	}
 	return c, nil
+}
+
+// newClient is the default client: it follows no redirects and keeps a
+// connection per concurrent attempt to a host (the standard transport keeps
+// two, and would reconnect for every other attempt).
+func newClient(perHost int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(perHost, 2)
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // secretFor returns the key that signs deliveries to t.

@@ -50,15 +50,25 @@ func (w *Worker) Run(ctx context.Context) error {
 	attemptCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
 	defer abort()
 	l := newLoop(w, attemptCtx)
+	wait, look := time.Duration(0), true
 	for ctx.Err() == nil {
-		wait := l.step(ctx)
+		if look {
+			wait = l.step(ctx)
+		}
 		timer := time.NewTimer(wait)
+		start := time.Now()
 		select {
 		case <-ctx.Done():
 		case <-w.wake:
+			look = true
 		case key := <-l.done:
 			l.finished(key)
+			// Claim in batches: while most slots are busy, finished
+			// attempts only free slots, and the claim waits for more.
+			look = l.free() >= l.batch
+			wait = max(0, wait-time.Since(start))
 		case <-timer.C:
+			look = true
 		}
 		timer.Stop()
 	}
@@ -111,6 +121,7 @@ type loop struct {
 	attemptCtx context.Context
 	lanes      map[string]*lane
 	held       int         // claimed and neither finished nor released
+	batch      int         // free slots worth a claim when attempts finish
 	done       chan string // lane key of each finished attempt
 	wg         sync.WaitGroup
 }
@@ -120,15 +131,19 @@ func newLoop(w *Worker, attemptCtx context.Context) *loop {
 		w:          w,
 		attemptCtx: attemptCtx,
 		lanes:      map[string]*lane{},
+		batch:      max(1, w.cfg.Concurrency/4),
 		// held never exceeds Concurrency, so attempts never block on done.
 		done: make(chan string, w.cfg.Concurrency),
 	}
 }
 
+// free is the number of deliveries the loop can claim now.
+func (l *loop) free() int { return l.w.cfg.Concurrency - l.held }
+
 // claim asks the outbox for as many due deliveries as there are free slots.
 func (l *loop) claim(ctx context.Context) (asked, got int, err error) {
 	cfg := l.w.cfg
-	asked = cfg.Concurrency - l.held
+	asked = l.free()
 	if asked <= 0 {
 		return 0, 0, nil
 	}
