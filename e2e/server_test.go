@@ -28,6 +28,11 @@ type serverOptions struct {
 	addr    string   // 127.0.0.1:port; empty means a free port
 	tls     bool     // --tls-self-signed
 	args    []string // extra flags
+	// env, when set, is added to the environment and --data, --addr and
+	// --tls-self-signed are not passed as flags: the settings must then come
+	// from env (CALLREC_*) or a config file, and dataDir and addr only tell
+	// the test where to look.
+	env []string
 }
 
 // server is one running `callrec serve` process. Its reader goroutine owns
@@ -60,9 +65,12 @@ func startServer(t *testing.T, opts serverOptions) *server {
 	if opts.addr == "" {
 		opts.addr = freeAddr(t)
 	}
-	args := []string{"serve", "--data", opts.dataDir, "--addr", opts.addr}
-	if opts.tls {
-		args = append(args, "--tls-self-signed")
+	args := []string{"serve"}
+	if opts.env == nil {
+		args = append(args, "--data", opts.dataDir, "--addr", opts.addr)
+		if opts.tls {
+			args = append(args, "--tls-self-signed")
+		}
 	}
 	args = append(args, opts.args...)
 
@@ -81,7 +89,7 @@ func startServer(t *testing.T, opts serverOptions) *server {
 		done:       make(chan struct{}),
 	}
 	s.cmd = exec.Command(bin, args...)
-	s.cmd.Env = childEnv()
+	s.cmd.Env = append(childEnv(), opts.env...)
 	s.cmd.Stderr = stderr
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
