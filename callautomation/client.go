@@ -20,8 +20,10 @@ const sdkVersion = "0.1.0"
 
 // ClientOptions tunes a Client. The zero value is ready to use.
 type ClientOptions struct {
-	// HTTPClient sends the requests; nil means a client that waits at most
-	// 60 s for response headers and has no limit on streaming a body.
+	// HTTPClient sends the requests; nil means a client that does not
+	// follow redirects, waits at most 5 minutes for response headers (a
+	// stop finalizes files before it answers) and has no limit on
+	// streaming a body.
 	// Content downloads use it too, so an http.Client.Timeout also bounds
 	// how long a download may take.
 	HTTPClient *http.Client
@@ -105,8 +107,13 @@ func NewCallAutomationClient(connectionString string, opts *ClientOptions) (*Cli
 	}
 	if c.httpClient == nil {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.ResponseHeaderTimeout = 60 * time.Second
-		c.httpClient = &http.Client{Transport: transport}
+		transport.ResponseHeaderTimeout = 5 * time.Minute
+		c.httpClient = &http.Client{
+			Transport: transport,
+			// A signature covers one path, so a redirect could only fail
+			// or carry signed headers elsewhere; report it instead.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if c.apiVersion == "" {
 		c.apiVersion = DefaultAPIVersion

@@ -392,3 +392,17 @@ func TestContextCancelStopsRetrying(t *testing.T) {
 		t.Errorf("got %v, want the context's error", err)
 	}
 }
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	srv := newWireServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	})
+	_, err := srv.client(t, nil).CallRecording().GetState(context.Background(), "r")
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusFound {
+		t.Errorf("got %v, want a *ResponseError with status 302", err)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}

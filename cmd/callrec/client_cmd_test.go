@@ -89,7 +89,7 @@ func TestCLIRecordingLifecycle(t *testing.T) {
 		st["recordingId"] != id || st["recordingState"] != "active" || st["recordingKind"] == "" {
 		t.Errorf("state --json: %v %v", st, err)
 	}
-	mustRun(t, cs, "recording", "pause", id)
+	mustRun(t, cs, "recording", "pause", "--api-version", "2026-03-12", id)
 	state("inactive")
 	mustRun(t, cs, "recording", "stop", id)
 
