@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/simulate"
+)
+
+// newSimulateCmd is `callrec simulate`: pure-Go WebRTC participants that
+// join a call over WHIP and stream tones, silence or WAV files.
+func newSimulateCmd() *cobra.Command {
+	var callID, loss string
+	var participants []string
+	var duration, jitter time.Duration
+	var loopback bool
+	cmd := &cobra.Command{
+		Use:   "simulate --call ID --participant RAWID=SOURCE ...",
+		Short: "Join simulated participants to a call and stream audio (tone:HZ, silence or a WAV file)",
+		Example: `  callrec simulate --call $CALL --participant 8:acs:alice=tone:440 --participant 4:+14255550123=speech.wav \
+      --duration 30s --loss 5% --jitter 30ms`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cs, err := parseConnectionString(cmd)
+			if err != nil {
+				return err
+			}
+			if callID == "" || len(participants) == 0 {
+				return errors.New("--call and at least one --participant RAWID=SOURCE are required")
+			}
+			lossRate, err := parseLoss(loss)
+			if err != nil {
+				return err
+			}
+			ice := ingest.ICEConfig{}
+			if loopback {
+				ice = ingest.LoopbackICE()
+			}
+			se, err := ice.SettingEngine()
+			if err != nil {
+				return err
+			}
+			var opts []simulate.Options
+			for _, p := range participants {
+				rawID, source, ok := strings.Cut(p, "=")
+				if !ok || source == "" {
+					return fmt.Errorf("--participant %q: want RAWID=SOURCE", p)
+				}
+				if err := ingest.ValidateRawID(rawID); err != nil {
+					return err
+				}
+				if _, err := simulate.LoadClip(source); err != nil {
+					return err
+				}
+				token, _ := ingest.MintToken(cs.Key, callID, rawID, duration+time.Hour, time.Now())
+				opts = append(opts, simulate.Options{
+					Endpoint: cs.Endpoint.String(), Token: token,
+					CallID: callID, Participant: rawID, Source: source,
+					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: &se,
+				})
+			}
+			return runSimulation(cmd, opts)
+		},
+	}
+	cmd.Flags().StringVar(&callID, "call", "", "serverCallId of the call to join")
+	cmd.Flags().StringArrayVar(&participants, "participant", nil, "RAWID=SOURCE; SOURCE is tone:HZ, silence or a 16-bit WAV path (repeatable)")
+	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long each participant streams")
+	cmd.Flags().StringVar(&loss, "loss", "0", "fraction of packets to drop before sending, e.g. 5% or 0.05")
+	cmd.Flags().DurationVar(&jitter, "jitter", 0, "random extra delay per packet, up to this much")
+	cmd.Flags().BoolVar(&loopback, "ice-loopback-only", false, "carry media over 127.0.0.1 only (as the server flag of that name)")
+	addConnectionStringFlag(cmd)
+	return cmd
+}
+
+// runSimulation runs every participant at once and reports each one.
+func runSimulation(cmd *cobra.Command, opts []simulate.Options) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	out := cmd.OutOrStdout()
+	for _, o := range opts {
+		wg.Go(func() {
+			res, err := simulate.Join(cmd.Context(), o)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", o.Participant, err))
+				return
+			}
+			fmt.Fprintf(out, "%s: streamed %s for %s: %d packets sent, %d dropped\n",
+				o.Participant, o.Source, o.Duration, res.Sent, res.Dropped)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// parseLoss accepts "5%" or "0.05".
+func parseLoss(s string) (float64, error) {
+	pct := strings.HasSuffix(s, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil {
+		return 0, fmt.Errorf("--loss %q: want a percentage like 5%% or a fraction like 0.05", s)
+	}
+	if pct {
+		v /= 100
+	}
+	if v < 0 || v >= 1 {
+		return 0, fmt.Errorf("--loss %q: must be at least 0 and below 100%%", s)
+	}
+	return v, nil
+}

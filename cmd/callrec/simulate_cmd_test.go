@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/app"
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/internal/testserver"
+)
+
+// runMediaCLI runs `callrec token` / `callrec simulate` in process.
+func runMediaCLI(t *testing.T, cs string, args ...string) (string, error) {
+	t.Helper()
+	t.Setenv(connectionStringEnv, cs)
+	root := &cobra.Command{Use: "callrec", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(newTokenCmd(), newSimulateCmd())
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// TestTokenAndSimulateCommands: `callrec token` mints a token the server
+// accepts (its join page answers), and `callrec simulate` joins two
+// participants that the call then lists.
+func TestTokenAndSimulateCommands(t *testing.T) {
+	node := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.ICE = ingest.LoopbackICE() }))
+	call, err := node.App.Service.CreateCall(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runMediaCLI(t, node.ConnectionString, "token", "--call", call.ServerCallID, "--participant", "8:acs:cli_user", "--ttl", "10m")
+	if err != nil {
+		t.Fatalf("token: %v\n%s", err, out)
+	}
+	var tok struct{ Token, ExpiresOn, JoinURL string }
+	if err := json.Unmarshal([]byte(out), &tok); err != nil {
+		t.Fatalf("token output %q: %v", out, err)
+	}
+	claims, err := ingest.VerifyToken(mustKey(t, node), tok.Token, call.ServerCallID, time.Now())
+	if err != nil || claims.RawID != "8:acs:cli_user" {
+		t.Fatalf("minted token: %+v, %v", claims, err)
+	}
+	u, err := url.Parse(tok.JoinURL)
+	if err != nil || u.Query().Get("token") != tok.Token || u.Query().Get("call") != call.ServerCallID {
+		t.Fatalf("joinUrl %q", tok.JoinURL)
+	}
+	resp, err := http.Get(tok.JoinURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("join page: %s", resp.Status)
+	}
+
+	out, err = runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID,
+		"--participant", "8:acs:cli_a=tone:440", "--participant", "4:+14255550100=silence",
+		"--duration", "1s", "--loss", "5%", "--jitter", "10ms", "--ice-loopback-only")
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	if strings.Count(out, "packets sent") != 2 {
+		t.Fatalf("simulate printed %q", out)
+	}
+	got, err := node.App.Service.Call(context.Background(), call.ServerCallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Participants) != 2 {
+		t.Fatalf("participants %+v", got.Participants)
+	}
+
+	if _, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID,
+		"--participant", "8:acs:x=tone:abc"); err == nil {
+		t.Fatal("bad source accepted")
+	}
+	if _, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID,
+		"--participant", "8:acs:x=silence", "--loss", "150%"); err == nil {
+		t.Fatal("loss of 150% accepted")
+	}
+}
+
+func mustKey(t *testing.T, node *testserver.Server) []byte {
+	t.Helper()
+	cs, err := hmacauth.ParseConnectionString(node.ConnectionString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs.Key
+}
