@@ -193,7 +193,7 @@ func newRecordingDownloadCmd(flags *clientFlags) *cobra.Command {
 			return downloadToFile(cmd, c.CallRecording(), args[0], rng, output)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default stdout)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write, created with mode 0600 as recordings are private (default stdout)")
 	cmd.Flags().Int64Var(&offset, "offset", 0, "first byte to download")
 	cmd.Flags().Int64Var(&length, "length", 0, "number of bytes to download (default: to the end)")
 	return cmd
