@@ -1,0 +1,287 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/audio"
+)
+
+// netnsEnv marks the copy of the test binary that runs inside a
+// loopback-only network namespace.
+const netnsEnv = "CALLREC_TEST_IN_NETNS"
+
+// TestChromiumJoinPage: headless Chromium opens the join page with a fake
+// microphone playing a 660 Hz file, joins over WHIP, and the server decodes
+// that tone at the file's level; the page shows the call, the participant
+// and a moving level meter, and its Leave button leaves the call.
+//
+// The browser and the server run in a fresh network namespace that has only
+// lo (`unshare -n`), so nothing leaves 127.0.0.1 and ICE sees one interface.
+func TestChromiumJoinPage(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		skipOutsideCI(t, "chromium is not installed (apt-get install chromium)")
+	}
+	if os.Getenv(netnsEnv) != "1" {
+		runInLoopbackNamespace(t)
+		return
+	}
+	h := startHarness(t)
+	callID := h.createCall(t)
+	rec := subscribe(t, h.ingest, callID)
+	const rawID = "8:acs:callrec_browser"
+
+	dir := t.TempDir()
+	wavPath := filepath.Join(dir, "tone660.wav")
+	writeToneWAV(t, wavPath, 660, 0.5)
+	pageURL := h.url + "/join?" + url.Values{
+		"call": {callID}, "token": {h.token(callID, rawID)}, "autojoin": {"1"}, "raw": {"1"},
+	}.Encode()
+	browser := startChromium(t, chromium, dir, wavPath, pageURL)
+
+	page := browser.page(t, "/join")
+	waitFor(t, 15*time.Second, "the page to connect", func() bool {
+		return page.eval(t, `document.body ? document.body.dataset.state : ""`) == "connected"
+	})
+	waitFor(t, 15*time.Second, "3 s of the browser's audio", func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return len(rec.frames[rawID]) >= 150
+	})
+	shown := page.eval(t, `JSON.stringify({call: document.getElementById("call").textContent,
+		participant: document.getElementById("participant").textContent,
+		level: document.getElementById("level").value})`)
+	var view struct {
+		Call, Participant string
+		Level             float64
+	}
+	if err := json.Unmarshal([]byte(shown), &view); err != nil {
+		t.Fatalf("page view %q: %v", shown, err)
+	}
+	if view.Call != callID || view.Participant != rawID || view.Level < 0.1 {
+		t.Errorf("the page shows %+v, want call %s, participant %s and a level", view, callID, rawID)
+	}
+
+	_, pcm := rec.track(t, rawID)
+	checkTone(t, rawID, pcm, 660)
+	last := pcm[len(pcm)-callrec.SampleRate:]
+	want := 0.5 / math.Sqrt2
+	t.Logf("browser audio: %d frames, last second %.2f dBFS (file %.2f dBFS), page level meter %.2f",
+		len(pcm)/callrec.FrameSamples, audio.DBFS(audio.RMS(last)), audio.DBFS(want), view.Level)
+	if d := audio.DBFS(audio.RMS(last)) - audio.DBFS(want); math.Abs(d) > 2 {
+		t.Errorf("received level is %.1f dB off the file's", d)
+	}
+
+	page.eval(t, `document.getElementById("leave").click(), "ok"`)
+	waitFor(t, 10*time.Second, "the leave", func() bool {
+		k := rec.eventKinds(rawID)
+		return len(k) > 0 && k[len(k)-1] == callrec.ParticipantLeft
+	})
+	if s := page.eval(t, `document.body.dataset.state`); s != "left" {
+		t.Errorf("page state after Leave: %q", s)
+	}
+	call, err := h.node.App.Service.Call(context.Background(), callID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(call.Participants) != 1 || call.Participants[0].RawID != rawID || call.Participants[0].LeftAt == nil {
+		t.Errorf("participants after Leave: %+v", call.Participants)
+	}
+}
+
+func skipOutsideCI(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
+
+// runInLoopbackNamespace re-runs this test in a new network namespace with
+// only lo up, and reports its outcome.
+func runInLoopbackNamespace(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("unshare"); err != nil {
+		skipOutsideCI(t, "unshare (util-linux) is not installed")
+	}
+	args := []string{"-n", "sh", "-c", `ip link set lo up && exec "$0" "$@"`, os.Args[0],
+		"-test.run", "^" + t.Name() + "$", "-test.v", "-test.count=1", "-test.timeout=5m"}
+	cmd := exec.Command("unshare", args...)
+	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("inside the loopback-only namespace:\n%s", out)
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+			t.Fatal("the namespaced run did not report a pass")
+		}
+	case errors.As(err, &exit) && strings.Contains(string(out), "unshare failed"):
+		skipOutsideCI(t, "cannot create a network namespace here (needs root)")
+	default:
+		t.Fatalf("namespaced run: %v", err)
+	}
+}
+
+func writeToneWAV(t *testing.T, path string, freq, amp float64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := audio.WriteWAV(f, audio.PCM{Rate: 48000, Channels: 1, Samples: audio.Sine(freq, amp, 48000, 10*48000)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type chromiumProcess struct {
+	cmd      *exec.Cmd
+	devtools string // http://127.0.0.1:PORT
+}
+
+// startChromium launches headless Chromium on pageURL with a fake
+// microphone playing wavPath (Chromium loops it), and stops its whole
+// process group when the test ends.
+func startChromium(t *testing.T, chromium, dir, wavPath, pageURL string) *chromiumProcess {
+	t.Helper()
+	profile := filepath.Join(dir, "profile")
+	cmd := exec.Command(chromium,
+		"--headless=new", "--no-sandbox", "--disable-gpu",
+		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+		"--use-file-for-fake-audio-capture="+wavPath,
+		"--user-data-dir="+profile,
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+		"--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+		"--remote-allow-origins=http://127.0.0.1",
+		pageURL)
+	logFile, err := os.Create(filepath.Join(dir, "chromium.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		logFile.Close()
+		if t.Failed() {
+			if b, err := os.ReadFile(logFile.Name()); err == nil {
+				t.Logf("chromium log (tail):\n%s", tail(string(b), 3000))
+			}
+		}
+	})
+	var port int
+	waitFor(t, 15*time.Second, "Chromium's DevTools port", func() bool {
+		b, err := os.ReadFile(filepath.Join(profile, "DevToolsActivePort"))
+		if err != nil {
+			return false
+		}
+		port, err = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+		return err == nil && port > 0
+	})
+	return &chromiumProcess{cmd: cmd, devtools: fmt.Sprintf("http://127.0.0.1:%d", port)}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// cdpPage is a DevTools Protocol connection to one page.
+type cdpPage struct {
+	ws     *websocket.Conn
+	nextID int
+}
+
+// page connects to the first page whose URL contains urlPart.
+func (c *chromiumProcess) page(t *testing.T, urlPart string) *cdpPage {
+	t.Helper()
+	var target string
+	waitFor(t, 10*time.Second, "the page target", func() bool {
+		resp, err := http.Get(c.devtools + "/json/list")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var targets []struct{ Type, URL, WebSocketDebuggerURL string }
+		if json.NewDecoder(resp.Body).Decode(&targets) != nil {
+			return false
+		}
+		for _, tg := range targets {
+			if tg.Type == "page" && strings.Contains(tg.URL, urlPart) {
+				target = tg.WebSocketDebuggerURL
+				return true
+			}
+		}
+		return false
+	})
+	ws, err := websocket.Dial(target, "", "http://127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &cdpPage{ws: ws}
+}
+
+// eval evaluates a JavaScript expression in the page and returns its value
+// as a string (JSON for non-strings).
+func (p *cdpPage) eval(t *testing.T, expr string) string {
+	t.Helper()
+	p.nextID++
+	id := p.nextID
+	req := map[string]any{"id": id, "method": "Runtime.evaluate",
+		"params": map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true}}
+	if err := websocket.JSON.Send(p.ws, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var resp struct {
+			ID     int `json:"id"`
+			Result struct {
+				Result struct {
+					Value json.RawMessage `json:"value"`
+				} `json:"result"`
+				ExceptionDetails any `json:"exceptionDetails"`
+			} `json:"result"`
+		}
+		if err := websocket.JSON.Receive(p.ws, &resp); err != nil {
+			t.Fatalf("CDP: %v", err)
+		}
+		if resp.ID != id {
+			continue // an event
+		}
+		if resp.Result.ExceptionDetails != nil {
+			t.Fatalf("evaluating %q: %v", expr, resp.Result.ExceptionDetails)
+		}
+		var s string
+		if json.Unmarshal(resp.Result.Result.Value, &s) == nil {
+			return s
+		}
+		return string(resp.Result.Result.Value)
+	}
+}

@@ -1,0 +1,135 @@
+// callrec join page: publish the microphone to /calls/{call}/whip (WHIP,
+// RFC 9725) with the join token from the URL.
+// Query: call=<serverCallId>&token=<join token>
+//        [&autojoin=1] join without waiting for the button
+//        [&raw=1]      turn off echo cancellation, noise suppression and
+//                      gain control (level-accurate capture, as for tests)
+"use strict";
+
+const params = new URLSearchParams(location.search);
+const callId = params.get("call") || "";
+const token = params.get("token") || "";
+const $ = (id) => document.getElementById(id);
+
+let pc = null;
+let stream = null;
+let sessionUrl = null;
+let meterTimer = null;
+
+function setState(state, text) {
+  document.body.dataset.state = state;
+  $("status").textContent = text;
+}
+
+// The token's payload is base64url JSON: {"c": call, "p": participant, "e": expiry}.
+function tokenParticipant(t) {
+  try {
+    const body = t.split(".")[0].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(body + "===".slice((body.length + 3) % 4))).p || "";
+  } catch (e) {
+    return "";
+  }
+}
+
+function waitForGathering(pc, timeoutMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { if (pc.iceGatheringState === "complete") resolve(); };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, timeoutMs);
+  });
+}
+
+async function join() {
+  $("join").disabled = true;
+  setState("connecting", "Opening microphone…");
+  try {
+    const raw = params.get("raw") === "1";
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: raw ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : true,
+    });
+    pc = new RTCPeerConnection();
+    for (const track of stream.getAudioTracks()) {
+      pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    }
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected") setState("connected", "Connected");
+      if (pc.connectionState === "failed") setState("error", "Connection lost");
+    });
+    setState("connecting", "Connecting…");
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForGathering(pc, 3000);
+    const resp = await fetch("/calls/" + encodeURIComponent(callId) + "/whip", {
+      method: "POST",
+      headers: { "Content-Type": "application/sdp", "Authorization": "Bearer " + token },
+      body: pc.localDescription.sdp,
+    });
+    const body = await resp.text();
+    if (resp.status !== 201) {
+      let message = body;
+      try { message = JSON.parse(body).error.message; } catch (e) { /* not JSON */ }
+      throw new Error(message || ("HTTP " + resp.status));
+    }
+    sessionUrl = new URL(resp.headers.get("Location"), location.href).href;
+    await pc.setRemoteDescription({ type: "answer", sdp: body });
+    $("leave").disabled = false;
+    meterTimer = setInterval(updateMeter, 200);
+  } catch (err) {
+    setState("error", "Could not join: " + err.message);
+    cleanup();
+    $("join").disabled = false;
+  }
+}
+
+// The level meter shows the audio level the browser measures at the source.
+async function updateMeter() {
+  if (!pc) return;
+  const stats = await pc.getStats();
+  stats.forEach((s) => {
+    if (s.type === "media-source" && s.kind === "audio" && typeof s.audioLevel === "number") {
+      $("level").value = s.audioLevel;
+    }
+  });
+}
+
+function cleanup() {
+  clearInterval(meterTimer);
+  meterTimer = null;
+  if (pc) pc.close();
+  pc = null;
+  if (stream) stream.getTracks().forEach((t) => t.stop());
+  stream = null;
+  $("level").value = 0;
+}
+
+async function leave() {
+  $("leave").disabled = true;
+  const url = sessionUrl;
+  sessionUrl = null;
+  if (url) {
+    try {
+      await fetch(url, { method: "DELETE", headers: { "Authorization": "Bearer " + token } });
+    } catch (e) { /* the server ends the session when media stops anyway */ }
+  }
+  cleanup();
+  setState("left", "You left the call");
+  $("join").disabled = false;
+}
+
+// Leaving the page leaves the call.
+window.addEventListener("pagehide", () => {
+  if (sessionUrl) {
+    fetch(sessionUrl, { method: "DELETE", keepalive: true, headers: { "Authorization": "Bearer " + token } });
+  }
+});
+
+$("call").textContent = callId || "(missing ?call=)";
+$("participant").textContent = tokenParticipant(token) || "(missing or unreadable ?token=)";
+$("join").addEventListener("click", join);
+$("leave").addEventListener("click", leave);
+if (!callId || !token) {
+  $("join").disabled = true;
+  setState("error", "This link is incomplete: it needs ?call= and &token=");
+} else if (params.get("autojoin") === "1") {
+  join();
+}
