@@ -35,12 +35,13 @@ type App struct {
 	PublicURL        string
 	TLSFiles         *SelfSignedFiles // set with --tls-self-signed
 
-	DB      *sqlite.DB
-	Service *service.Service
-	Worker  *webhook.Worker
-	API     *httpapi.Server
-	Ingest  *ingest.Server
-	Engine  *recorder.Engine
+	DB            *sqlite.DB
+	Subscriptions *service.Subscriptions
+	Service       *service.Service
+	Worker        *webhook.Worker
+	API           *httpapi.Server
+	Ingest        *ingest.Server
+	Engine        *recorder.Engine
 
 	closeOnce sync.Once
 }
@@ -91,12 +92,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.openSubscriptions(ctx); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
 	a.Worker, err = webhook.New(webhook.Config{
 		Outbox:         a.DB,
 		Policy:         cfg.WebhookPolicy,
 		PollInterval:   cfg.WebhookPollInterval,
 		Logger:         log.With("component", "webhook"),
 		CallbackSecret: key,
+		Secrets:        a.Subscriptions.Secret,
 	})
 	if err != nil {
 		a.DB.Close()
@@ -153,6 +159,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Tokens:       a.Ingest,
 		Media:        a.Ingest.Handler(),
 		Metrics:      a.Ingest.MetricsHandler(),
+		Events:       a.Subscriptions,
 		Verifier:     verifier,
 		PublicURL:    a.PublicURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -194,6 +201,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(a.API.CloseStreams)
 	if a.cfg.tlsEnabled() {
 		certFile, keyFile := a.cfg.TLSCert, a.cfg.TLSKey
 		if a.TLSFiles != nil {

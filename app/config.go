@@ -29,6 +29,15 @@ type Config struct {
 	WebhookPolicy       webhook.RetryPolicy
 	WebhookPollInterval time.Duration
 
+	// SubscriptionsFile names a JSON list of event subscriptions created
+	// (or updated) at startup; see LoadSubscriptionsFile.
+	SubscriptionsFile string
+	// ValidationTimeout bounds a subscription's validation handshake
+	// (default 30s, Event Grid's); ValidationDeadline is how long an Event
+	// Grid endpoint has to GET its validationUrl instead (default 5m).
+	ValidationTimeout  time.Duration
+	ValidationDeadline time.Duration
+
 	DrainTimeout time.Duration // how long SIGTERM waits for requests and recordings
 
 	// Recording files.

@@ -39,7 +39,10 @@ type Config struct {
 	// /join, and static assets. Nil disables them.
 	Media http.Handler
 	// Metrics serves /metrics. Nil disables it.
-	Metrics      http.Handler
+	Metrics http.Handler
+	// Events manages event subscriptions, dead letters and the event
+	// stream; nil disables those routes.
+	Events       EventAdmin
 	PublicURL    string
 	MaxBodyBytes int64
 	Logger       *slog.Logger
@@ -47,8 +50,9 @@ type Config struct {
 
 // Server is the HTTP handler of callrec.
 type Server struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	streams streams
 }
 
 // New returns a Server.
@@ -83,6 +87,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Media.ServeHTTP(w, r)
 	case len(segs) >= 1 && segs[0] == "calls":
 		s.signed(w, r, false, func(body []byte) error { return s.routeCalls(w, r, segs[1:], body) })
+	case len(segs) >= 1 && (segs[0] == "eventSubscriptions" || segs[0] == "events") && s.cfg.Events != nil:
+		s.routeEvents(w, r, segs)
 	case len(segs) == 1 && segs[0] == "metrics" && s.cfg.Metrics != nil:
 		s.cfg.Metrics.ServeHTTP(w, r)
 	case len(segs) == 1 && segs[0] == "healthz":

@@ -67,10 +67,22 @@ func (s *Service) JoinParticipant(ctx context.Context, callID, rawID string) err
 	if err := validateID("participant", rawID); err != nil {
 		return err
 	}
-	return s.cfg.Store.JoinParticipant(ctx, callID, rawID, s.now())
+	now := s.now()
+	if err := s.cfg.Store.JoinParticipant(ctx, callID, rawID, now,
+		s.participantLifecycle(EventCallParticipantJoined, callID, rawID, now)); err != nil {
+		return err
+	}
+	s.cfg.Notify()
+	return nil
 }
 
 // LeaveParticipant records a leave.
 func (s *Service) LeaveParticipant(ctx context.Context, callID, rawID string) error {
-	return s.cfg.Store.LeaveParticipant(ctx, callID, rawID, s.now())
+	now := s.now()
+	if err := s.cfg.Store.LeaveParticipant(ctx, callID, rawID, now,
+		s.participantLifecycle(EventCallParticipantLeft, callID, rawID, now)); err != nil {
+		return err
+	}
+	s.cfg.Notify()
+	return nil
 }

@@ -63,7 +63,7 @@ func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.
 		ID:          newUUID(),
 		Type:        callrec.EventRecordingFileStatusUpdated,
 		Source:      s.resourceID(),
-		Subject:     "/recording/call/" + r.Spec.ServerCallID + "/serverCallId/" + r.Spec.ServerCallID + "/recordingId/" + r.ID,
+		Subject:     recordingSubject(r),
 		Time:        at,
 		DataVersion: "1.0",
 		Data:        data,

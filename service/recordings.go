@@ -34,7 +34,7 @@ func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording
 		r.State = callrec.StateInactive
 		r.Pauses = []callrec.PauseInterval{{Start: now}}
 	}
-	got, created, err := s.cfg.Store.CreateRecording(ctx, r, s.stateChanged(r, now))
+	got, created, err := s.cfg.Store.CreateRecording(ctx, r, s.stateChanged(r, now), s.recordingLifecycle(EventRecordingStarted, r, now))
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording
 		if err := s.cfg.Engine.Start(ctx, r); err != nil {
 			s.log.ErrorContext(ctx, "recorder failed to start", "recordingId", r.ID, "err", err)
 			r.Stopped, r.StoppedAt, r.EndReason, r.State = true, &now, "couldNotStart", callrec.StateInactive
-			if uerr := s.cfg.Store.UpdateRecording(ctx, r, s.stateChanged(r, now)); uerr != nil {
+			if uerr := s.cfg.Store.UpdateRecording(ctx, r, s.stateChanged(r, now), s.recordingLifecycle(EventRecordingStopped, r, now)); uerr != nil {
 				s.log.ErrorContext(ctx, "storing failed start", "recordingId", r.ID, "err", uerr)
 			}
 			s.cfg.Notify()
@@ -126,7 +126,7 @@ func (s *Service) transition(ctx context.Context, id string, to callrec.Recordin
 		return err
 	}
 	r.State = to
-	if err := s.cfg.Store.UpdateRecording(ctx, r, s.stateChanged(r, now)); err != nil {
+	if err := s.cfg.Store.UpdateRecording(ctx, r, s.stateChanged(r, now), s.recordingLifecycle(stateLifecycleType(to), r, now)); err != nil {
 		return err
 	}
 	s.cfg.Notify()
@@ -170,7 +170,7 @@ func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason s
 	now := s.now()
 	closeOpenPause(r, now)
 	r.Stopped, r.StoppedAt, r.EndReason, r.State = true, &now, reason, callrec.StateInactive
-	events := []callrec.Outgoing{s.stateChanged(r, now)}
+	events := []callrec.Outgoing{s.stateChanged(r, now), s.recordingLifecycle(EventRecordingStopped, r, now)}
 	if len(r.Chunks) > 0 {
 		events = append(events, s.fileStatusUpdated(r, now))
 	}

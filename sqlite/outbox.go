@@ -9,10 +9,19 @@ import (
 )
 
 // insertEvents writes events and one pending delivery per target, inside
-// the caller's transaction. An event with no target is still stored: later
-// subscriptions and operators can read it.
+// the caller's transaction, and fans each event out to the validated
+// subscriptions that match it (one delivery each, Target.Subscription set).
+// An event with no target is still stored: operators can read it.
 func insertEvents(ctx context.Context, tx *sql.Tx, events []callrec.Outgoing) error {
+	if len(events) == 0 {
+		return nil
+	}
+	subs, err := querySubscriptions(ctx, tx, `WHERE state = ?`, callrec.SubscriptionValidated)
+	if err != nil {
+		return err
+	}
 	for _, o := range events {
+		o.Targets = append(o.Targets[:len(o.Targets):len(o.Targets)], subscriberTargets(subs, o.Event)...)
 		e := o.Event
 		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, type, source, subject, time, data_version, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, e.Type, e.Source, e.Subject, formatTime(e.Time), e.DataVersion, string(e.Data))
