@@ -10,16 +10,17 @@ type ErrorKind string
 
 // Error kinds. Each maps to exactly one HTTP status in httpapi.
 const (
-	KindInvalid          ErrorKind = "invalid"            // 400
-	KindUnauthorized     ErrorKind = "unauthorized"       // 401
-	KindForbidden        ErrorKind = "forbidden"          // 403
-	KindNotFound         ErrorKind = "not_found"          // 404
-	KindMethodNotAllowed ErrorKind = "method_not_allowed" // 405
-	KindConflict         ErrorKind = "conflict"           // 409
-	KindTooLarge         ErrorKind = "too_large"          // 413
-	KindUnsupported      ErrorKind = "unsupported"        // 415
-	KindUnavailable      ErrorKind = "unavailable"        // 503
-	KindInternal         ErrorKind = "internal"           // 500
+	KindInvalid             ErrorKind = "invalid"               // 400
+	KindUnauthorized        ErrorKind = "unauthorized"          // 401
+	KindForbidden           ErrorKind = "forbidden"             // 403
+	KindNotFound            ErrorKind = "not_found"             // 404
+	KindMethodNotAllowed    ErrorKind = "method_not_allowed"    // 405
+	KindConflict            ErrorKind = "conflict"              // 409
+	KindTooLarge            ErrorKind = "too_large"             // 413
+	KindUnsupported         ErrorKind = "unsupported"           // 415
+	KindRangeNotSatisfiable ErrorKind = "range_not_satisfiable" // 416
+	KindUnavailable         ErrorKind = "unavailable"           // 503
+	KindInternal            ErrorKind = "internal"              // 500
 )
 
 // Error is callrec's coded error. Code is a stable, machine-readable string

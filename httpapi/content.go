@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"github.com/callrec/callrec"
 )
@@ -38,7 +39,7 @@ func (s *Server) routeContent(w http.ResponseWriter, r *http.Request, segs []str
 }
 
 // validRange matches the one Range form served with 206: a single byte range.
-var validRange = regexp.MustCompile(`^bytes=(\d{1,19}-\d{0,19}|-\d{1,19})$`)
+var validRange = regexp.MustCompile(`^bytes=(?:(\d{1,19})-\d{0,19}|-\d{1,19})$`)
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request, doc, part string) error {
 	c, err := s.cfg.Content.OpenContent(r.Context(), doc, part)
@@ -48,8 +49,20 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, doc, part stri
 	defer c.Close()
 	// A malformed Range (the SDKs send "bytes=undefined" and "bytes=None")
 	// is ignored and the whole body sent, as RFC 9110 allows.
-	if rng := r.Header.Get("Range"); rng != "" && !validRange.MatchString(rng) {
-		r.Header.Del("Range")
+	if rng := r.Header.Get("Range"); rng != "" {
+		m := validRange.FindStringSubmatch(rng)
+		switch {
+		case m == nil:
+			r.Header.Del("Range")
+		case m[1] != "" && c.Size > 0:
+			// ServeContent answers an unsatisfiable range in plain text;
+			// the SDKs parse content errors as JSON, so answer here.
+			if first, err := strconv.ParseInt(m[1], 10, 64); err != nil || first >= c.Size {
+				w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(c.Size, 10))
+				return callrec.Errorf(callrec.KindRangeNotSatisfiable, "InvalidRange",
+					"range %q starts beyond the %d bytes of the content", rng, c.Size)
+			}
+		}
 	}
 	if c.ETag != "" {
 		w.Header().Set("ETag", c.ETag)

@@ -25,6 +25,8 @@ func statusOf(k callrec.ErrorKind) int {
 		return http.StatusConflict
 	case callrec.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case callrec.KindRangeNotSatisfiable:
+		return http.StatusRequestedRangeNotSatisfiable
 	case callrec.KindUnsupported:
 		return http.StatusUnsupportedMediaType
 	case callrec.KindUnavailable:
