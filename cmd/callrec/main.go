@@ -34,6 +34,7 @@ func commands() []*cobra.Command {
 		newServeCmd(),
 		newConnectionStringCmd(),
 		newRecordingCmd(), newCallCmd(),
+		newEventsCmd(),
 		newBenchCmd(),
 	}
 }

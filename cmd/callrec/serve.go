@@ -63,6 +63,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.IntVar(&cfg.WebhookPolicy.MaxAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "give up a delivery after this many attempts")
 	f.DurationVar(&cfg.WebhookPolicy.AttemptTimeout, "webhook-attempt-timeout", webhook.DefaultAttemptTimeout, "time allowed for one delivery attempt")
 	f.DurationVar(&cfg.WebhookPollInterval, "webhook-poll-interval", webhook.DefaultPollInterval, "how often the outbox is checked when nothing wakes it")
+	f.StringVar(&cfg.SubscriptionsFile, "subscriptions", "", "JSON file listing event subscriptions to create at startup (docs/events.md)")
 	f.DurationVar(&cfg.DrainTimeout, "drain-timeout", app.DefaultDrainTimeout, "how long SIGTERM waits for requests and deliveries in flight")
 	f.DurationVar(&cfg.ChunkMaxDuration, "chunk-max-duration", recorder.DefaultChunkMaxDuration, "start a new chunk after this much audio")
 	f.Int64Var(&cfg.ChunkMaxBytes, "chunk-max-bytes", recorder.DefaultChunkMaxBytes, "start a new chunk before a file passes this size")
