@@ -28,12 +28,14 @@ type sink interface {
 }
 
 // timeline accumulates frames in a window ahead of the commit point and
-// commits them, mixed per channel and with pauses applied, to a sink. It is
-// owned by one goroutine.
+// commits them, mixed per channel and with pauses applied, to a sink. The
+// window is a ring: position p lives at index p mod capacity, so committing
+// k samples costs O(k), whatever the window size. It is owned by one
+// goroutine.
 type timeline struct {
-	base     int64     // call-clock position of acc[*][0]; all before is committed
+	base     int64     // first uncommitted call-clock position
 	capacity int       // window length in samples
-	acc      [][]int32 // per channel accumulators, each of capacity
+	acc      [][]int32 // per channel ring accumulators, each of capacity
 	out      []int16   // interleave scratch
 	views    [][]int32 // window views scratch
 	pauses   []pause   // sorted, non-overlapping
@@ -58,6 +60,11 @@ func newTimeline(base int64, channels, capacity int, cut bool, s sink) *timeline
 // returns how many samples were dropped because they are before the commit
 // point.
 func (t *timeline) add(ch int, pos int64, s []int16) (late int, err error) {
+	if end := pos + int64(len(s)); end > t.base+int64(t.capacity) {
+		if err := t.commit(end - int64(t.capacity)); err != nil {
+			return 0, err
+		}
+	}
 	if pos < t.base {
 		d := t.base - pos
 		if d >= int64(len(s)) {
@@ -65,14 +72,21 @@ func (t *timeline) add(ch int, pos int64, s []int16) (late int, err error) {
 		}
 		s, pos, late = s[d:], t.base, int(d)
 	}
-	end := pos + int64(len(s))
-	if end > t.base+int64(t.capacity) {
-		if err := t.commit(end - int64(t.capacity)); err != nil {
-			return late, err
-		}
-	}
-	mix.Add(t.acc[ch][pos-t.base:], s)
+	ring := t.acc[ch]
+	off := t.index(pos)
+	n := min(len(s), t.capacity-off)
+	mix.Add(ring[off:], s[:n])
+	mix.Add(ring, s[n:])
 	return late, nil
+}
+
+// index returns the ring index of position pos.
+func (t *timeline) index(pos int64) int {
+	i := int(pos % int64(t.capacity))
+	if i < 0 {
+		i += t.capacity
+	}
+	return i
 }
 
 // pauseAt returns the pause containing pos, or else the next pause start
@@ -113,7 +127,7 @@ func (t *timeline) commit(target int64) error {
 		}
 		cur = segEnd
 	}
-	t.shift(target - t.base)
+	t.clear(t.base, min(target, windowEnd))
 	t.base = target
 	return nil
 }
@@ -123,8 +137,8 @@ func (t *timeline) commit(target int64) error {
 func (t *timeline) writeActive(from, to, windowEnd int64) error {
 	nch := len(t.acc)
 	for from < min(to, windowEnd) {
-		k := int(min(min(to, windowEnd)-from, scratchFrames))
-		off := int(from - t.base)
+		off := t.index(from)
+		k := int(min(min(to, windowEnd)-from, scratchFrames, int64(t.capacity-off)))
 		for c, a := range t.acc {
 			t.views[c] = a[off : off+k]
 		}
@@ -140,14 +154,18 @@ func (t *timeline) writeActive(from, to, windowEnd int64) error {
 	return nil
 }
 
-func (t *timeline) shift(k int64) {
+// clear zeroes the ring slots of the committed positions [from, to), which
+// are at most one window long.
+func (t *timeline) clear(from, to int64) {
+	if to <= from {
+		return
+	}
+	off := t.index(from)
+	n := int(to - from)
+	first := min(n, t.capacity-off)
 	for _, a := range t.acc {
-		if k >= int64(len(a)) {
-			clear(a)
-			continue
-		}
-		n := copy(a, a[k:])
-		clear(a[n:])
+		clear(a[off : off+first])
+		clear(a[:n-first])
 	}
 }
 
