@@ -62,8 +62,8 @@ type response struct {
 	Body   []byte
 }
 
-// Do signs and sends one request; escapedPath is sent as is (already
-// percent-encoded) and api-version is added.
+// Do signs and sends one request to the API; escapedPath is sent as is
+// (already percent-encoded) and api-version is added.
 func (c *acsClient) Do(ctx context.Context, method, escapedPath string, body any) (*response, error) {
 	var raw []byte
 	if body != nil {
@@ -73,10 +73,8 @@ func (c *acsClient) Do(ctx context.Context, method, escapedPath string, body any
 		}
 	}
 	u := *c.endpoint
-	u.Path, u.RawPath = "", ""
-	u.Opaque = ""
-	target := u.String() + escapedPath + "?api-version=2025-06-15"
-	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(raw))
+	u.Path, u.RawPath, u.Opaque = "", "", ""
+	req, err := http.NewRequestWithContext(ctx, method, u.String()+escapedPath+"?api-version=2025-06-15", bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +83,32 @@ func (c *acsClient) Do(ctx context.Context, method, escapedPath string, body any
 	} else {
 		req.Body, req.ContentLength = http.NoBody, 0
 	}
-	req.Header.Set("Accept", "application/json")
 	hmacauth.Sign(req, c.key, req.URL.Host, req.URL.RequestURI(), raw, time.Now())
+	return c.send(req)
+}
+
+// Content sends a signed GET or DELETE to a content URL the way the SDKs do:
+// signed for the endpoint's host (also sent as x-ms-host) and the URL's path
+// without its query.
+func (c *acsClient) Content(t *testing.T, method, contentURL string) *response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, contentURL, http.NoBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(hmacauth.HeaderHost, c.endpoint.Host)
+	hmacauth.Sign(req, c.key, c.endpoint.Host, req.URL.EscapedPath(), nil, time.Now())
+	resp, err := c.send(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, contentURL, err)
+	}
+	return resp
+}
+
+func (c *acsClient) send(req *http.Request) (*response, error) {
+	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err
@@ -186,6 +208,38 @@ func requireACSError(t *testing.T, resp *response, wantStatus int) errorBody {
 		t.Fatalf("error body %s: want {\"error\":{\"code\",\"message\"}} (%v)", resp.Body, err)
 	}
 	return e
+}
+
+// recordingChunk is one chunk of GET /calling/recordings/{id}/result.
+type recordingChunk struct {
+	DocumentID       string `json:"documentId"`
+	Index            int    `json:"index"`
+	EndReason        string `json:"endReason"`
+	ContentLocation  string `json:"contentLocation"`
+	MetadataLocation string `json:"metadataLocation"`
+	DeleteLocation   string `json:"deleteLocation"`
+}
+
+// WaitForChunks polls the recording's result until it lists chunks.
+func (c *acsClient) WaitForChunks(t *testing.T, id string, timeout time.Duration) []recordingChunk {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		resp := c.must(t, http.MethodGet, recordingPath(id, "/result"), nil, http.StatusOK)
+		var result struct {
+			RecordingStorageInfo struct {
+				RecordingChunks []recordingChunk `json:"recordingChunks"`
+			} `json:"recordingStorageInfo"`
+		}
+		decodeJSON(t, resp.Body, &result)
+		if chunks := result.RecordingStorageInfo.RecordingChunks; len(chunks) > 0 {
+			return chunks
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recording %s lists no chunks %s after stop: %s", id, timeout, resp.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // decodeJSON decodes b into v or fails the test.

@@ -38,8 +38,9 @@ type parsedEvent struct {
 // over https (self-signed CA trusted through NODE_EXTRA_CA_CERTS): start with
 // every option, get state, pause, resume, stop, errors surfaced with the
 // server's code and message; then checks the state callbacks callrec POSTed
-// and that the SDK's own event parser accepts them. Each server must then
-// drain and exit 0 on SIGTERM.
+// and that the SDK's own event parser accepts them, and downloads and
+// deletes the recording's files with the SDK where it allows that. Each
+// server must then drain and exit 0 on SIGTERM.
 func TestOfficialJSSDK(t *testing.T) {
 	jssdk := requireJSSDK(t)
 	for _, transport := range []string{"http", "https"} {
@@ -90,6 +91,12 @@ func TestOfficialJSSDK(t *testing.T) {
 							t.Errorf("SDK %s parsed event %+v: want serverCallId %s and a startDateTime", version, parsed, callID)
 						}
 					}
+
+					contentEnv := env[:1:1] // the connection string, and the CA below
+					if caFile != "" {
+						contentEnv = append(contentEnv, "NODE_EXTRA_CA_CERTS="+caFile)
+					}
+					checkContentWithSDK(t, nodeRun{dir: jssdk, env: contentEnv}, client, version, transport, unmixed)
 				})
 			}
 			srv.Terminate(t)
