@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/callrec/callrec"
@@ -105,6 +106,7 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRec
 		}
 		spec.ChannelOrder = append(spec.ChannelOrder, raw)
 	}
+	var unpinned []int // affinity entries that name no channel
 	for i, a := range req.ChannelAffinity {
 		field := fmt.Sprintf("channelAffinity[%d]", i)
 		if a.Participant == nil {
@@ -118,11 +120,11 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRec
 		if a.Channel != nil {
 			ch = *a.Channel
 		} else {
-			ch = -1 // take the lowest free channel below
+			unpinned = append(unpinned, i)
 		}
 		spec.ChannelAffinity = append(spec.ChannelAffinity, callrec.ChannelAffinity{Channel: ch, Participant: raw})
 	}
-	fillAffinityChannels(spec.ChannelAffinity)
+	fillAffinityChannels(spec.ChannelAffinity, unpinned)
 	if es := req.ExternalStorage; es != nil {
 		switch strings.ToLower(es.RecordingStorageKind) {
 		case "", "azurecommunicationservices":
@@ -136,18 +138,20 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRec
 	return callrec.StartRecording{Spec: spec}, nil
 }
 
-// fillAffinityChannels gives affinity entries without a channel the lowest
-// channel no other entry uses.
-func fillAffinityChannels(as []callrec.ChannelAffinity) {
+// fillAffinityChannels gives the affinity entries at indexes unpinned (those
+// without a channel) the lowest channels no other entry uses.
+func fillAffinityChannels(as []callrec.ChannelAffinity, unpinned []int) {
+	if len(unpinned) == 0 {
+		return
+	}
 	used := map[int]bool{}
-	for _, a := range as {
-		used[a.Channel] = true
+	for i, a := range as {
+		if !slices.Contains(unpinned, i) {
+			used[a.Channel] = true
+		}
 	}
 	next := 0
-	for i := range as {
-		if as[i].Channel != -1 {
-			continue
-		}
+	for _, i := range unpinned {
 		for used[next] {
 			next++
 		}
