@@ -153,7 +153,9 @@ func TestStartValidation(t *testing.T) {
 	c := newClient(t, s)
 	call := c.createCall("call-1")
 	loc := `"callLocator":{"kind":"serverCallLocator","serverCallId":"` + call + `"}`
-	user := func(n string) string { return `{"kind":"communicationUser","communicationUser":{"id":"8:acs:` + n + `"}}` }
+	user := func(n string) string {
+		return `{"kind":"communicationUser","communicationUser":{"id":"8:acs:` + n + `"}}`
+	}
 	cases := []struct {
 		name, body string
 		status     int
