@@ -6,7 +6,7 @@ import "testing"
 // concealment); it must never panic nor write more samples than a packet
 // can hold.
 //
-//	go test -run '^$' -fuzz FuzzOpusDecoder -fuzztime 60s ./audio
+//	go test -run '^$' -fuzz FuzzOpusDecoder -fuzztime 60s -fuzzminimizetime 50x ./audio
 func FuzzOpusDecoder(f *testing.F) {
 	for _, p := range encodeTestSignal(f)[:5] {
 		f.Add(p)

@@ -112,6 +112,10 @@ func (c *rtpClock) observe(ts, arrival int64) int64 {
 		return 0
 	}
 	excess := arrival - c.position(ts)
+	if abs64(excess) > maxAhead {
+		// A timestamp jump, not timing: the pipeline re-anchors on it.
+		return 0
+	}
 	if !c.fixed {
 		if excess < 0 {
 			c.offset += excess

@@ -169,12 +169,23 @@ func (p *pipeline) restartStream() {
 	p.started, p.settled, p.audioLast, p.haveTransit = false, false, false, false
 }
 
+// settle fixes the stream's mapping and starts its frames at the first
+// packet's position. A first packet whose position is implausibly far from
+// its arrival (a timestamp jump during settling) re-anchors the mapping.
 func (p *pipeline) settle() {
 	p.settled = true
+	first := p.buf.packets[0]
+	if pos := p.clock.position(first.ts); !p.clock.anchored || abs64(pos-first.arrival) > maxAhead {
+		p.clock.anchor(first.ts, first.arrival)
+		p.stats.Reanchors++
+	}
 	p.clock.fix()
-	low, _ := p.buf.lowest()
-	p.buf.next = low
-	p.tl.start(p.clock.position(p.buf.packets[0].ts))
+	p.buf.next = first.seq
+	start := p.clock.position(first.ts)
+	if p.tl.started && start < p.tl.cursor() {
+		start = p.tl.cursor()
+	}
+	p.tl.start(start)
 }
 
 func (p *pipeline) release(now int64) {

@@ -41,9 +41,9 @@ func (t *timeline) write(samples []int16) {
 func (t *timeline) silence(n int64) {
 	for n > 0 {
 		k := min(n, int64(callrec.FrameSamples-len(t.pending)))
-		for range k {
-			t.pending = append(t.pending, 0)
-		}
+		end := len(t.pending) + int(k)
+		t.pending = t.pending[:end]
+		clear(t.pending[end-int(k):])
 		n -= k
 		t.flushFull()
 	}
