@@ -236,3 +236,71 @@ func asWHIPError(err error, target **simulate.WHIPError) bool {
 	}
 	return ok
 }
+
+// TestWHIPAcceptsVideoAndManagesSession: an offer with audio and video gets
+// 201, an answer that accepts both, and a Location; PATCH on it is 405 (no
+// trickle ICE), DELETE is 200, and a second DELETE is 404.
+func TestWHIPAcceptsVideoAndManagesSession(t *testing.T) {
+	h := startHarness(t)
+	callID := h.createCall(t)
+	var me webrtc.MediaEngine
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(&me)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/calls/"+callID+"/whip", strings.NewReader(offer.SDP))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer "+h.token(callID, "8:acs:callrec_camera"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Content-Type") != "application/sdp" {
+		t.Fatalf("POST: %s %q", resp.Status, answer)
+	}
+	for _, want := range []string{"m=audio ", "m=video ", "a=recvonly", "opus/48000/2", "a=candidate:"} {
+		if !strings.Contains(string(answer), want) {
+			t.Errorf("answer lacks %q:\n%s", want, answer)
+		}
+	}
+	loc := resp.Header.Get("Location")
+	if !strings.HasPrefix(loc, "/whip/") {
+		t.Fatalf("Location %q", loc)
+	}
+	patch, _ := http.NewRequest(http.MethodPatch, h.url+loc, strings.NewReader("a=end-of-candidates\r\n"))
+	patch.Header.Set("Content-Type", "application/trickle-ice-sdpfrag")
+	resp, err = http.DefaultClient.Do(patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") == "" {
+		t.Fatalf("PATCH: %s, Allow %q", resp.Status, resp.Header.Get("Allow"))
+	}
+	del, _ := http.NewRequest(http.MethodDelete, h.url+loc, nil)
+	resp, err = http.DefaultClient.Do(del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE: %s", resp.Status)
+	}
+	del, _ = http.NewRequest(http.MethodDelete, h.url+loc, nil)
+	checkError(t, del, http.StatusNotFound, ingest.CodeSessionNotFound)
+}
