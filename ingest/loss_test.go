@@ -13,10 +13,11 @@ import (
 	"github.com/callrec/callrec/simulate"
 )
 
-// TestLossAndJitterKeepStreamContinuous: with 5% loss and up to 30 ms of
-// jitter (which reorders packets), every participant's frame stream stays
-// contiguous — no gap, no repeated time — and its tone is still detected;
-// the losses show up as concealment in the metrics.
+// TestLossAndJitterKeepStreamContinuous: with 5% loss on the wire and up
+// to 30 ms of jitter (which reorders packets), every participant's frame
+// stream stays contiguous — no gap, no repeated time — and its tone is
+// still detected. NACK recovers lost packets within the reorder window;
+// what it does not recover is concealed.
 func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 	h := startHarness(t)
 	callID := h.createCall(t)
@@ -59,9 +60,10 @@ func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 	after := scrapeMetrics(t, h.url)
 	lost := after["callrec_ingest_rtp_packets_lost_total"] - before["callrec_ingest_rtp_packets_lost_total"]
 	concealed := after["callrec_ingest_concealed_frames_total"] - before["callrec_ingest_concealed_frames_total"]
-	t.Logf("dropped by senders %d, counted lost %v, concealed %v", dropped, lost, concealed)
-	if dropped == 0 || lost < float64(dropped) || concealed == 0 {
-		t.Errorf("senders dropped %d packets; ingest counted %v lost and %v concealed", dropped, lost, concealed)
+	t.Logf("dropped on the wire %d (retransmissions included), lost after NACK %v, concealed %v", dropped, lost, concealed)
+	if dropped == 0 || lost >= float64(dropped) || concealed < lost {
+		t.Errorf("the wire dropped %d packets; ingest counted %v lost (NACK should recover some) and %v concealed",
+			dropped, lost, concealed)
 	}
 }
 

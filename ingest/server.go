@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -76,16 +77,24 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// nackInterval is how often missing packets are NACKed: several times
+// within the reorder window, so a retransmission can still make it.
+const nackInterval = 20 * time.Millisecond
+
 // newWebRTCAPI builds the Pion API: Opus (and the default video codecs, so
-// a video track negotiates and is then ignored), the default interceptors
-// (NACK, RTCP reports, TWCC) and the setting engine.
+// a video track negotiates and is then ignored), NACK for audio as well as
+// video (used when the sender offers it; browsers usually do not for
+// Opus), the default interceptors (NACK, RTCP reports, TWCC) and the
+// setting engine.
 func newWebRTCAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	var me webrtc.MediaEngine
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
 	}
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeAudio)
 	var ir interceptor.Registry
-	if err := webrtc.RegisterDefaultInterceptors(&me, &ir); err != nil {
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(&me, &ir,
+		webrtc.WithNackGeneratorOptions(nack.GeneratorInterval(nackInterval))); err != nil {
 		return nil, err
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir),

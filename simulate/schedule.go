@@ -9,35 +9,30 @@ import (
 // frameInterval is the duration of one packet.
 const frameInterval = 20 * time.Millisecond
 
-// sendPlan decides, per packet, whether it is dropped (loss) and when it
-// leaves (its due time plus a random delay up to jitter, which reorders
-// packets whose delays cross). Packet i is due at start + i×20 ms whatever
-// happened before, so the sender's own lateness never shifts the stream.
+// sendPlan decides when each packet leaves: at its due time plus a random
+// delay up to jitter, which reorders packets whose delays cross. Packet i is
+// due at start + i×20 ms whatever happened before, so the sender's own
+// lateness never shifts the stream.
 type sendPlan struct {
 	start  time.Time
-	loss   float64
 	jitter time.Duration
 	rng    *rand.Rand
 	queue  sendQueue
 	next   int // next packet index to plan
 }
 
-func newSendPlan(start time.Time, loss float64, jitter time.Duration, seed uint64) *sendPlan {
-	return &sendPlan{start: start, loss: loss, jitter: jitter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+func newSendPlan(start time.Time, jitter time.Duration, seed uint64) *sendPlan {
+	return &sendPlan{start: start, jitter: jitter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 func (p *sendPlan) due(i int) time.Time { return p.start.Add(time.Duration(i) * frameInterval) }
 
 // ready plans every packet due by now (up to total) and returns, in send
-// order, the indexes whose send time has come; dropped counts losses.
-func (p *sendPlan) ready(now time.Time, total int) (send []int, dropped int) {
+// order, the indexes whose send time has come.
+func (p *sendPlan) ready(now time.Time, total int) (send []int) {
 	for p.next < total && !p.due(p.next).After(now) {
 		i := p.next
 		p.next++
-		if p.loss > 0 && p.rng.Float64() < p.loss {
-			dropped++
-			continue
-		}
 		at := p.due(i)
 		if p.jitter > 0 {
 			at = at.Add(time.Duration(p.rng.Int64N(int64(p.jitter) + 1)))
@@ -47,7 +42,7 @@ func (p *sendPlan) ready(now time.Time, total int) (send []int, dropped int) {
 	for p.queue.Len() > 0 && !p.queue[0].at.After(now) {
 		send = append(send, heap.Pop(&p.queue).(scheduled).index)
 	}
-	return send, dropped
+	return send
 }
 
 // wake returns when ready has something to do next.

@@ -37,7 +37,9 @@ type Options struct {
 	Source string
 	// Duration of streaming; zero means 10 s.
 	Duration time.Duration
-	// Loss is the probability (0–1) that a packet is dropped before sending.
+	// Loss is the probability (0–1) that an RTP packet is dropped on its way
+	// out, below the NACK responder, as on a lossy network: the receiver
+	// can recover it by NACK (retransmissions are dropped at the same rate).
 	Loss float64
 	// Jitter delays each packet by a uniform random time in [0, Jitter].
 	Jitter time.Duration
@@ -60,8 +62,8 @@ type Result struct {
 	// Started is when packet 0 was due: the moment the participant began
 	// sending, on the wall clock.
 	Started time.Time
-	Sent    int
-	Dropped int
+	Sent    int // packets written, retransmissions not counted
+	Dropped int // packets dropped on the wire, retransmissions included
 }
 
 // Join joins the call, streams the source for Duration (or until ctx is
@@ -76,7 +78,8 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	pc, track, err := o.newPeerConnection()
+	loss := &wireLoss{loss: o.Loss, seed: o.Seed}
+	pc, track, err := o.newPeerConnection(loss)
 	if err != nil {
 		return res, err
 	}
@@ -111,6 +114,7 @@ func Join(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("simulate: not connected after %s: %w", o.ConnectTimeout, connectCtx.Err())
 	}
 	err = o.stream(ctx, track, clip, &res, failed)
+	res.Dropped = int(loss.dropped.Load())
 	return res, err
 }
 
@@ -165,15 +169,20 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// newPeerConnection builds a send-only Opus PeerConnection with the default
-// interceptors (NACK responder, RTCP reports, TWCC).
-func (o *Options) newPeerConnection() (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
+// newPeerConnection builds a send-only Opus PeerConnection that offers NACK
+// for audio, with the wire-loss interceptor below the default ones (NACK
+// responder, RTCP reports, TWCC).
+func (o *Options) newPeerConnection(loss *wireLoss) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
 	var me webrtc.MediaEngine
 	opus := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opus, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, nil, err
 	}
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeAudio)
 	var ir interceptor.Registry
+	if o.Loss > 0 {
+		ir.Add(loss)
+	}
 	if err := webrtc.RegisterDefaultInterceptors(&me, &ir); err != nil {
 		return nil, nil, err
 	}
@@ -296,13 +305,11 @@ func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP,
 	seed := o.Seed
 	seq0, ts0 := uint16(seed>>16), uint32(seed>>32)
 	res.Started = time.Now()
-	plan := newSendPlan(res.Started, o.Loss, o.Jitter, seed)
+	plan := newSendPlan(res.Started, o.Jitter, seed)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		send, dropped := plan.ready(time.Now(), total)
-		res.Dropped += dropped
-		for _, i := range send {
+		for _, i := range plan.ready(time.Now(), total) {
 			pkt := &rtp.Packet{
 				Header: rtp.Header{
 					Version: 2, PayloadType: 111, Marker: i == 0,

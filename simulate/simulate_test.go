@@ -88,14 +88,13 @@ func TestSilenceAndWAVSources(t *testing.T) {
 	}
 }
 
-func TestSendPlanLossAndJitter(t *testing.T) {
+func TestSendPlanJitter(t *testing.T) {
 	start := time.Unix(1000, 0)
 	const total = 1000
-	plan := newSendPlan(start, 0.05, 30*time.Millisecond, 42)
+	plan := newSendPlan(start, 30*time.Millisecond, 42)
 	var order []int
-	dropped := 0
 	for now := start; ; now = now.Add(time.Millisecond) {
-		send, d := plan.ready(now, total)
+		send := plan.ready(now, total)
 		for _, i := range send {
 			// Never before its due time, never more than the jitter after.
 			if due := plan.due(i); now.Before(due) || now.After(due.Add(30*time.Millisecond+time.Millisecond)) {
@@ -103,16 +102,12 @@ func TestSendPlanLossAndJitter(t *testing.T) {
 			}
 		}
 		order = append(order, send...)
-		dropped += d
 		if _, more := plan.wake(total); !more {
 			break
 		}
 	}
-	if len(order)+dropped != total {
-		t.Fatalf("%d sent + %d dropped != %d", len(order), dropped, total)
-	}
-	if dropped < 30 || dropped > 75 {
-		t.Fatalf("dropped %d of %d at 5%%", dropped, total)
+	if len(order) != total {
+		t.Fatalf("%d sent of %d", len(order), total)
 	}
 	if slices.IsSorted(order) {
 		t.Fatal("30 ms of jitter reordered nothing")
@@ -121,11 +116,5 @@ func TestSendPlanLossAndJitter(t *testing.T) {
 	slices.Sort(sorted)
 	if len(slices.Compact(sorted)) != len(order) {
 		t.Fatal("a packet was sent twice")
-	}
-	// The same seed gives the same plan.
-	again := newSendPlan(start, 0.05, 30*time.Millisecond, 42)
-	_, d := again.ready(start.Add(time.Hour), total)
-	if d != dropped {
-		t.Fatalf("same seed dropped %d, then %d", dropped, d)
 	}
 }
