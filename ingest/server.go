@@ -264,3 +264,12 @@ func (s *Server) Close(ctx context.Context) error {
 	s.cancel()
 	return errors.Join(errs...)
 }
+
+// FrameDelay bounds how long after the wall time of its call-clock position
+// a frame is delivered, in normal operation: the reorder window, one frame
+// and one tick (network delay comes on top). A recorder that stops at
+// position P waits this long before finalising, to have every
+// participant's audio (or silence) up to P.
+func (s *Server) FrameDelay() time.Duration {
+	return s.cfg.Latency + time.Second/50 + tickInterval
+}
