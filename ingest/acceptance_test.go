@@ -96,6 +96,8 @@ func TestThreeParticipantsLineUp(t *testing.T) {
 			t.Errorf("%s: onset %.1f ms from when it began sending, want within 20 ms", p.rawID, offsetMs)
 		}
 	}
+	t.Logf("frame delivery delay after real time: median %s, p99 %s, max %s (FrameDelay %s)",
+		rec.delayPercentile(50), rec.delayPercentile(99), rec.delayPercentile(100), h.ingest.FrameDelay())
 	kinds := rec.eventKinds(threeTones[0].rawID)
 	if len(kinds) != 2 || kinds[0] != callrec.ParticipantJoined || kinds[1] != callrec.ParticipantLeft {
 		t.Errorf("events of %s: %v, want [joined left]", threeTones[0].rawID, kinds)

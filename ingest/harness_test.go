@@ -70,6 +70,9 @@ type capture struct {
 	mu     sync.Mutex
 	frames map[string][]callrec.Frame
 	events []callrec.ParticipantEvent
+	// delays are, per frame, how long after the wall time of its last
+	// sample it was delivered (samples).
+	delays []int64
 	// the subscription's call-clock origin
 	subPos  int64
 	subTime time.Time
@@ -85,10 +88,25 @@ func subscribe(t *testing.T, src callrec.MediaSource, callID string) *capture {
 }
 
 func (c *capture) OnFrame(f callrec.Frame) {
+	now := time.Now()
 	f.Samples = slices.Clone(f.Samples)
 	c.mu.Lock()
 	c.frames[f.Participant] = append(c.frames[f.Participant], f)
+	c.delays = append(c.delays, c.positionOf(now)-(f.Pos+callrec.FrameSamples))
 	c.mu.Unlock()
+}
+
+// delayPercentile returns the p-th percentile of delivery delays.
+func (c *capture) delayPercentile(p float64) time.Duration {
+	c.mu.Lock()
+	d := slices.Clone(c.delays)
+	c.mu.Unlock()
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	v := d[min(len(d)-1, int(p/100*float64(len(d))))]
+	return time.Duration(v) * time.Second / callrec.SampleRate
 }
 
 func (c *capture) OnParticipantEvent(e callrec.ParticipantEvent) {

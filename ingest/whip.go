@@ -154,8 +154,13 @@ func (s *Server) negotiate(ctx context.Context, sess *session, offer string) (st
 	}
 	sess.attach(pc)
 	recvOnly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recvOnly); err != nil {
+	audio, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recvOnly)
+	if err != nil {
 		return "", callrec.Internal(err, "could not add the audio transceiver")
+	}
+	// Opus only, whatever the offer prefers (PCMU first, say).
+	if err := audio.SetCodecPreferences([]webrtc.RTPCodecParameters{opusCodec}); err != nil {
+		return "", callrec.Internal(err, "could not prefer Opus")
 	}
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recvOnly); err != nil {
 		return "", callrec.Internal(err, "could not add the video transceiver")
@@ -181,6 +186,13 @@ func (s *Server) negotiate(ctx context.Context, sess *session, offer string) (st
 		return "", callrec.Errorf(callrec.KindUnavailable, "IceGatheringTimeout", "ICE gathering did not finish in time")
 	}
 	return pc.LocalDescription().SDP, nil
+}
+
+// opusCodec is the audio codec ingest accepts (Pion's default Opus entry).
+var opusCodec = webrtc.RTPCodecParameters{
+	RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1"},
+	PayloadType: 111,
 }
 
 // handleWHIPDelete ends a session (RFC 9725 §4.3). The session URL is an

@@ -310,3 +310,46 @@ func TestWHIPAcceptsVideoAndManagesSession(t *testing.T) {
 	del, _ = http.NewRequest(http.MethodDelete, h.url+loc, nil)
 	checkError(t, del, http.StatusNotFound, ingest.CodeSessionNotFound)
 }
+
+// TestWHIPAnswersOpusWhenOfferPrefersPCMU: an offer listing PCMU before
+// Opus is answered with Opus only.
+func TestWHIPAnswersOpusWhenOfferPrefersPCMU(t *testing.T) {
+	h := startHarness(t)
+	callID := h.createCall(t)
+	var me webrtc.MediaEngine
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
+	} {
+		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(&me)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(offer.SDP, "m=audio 9 UDP/TLS/RTP/SAVPF 0 111") {
+		t.Fatalf("the offer does not prefer PCMU:\n%s", offer.SDP)
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/calls/"+callID+"/whip", strings.NewReader(offer.SDP))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer "+h.token(callID, "8:acs:callrec_pcmu"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(answer), "opus/48000/2") || strings.Contains(string(answer), "PCMU") {
+		t.Fatalf("%s:\n%s", resp.Status, answer)
+	}
+}
