@@ -3,8 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -256,4 +258,10 @@ func TestEncodeURIComponentMatchesJS(t *testing.T) {
 	if got, want := recordingPath("eyJhIjoiYiJ9+/=:x", ":pause"), "/calling/recordings/eyJhIjoiYiJ9%2B%2F%3D%3Ax:pause"; got != want {
 		t.Fatalf("recordingPath = %q, want %q", got, want)
 	}
+}
+
+// sha256Hex is the hex SHA-256 of b.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

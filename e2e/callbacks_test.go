@@ -72,6 +72,10 @@ func startCallbackReceiver(t *testing.T, ln net.Listener) *callbackReceiver {
 }
 
 func (r *callbackReceiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method == http.MethodOptions { // CloudEvents webhook validation
+		w.Header().Set("WebHook-Allowed-Origin", "*")
+		return
+	}
 	if req.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
@@ -79,6 +83,10 @@ func (r *callbackReceiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.Header.Get("aeg-event-type") == "SubscriptionValidation" {
+		answerValidation(w, body)
 		return
 	}
 	d := delivery{Path: req.URL.RequestURI(), ContentType: req.Header.Get("Content-Type"), Body: body}
@@ -197,4 +205,64 @@ func summarize(ds []delivery) string {
 		b.WriteString("\n  " + d.Path + " " + string(d.Body))
 	}
 	return b.String()
+}
+
+// answerValidation completes Event Grid's subscription validation handshake
+// by echoing the validationCode.
+func answerValidation(w http.ResponseWriter, body []byte) {
+	var events []struct {
+		Data struct {
+			ValidationCode string `json:"validationCode"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &events); err != nil || len(events) == 0 || events[0].Data.ValidationCode == "" {
+		http.Error(w, "not a validation event", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{"validationResponse": events[0].Data.ValidationCode})
+}
+
+// fileStatusEvent is a RecordingFileStatusUpdated event in the Event Grid
+// schema, decoded with the test's own structs.
+type fileStatusEvent struct {
+	ID        string `json:"id"`
+	Subject   string `json:"subject"`
+	EventType string `json:"eventType"`
+	Data      struct {
+		RecordingStorageInfo struct {
+			RecordingChunks []recordingChunk `json:"recordingChunks"`
+		} `json:"recordingStorageInfo"`
+		RecordingContentType string `json:"recordingContentType"`
+		RecordingChannelType string `json:"recordingChannelType"`
+		RecordingFormatType  string `json:"recordingFormatType"`
+		SessionEndReason     string `json:"sessionEndReason"`
+	} `json:"data"`
+}
+
+// WaitForFileStatus waits for a RecordingFileStatusUpdated event whose
+// subject names recordingID.
+func (r *callbackReceiver) WaitForFileStatus(t *testing.T, recordingID string, timeout time.Duration) fileStatusEvent {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		for _, d := range r.Deliveries() {
+			var events []fileStatusEvent
+			if json.Unmarshal(d.Body, &events) != nil {
+				continue
+			}
+			for _, ev := range events {
+				if ev.EventType == "Microsoft.Communication.RecordingFileStatusUpdated" && strings.Contains(ev.Subject, recordingID) {
+					return ev
+				}
+			}
+		}
+		select {
+		case <-r.arrived:
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline.C:
+			t.Fatalf("no RecordingFileStatusUpdated for %s within %s; deliveries: %s", recordingID, timeout, summarize(r.Deliveries()))
+		}
+	}
 }

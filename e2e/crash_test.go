@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/callautomation"
 )
 
 // fastRetryArgs make the webhook delivery worker retry within a second
@@ -22,8 +27,11 @@ var fastRetryArgs = []string{
 // TestKill9KeepsStateAndCallbacks is the crash acceptance test: a recording
 // is started and paused while its callback receiver is down, the server is
 // killed with SIGKILL, and a new server on the same data directory must
-// answer the same state, stop the recording (204), and deliver the callbacks
-// that were pending before the crash once the receiver comes up.
+// answer the same state, stop the recording (204), list the chunk the killed
+// process was writing as ended by ServiceRestarted, send the recording's
+// RecordingFileStatusUpdated event to a subscription made before the crash,
+// and deliver the state callbacks that were pending before the crash once
+// their receiver comes up. (recording_crash_test.go checks the audio.)
 func TestKill9KeepsStateAndCallbacks(t *testing.T) {
 	dataDir := t.TempDir()
 	callbackAddr := freeAddr(t) // nothing listens here until after the restart
@@ -31,6 +39,8 @@ func TestKill9KeepsStateAndCallbacks(t *testing.T) {
 
 	first := startServer(t, serverOptions{dataDir: dataDir, args: fastRetryArgs})
 	client := newACSClient(t, first.ConnectionString(), "")
+	files := startCallbackReceiver(t, nil) // up all along: file events
+	subscribeFileEvents(t, first.ConnectionString(), files.URL+"/files")
 	callID := client.CreateCall(t)
 
 	start := client.must(t, http.MethodPost, "/calling/recordings", map[string]any{
@@ -73,6 +83,15 @@ func TestKill9KeepsStateAndCallbacks(t *testing.T) {
 	gone := client.must(t, http.MethodGet, recordingPath(id, ""), nil, http.StatusNotFound)
 	requireACSError(t, gone, http.StatusNotFound)
 
+	chunks := client.WaitForChunks(t, id, 30*time.Second)
+	if !strings.EqualFold(chunks[0].EndReason, "ServiceRestarted") {
+		t.Errorf("first chunk ended with %q, want ServiceRestarted: %+v", chunks[0].EndReason, chunks)
+	}
+	fileEvent := files.WaitForFileStatus(t, id, time.Minute)
+	if got := fileEvent.Data.RecordingStorageInfo.RecordingChunks; len(got) != len(chunks) || got[0].DocumentID != chunks[0].DocumentID {
+		t.Errorf("RecordingFileStatusUpdated lists chunks %+v, the result %+v", got, chunks)
+	}
+
 	events := receiver.WaitForStates(t, id, 90*time.Second, "active", "inactive")
 	for _, ev := range events {
 		checkStateEvent(t, ev, callID)
@@ -80,4 +99,28 @@ func TestKill9KeepsStateAndCallbacks(t *testing.T) {
 	t.Logf("%d state callbacks delivered after the restart, %d POSTs in all", len(events), len(receiver.Deliveries()))
 
 	second.Terminate(t)
+}
+
+// subscribeFileEvents subscribes url to RecordingFileStatusUpdated (Event
+// Grid schema) through callrec's Go SDK; the receiver answers the handshake.
+func subscribeFileEvents(t *testing.T, connectionString, url string) {
+	t.Helper()
+	c, err := callautomation.NewCallAutomationClient(connectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sub, err := c.Events().Subscribe(ctx, callrec.Subscription{
+		Name:   "e2e-files",
+		URL:    url,
+		Schema: callrec.SchemaEventGrid,
+		Types:  []string{callrec.EventRecordingFileStatusUpdated},
+	})
+	if err != nil {
+		t.Fatalf("subscribing to file events: %v", err)
+	}
+	if sub.State != callrec.SubscriptionValidated {
+		t.Fatalf("subscription state %q, want validated", sub.State)
+	}
 }
