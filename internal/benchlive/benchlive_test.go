@@ -1,0 +1,98 @@
+package benchlive
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildCallrec builds the callrec executable that Run starts as the
+// server.
+func buildCallrec(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "callrec")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/callrec/callrec/cmd/callrec")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build callrec: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestLiveOneCallTwoParticipants runs the whole benchmark small: a child
+// `callrec serve`, one call of two participants over WebRTC on loopback
+// for 3 s, its recording downloaded and checked by content.
+func TestLiveOneCallTwoParticipants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds callrec and runs a real call")
+	}
+	bin := buildCallrec(t)
+	for _, unmixed := range []bool{false, true} {
+		name := "mixed"
+		if unmixed {
+			name = "unmixed"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			var progress strings.Builder
+			res, err := Run(ctx, Config{
+				Calls: 1, Participants: 2, Hold: 3 * time.Second, Unmixed: unmixed,
+				Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second,
+			})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, progress.String())
+			}
+			var report strings.Builder
+			res.Report(&report)
+			t.Log("\n" + report.String())
+			if res.CallsHeld != 1 || res.Participants != 2 {
+				t.Errorf("held %d calls with %d participants, want 1 with 2", res.CallsHeld, res.Participants)
+			}
+			if res.Recordings != 1 || res.Intact != 1 {
+				t.Errorf("intact %d/%d: %v", res.Intact, res.Recordings, res.Problems)
+			}
+			// 2 participants × (1 s warm-up + 3 s) at 50 packets/s.
+			if res.Sent < 2*4*50 || res.Received < res.Sent*98/100 {
+				t.Errorf("sent %d, server received %d", res.Sent, res.Received)
+			}
+			if res.DelaySamples < 2*3*50*9/10 {
+				t.Errorf("%d delay samples for 300 packets in the window", res.DelaySamples)
+			}
+			if !res.ServerMeasured || res.ServerCPU <= 0 || res.ServerRSSBase <= 0 || res.ServerRSSPeak <= 0 {
+				t.Errorf("server not measured: cpu %s, rss %d → %d", res.ServerCPU, res.ServerRSSBase, res.ServerRSSPeak)
+			}
+			if res.FloorPerParticipantMin <= 0 || res.CPUPerParticipantMin <= 0 {
+				t.Errorf("floor %s, server %s per participant-minute", res.FloorPerParticipantMin, res.CPUPerParticipantMin)
+			}
+			line := regexp.MustCompile(`^live: calls=1 participants=2 loss=[0-9.]+% cpu_per_participant_min=[0-9.]+ mem_per_call=[0-9]+ intact=1/1$`)
+			if last := res.Line(); !line.MatchString(last) {
+				t.Errorf("last line %q", last)
+			}
+			if !strings.HasSuffix(report.String(), res.Line()+"\n") {
+				t.Error("the report does not end with the summary line")
+			}
+		})
+	}
+}
+
+func TestProcReadsThisProcess(t *testing.T) {
+	busy := time.Now()
+	for time.Since(busy) < 50*time.Millisecond {
+	}
+	cpu, err := procCPU(os.Getpid())
+	if err != nil || cpu <= 0 {
+		t.Fatalf("cpu %s, %v", cpu, err)
+	}
+	if self := selfCPU(); self < cpu/2 {
+		t.Errorf("getrusage says %s, /proc says %s", self, cpu)
+	}
+	rss, err := procRSS(os.Getpid())
+	if err != nil || rss < 1<<20 {
+		t.Fatalf("rss %d, %v", rss, err)
+	}
+}

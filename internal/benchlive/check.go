@@ -1,0 +1,148 @@
+package benchlive
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/container/wav"
+)
+
+// analysisWindow is 10 ms at 16 kHz: its DFT bins are 100 Hz apart, so the
+// participants' tones (multiples of 200 Hz) do not leak into each other,
+// and a lost 20 ms frame leaves at least one window without its tone.
+const analysisWindow = 160
+
+// trackCheck is what one participant's audio looks like in the file.
+type trackCheck struct {
+	Participant string
+	Freq        int
+	Channel     int
+	Covered     time.Duration // from the first to the last window with the tone
+	Sent        time.Duration // how long the participant sent
+	Gaps        int           // 10 ms windows without the tone between the first and the last
+}
+
+// recordingCheck is the verdict on one recording's files.
+type recordingCheck struct {
+	RecordingID string
+	Tracks      []trackCheck
+	Problem     string // empty when intact
+}
+
+func (c recordingCheck) intact() bool { return c.Problem == "" }
+
+// fetchRecording waits for the stopped recording's files and returns its
+// audio, channel by channel, chunks concatenated.
+func fetchRecording(ctx context.Context, rec *callautomation.CallRecording, id string) ([][]int16, error) {
+	deadline := time.Now().Add(60 * time.Second)
+	var res *callautomation.RecordingResult
+	for {
+		r, err := rec.Result(ctx, id)
+		if err == nil && r.SessionEndReason != "sessionStillOngoing" && len(r.RecordingStorageInfo.RecordingChunks) > 0 {
+			res = r
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("recording %s: no files 60 s after stop (last error: %v)", id, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	chunks := slices.Clone(res.RecordingStorageInfo.RecordingChunks)
+	slices.SortFunc(chunks, func(a, b callautomation.RecordingChunk) int { return a.Index - b.Index })
+	var channels [][]int16
+	for _, ch := range chunks {
+		var buf bytes.Buffer
+		if _, err := rec.DownloadTo(ctx, ch.ContentLocation, &buf); err != nil {
+			return nil, fmt.Errorf("download %s: %w", ch.ContentLocation, err)
+		}
+		a, err := wav.Read(&buf)
+		if err != nil {
+			return nil, fmt.Errorf("recording %s chunk %d: %w", id, ch.Index, err)
+		}
+		if a.SampleRate != 16000 {
+			return nil, fmt.Errorf("recording %s: %d Hz, want 16000", id, a.SampleRate)
+		}
+		if channels == nil {
+			channels = make([][]int16, len(a.Channels))
+		}
+		if len(a.Channels) != len(channels) {
+			return nil, fmt.Errorf("recording %s: chunks with %d and %d channels", id, len(channels), len(a.Channels))
+		}
+		for i := range channels {
+			channels[i] = append(channels[i], a.Channels[i]...)
+		}
+	}
+	return channels, nil
+}
+
+// checkTracks finds each participant's tone in the file (on the channel
+// where it is strongest) and checks it runs without a gap for as long as
+// the participant sent it.
+func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCheck {
+	var c recordingCheck
+	if len(channels) == 0 || len(channels[0]) == 0 {
+		c.Problem = "empty file"
+		return c
+	}
+	// A tone of peak amplitude amp has a window power of about amp²/4;
+	// present means within 10 dB of that.
+	threshold := amp * amp / 4 / 10
+	for _, p := range ps {
+		t := trackCheck{Participant: p.rawID, Freq: p.freq, Channel: -1}
+		if p.sent > 0 {
+			t.Sent = p.last.Sub(p.first) + frameInterval
+		}
+		best := 0.0
+		for i, ch := range channels {
+			if pw := audio.TonePower(ch, 16000, float64(p.freq)); pw > best {
+				best, t.Channel = pw, i
+			}
+		}
+		if t.Channel < 0 {
+			c.Tracks = append(c.Tracks, t)
+			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
+			continue
+		}
+		first, last := -1, -1
+		var present []bool
+		x := channels[t.Channel]
+		for w := 0; w+analysisWindow <= len(x); w += analysisWindow {
+			on := audio.TonePower(x[w:w+analysisWindow], 16000, float64(p.freq)) >= threshold
+			present = append(present, on)
+			if on {
+				if first < 0 {
+					first = len(present) - 1
+				}
+				last = len(present) - 1
+			}
+		}
+		if first >= 0 {
+			t.Covered = time.Duration(last-first+1) * 10 * time.Millisecond
+			for _, on := range present[first : last+1] {
+				if !on {
+					t.Gaps++
+				}
+			}
+		}
+		c.Tracks = append(c.Tracks, t)
+		switch {
+		case c.Problem != "":
+		case first < 0:
+			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
+		case t.Gaps > 0:
+			c.Problem = fmt.Sprintf("%s: %d gap windows of 10 ms in %s of audio", p.rawID, t.Gaps, t.Covered)
+		case t.Covered < t.Sent-300*time.Millisecond:
+			c.Problem = fmt.Sprintf("%s: %s of audio in the file, %s sent", p.rawID, t.Covered, t.Sent)
+		}
+	}
+	return c
+}

@@ -1,0 +1,100 @@
+package benchlive
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/audio"
+)
+
+// decodeClip decodes n packets of a clip to 16 kHz, as the server does.
+func decodeClip(t *testing.T, c *clip, n int) []int16 {
+	t.Helper()
+	dec, err := audio.NewOpusDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, audio.MaxPacketSamples)
+	var out []int16
+	for i := range n {
+		k, err := dec.Decode(c.packet(i), pcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pcm[:k]...)
+	}
+	return out
+}
+
+// TestCheckFindsMixedTonesAndGaps mixes three decoded tone streams as the
+// recorder would, then cuts one 20 ms frame out of one of them: the check
+// passes the clean mix and names the participant with the gap.
+func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
+	const n = 3
+	amp := toneAmplitude(n)
+	var ps []*participant
+	var tracks [][]int16
+	start := time.Unix(0, 0)
+	for k := range n {
+		c, err := toneClip(toneFrequency(k), amp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := toneClip(toneFrequency(k), amp); again != c {
+			t.Fatal("a tone was encoded twice")
+		}
+		tracks = append(tracks, decodeClip(t, c, 150)) // 3 s, two loops
+		ps = append(ps, &participant{rawID: "8:acs:p" + string(rune('a'+k)), freq: toneFrequency(k), clip: c,
+			sent: 150, first: start, last: start.Add(149 * frameInterval)})
+	}
+	mix := func(gapIn int) []int16 {
+		out := make([]int16, len(tracks[0]))
+		for k, tr := range tracks {
+			for i, v := range tr {
+				if k == gapIn && i >= 24000 && i < 24320 {
+					continue
+				}
+				out[i] += v
+			}
+		}
+		return out
+	}
+	if c := checkTracks([][]int16{mix(-1)}, ps, amp); !c.intact() {
+		t.Fatalf("clean mix: %s", c.Problem)
+	}
+	c := checkTracks([][]int16{mix(1)}, ps, amp)
+	if c.intact() || !strings.Contains(c.Problem, ps[1].rawID) || c.Tracks[1].Gaps < 1 || c.Tracks[0].Gaps != 0 || c.Tracks[2].Gaps != 0 {
+		t.Fatalf("gap in participant 1 gave %q, tracks %+v", c.Problem, c.Tracks)
+	}
+	short := checkTracks([][]int16{mix(-1)[:16000]}, ps, amp)
+	if short.intact() || !strings.Contains(short.Problem, "sent") {
+		t.Fatalf("1 s of a 3 s stream gave %q", short.Problem)
+	}
+}
+
+// TestCheckUnmixedPicksEachChannel finds each tone on its own channel.
+func TestCheckUnmixedPicksEachChannel(t *testing.T) {
+	amp := toneAmplitude(1)
+	start := time.Unix(0, 0)
+	channels := make([][]int16, 5)
+	var ps []*participant
+	for k, ch := range []int{3, 0} {
+		c, err := toneClip(toneFrequency(k), amp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		channels[ch] = decodeClip(t, c, 100)
+		ps = append(ps, &participant{rawID: "8:acs:u", freq: toneFrequency(k), clip: c,
+			sent: 100, first: start, last: start.Add(99 * frameInterval)})
+	}
+	for i := range channels {
+		if channels[i] == nil {
+			channels[i] = make([]int16, 32000)
+		}
+	}
+	c := checkTracks(channels, ps, amp)
+	if !c.intact() || c.Tracks[0].Channel != 3 || c.Tracks[1].Channel != 0 {
+		t.Fatalf("%q, tracks %+v", c.Problem, c.Tracks)
+	}
+}

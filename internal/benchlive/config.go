@@ -1,0 +1,66 @@
+package benchlive
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Config is one live benchmark run.
+type Config struct {
+	Calls        int           // calls held at once
+	Participants int           // publishers per call
+	Hold         time.Duration // the measurement window, once every participant streams
+	// Unmixed records one channel per participant instead of a mix.
+	Unmixed bool
+	// ConnectionString targets a running server instead of starting one.
+	// Its CPU and memory are then measured only if ServerPID is set.
+	ConnectionString string
+	ServerPID        int
+	// Binary is the callrec executable started as `callrec serve`; empty
+	// means this process's own executable.
+	Binary string
+	// WorkDir holds the child server's data directory and log; empty means
+	// a temporary directory, removed afterwards.
+	WorkDir string
+	// JoinConcurrency is how many participants connect at once (default 10).
+	JoinConcurrency int
+	// Warmup is how long every participant streams before the window
+	// opens (default 2 s).
+	Warmup time.Duration
+	// Progress receives one line per phase; nil discards.
+	Progress io.Writer
+	Logger   *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Calls < 1 || c.Participants < 1 || c.Hold <= 0 {
+		return errors.New("calls, participants and the hold time must be positive")
+	}
+	if c.Participants > 40 {
+		return fmt.Errorf("%d participants per call: at most 40 (their tones must fit below 8 kHz)", c.Participants)
+	}
+	if c.JoinConcurrency <= 0 {
+		c.JoinConcurrency = 10
+	}
+	if c.Warmup <= 0 {
+		c.Warmup = 2 * time.Second
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if c.Binary == "" && c.ConnectionString == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find the callrec executable: %w", err)
+		}
+		c.Binary = exe
+	}
+	return nil
+}

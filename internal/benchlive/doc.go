@@ -1,0 +1,26 @@
+// Package benchlive is `callrec bench live`: a load test of a running
+// callrec server over real WebRTC on loopback.
+//
+// It starts `callrec serve` as a child process (so that the server's CPU
+// and memory come from /proc/<pid> alone) or targets a server given by its
+// connection string, creates calls, starts a recording of each, joins
+// simulated participants that publish a distinct tone each, holds the
+// calls for a measurement window, stops the recordings, downloads every
+// file and checks its audio by content: each participant's tone is there,
+// with no gap, for as long as it was sent.
+//
+// The load generator stays out of the server's way: every tone is encoded
+// to Opus once per process and its packets replayed with fresh sequence
+// numbers and timestamps, and one pacing goroutine per call sends the
+// packets of all the call's participants on a fixed 20 ms schedule.
+//
+// Media delay is measured without touching the server: the participants
+// put the transport-wide sequence number extension on their packets, the
+// server's standard TWCC feedback says when each packet was read by its
+// media pipeline, and the sender compares that with when it sent it. The
+// queueing delay of a packet is its one-way delay minus the least one-way
+// delay of its stream (the clocks' offset cancels out).
+//
+// Ramp repeats runs with more and more calls and finds the largest number
+// held with low loss, low delay and intact files.
+package benchlive

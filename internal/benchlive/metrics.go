@@ -1,0 +1,66 @@
+package benchlive
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// ingestCounters are the server's ingest counters, from GET /metrics.
+type ingestCounters struct {
+	received  float64 // RTP audio packets received
+	lost      float64 // never received before their reorder window closed
+	late      float64 // arrived after their audio was due, dropped
+	concealed float64 // frames synthesised by loss concealment
+}
+
+func (c ingestCounters) minus(o ingestCounters) ingestCounters {
+	return ingestCounters{c.received - o.received, c.lost - o.lost, c.late - o.late, c.concealed - o.concealed}
+}
+
+// scrapeIngest reads the ingest counters of the server at endpoint.
+func scrapeIngest(ctx context.Context, client *http.Client, endpoint string) (ingestCounters, error) {
+	var c ingestCounters
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/metrics", nil)
+	if err != nil {
+		return c, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return c, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case `callrec_ingest_rtp_packets_total{kind="audio"}`:
+			c.received = v
+		case "callrec_ingest_rtp_packets_lost_total":
+			c.lost = v
+		case "callrec_ingest_rtp_packets_late_total":
+			c.late = v
+		case "callrec_ingest_concealed_frames_total":
+			c.concealed = v
+		}
+	}
+	return c, sc.Err()
+}

@@ -1,0 +1,145 @@
+package benchlive
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Ramp's pass criteria for one step.
+const (
+	MaxLossPct   = 0.5
+	MaxDelayP99  = 100 * time.Millisecond
+	maxRampSteps = 10
+)
+
+// RampConfig is a search for the largest number of calls the server holds.
+type RampConfig struct {
+	Run      Config // Calls is set by each step; the rest applies to every step
+	Start    int    // calls of the first step
+	MaxCalls int    // the ramp never goes beyond this
+}
+
+// RampStep is one run of the ramp and its verdict.
+type RampStep struct {
+	Calls  int
+	Result *Result
+	Pass   bool
+	Why    string // why it failed
+}
+
+// RampResult is the ramp's outcome: Best is the largest number of calls
+// that passed (0 if none did); Capped says the ramp stopped at MaxCalls
+// without a failure, so the true limit is higher.
+type RampResult struct {
+	Steps  []RampStep
+	Best   int
+	Capped bool
+}
+
+// judge says whether a step held: every call held, loss under 0.5%, p99
+// media delay under 100 ms, every recording intact (no gaps).
+func judge(r *Result) (bool, string) {
+	var why []string
+	if r.CallsHeld < r.Calls {
+		why = append(why, fmt.Sprintf("%d of %d calls held", r.CallsHeld, r.Calls))
+	}
+	if r.LossPct >= MaxLossPct {
+		why = append(why, fmt.Sprintf("loss %.3f%%", r.LossPct))
+	}
+	if r.DelayP99 >= MaxDelayP99 {
+		why = append(why, fmt.Sprintf("p99 delay %s", ms(r.DelayP99)))
+	}
+	if r.Intact < r.Calls {
+		why = append(why, fmt.Sprintf("%d of %d recordings intact", r.Intact, r.Calls))
+	}
+	return len(why) == 0, strings.Join(why, ", ")
+}
+
+// Ramp doubles the number of calls from Start until a step fails or
+// MaxCalls passes, then bisects between the last pass and the first
+// failure to within an eighth. Each step is a fresh Run (a fresh server
+// when one is started); there are at most 10 steps.
+func Ramp(ctx context.Context, rc RampConfig) (*RampResult, error) {
+	if rc.Start < 1 || rc.MaxCalls < rc.Start {
+		return nil, fmt.Errorf("ramp: start %d and max %d calls", rc.Start, rc.MaxCalls)
+	}
+	if rc.Run.Progress == nil {
+		rc.Run.Progress = io.Discard
+	}
+	out := &RampResult{}
+	step := func(calls int) (bool, error) {
+		cfg := rc.Run
+		cfg.Calls = calls
+		fmt.Fprintf(cfg.Progress, "ramp: step %d: %d calls × %d participants for %s\n",
+			len(out.Steps)+1, calls, cfg.Participants, cfg.Hold)
+		r, err := Run(ctx, cfg)
+		if err != nil {
+			return false, fmt.Errorf("ramp step of %d calls: %w", calls, err)
+		}
+		pass, why := judge(r)
+		out.Steps = append(out.Steps, RampStep{Calls: calls, Result: r, Pass: pass, Why: why})
+		fmt.Fprintf(cfg.Progress, "ramp: %d calls: %s\n", calls, stepVerdict(out.Steps[len(out.Steps)-1]))
+		return pass, nil
+	}
+	pass, fail := 0, 0
+	for calls := rc.Start; ; calls = min(2*calls, rc.MaxCalls) {
+		ok, err := step(calls)
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			fail = calls
+			break
+		}
+		pass = calls
+		if calls == rc.MaxCalls {
+			out.Best, out.Capped = pass, true
+			return out, nil
+		}
+	}
+	for len(out.Steps) < maxRampSteps && fail-pass > max(1, pass/8) {
+		mid := (pass + fail) / 2
+		ok, err := step(mid)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			pass = mid
+		} else {
+			fail = mid
+		}
+	}
+	out.Best = pass
+	return out, nil
+}
+
+func stepVerdict(s RampStep) string {
+	r := s.Result
+	v := "pass"
+	if !s.Pass {
+		v = "FAIL (" + s.Why + ")"
+	}
+	return fmt.Sprintf("%s: %d streams, loss %.3f%%, delay p50 %s p99 %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute, %d KiB per call, intact %d/%d",
+		v, r.Participants, r.LossPct, ms(r.DelayP50), ms(r.DelayP99), 100*r.ServerCores(), 100*r.SimulatorCores(),
+		r.CPUPerParticipantMin.Seconds(), r.MemPerCall>>10, r.Intact, r.Recordings)
+}
+
+// Report writes one line per step, then the outcome.
+func (rr *RampResult) Report(w io.Writer) {
+	for _, s := range rr.Steps {
+		fmt.Fprintf(w, "step %3d calls: %s\n", s.Calls, stepVerdict(s))
+	}
+	bound := ""
+	if rr.Capped {
+		bound = " (the cap; the limit is higher)"
+	}
+	participants := 0
+	if len(rr.Steps) > 0 {
+		participants = rr.Steps[0].Result.Participants / max(rr.Steps[0].Calls, 1)
+	}
+	fmt.Fprintf(w, "ramp: best=%d calls × %d participants = %d streams held%s (loss < %.1f%%, p99 delay < %s, no gaps)\n",
+		rr.Best, participants, rr.Best*participants, bound, MaxLossPct, ms(MaxDelayP99))
+}

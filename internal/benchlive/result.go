@@ -1,0 +1,119 @@
+package benchlive
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"time"
+)
+
+// Result is what one run measured.
+type Result struct {
+	Calls        int // calls started
+	CallsHeld    int // calls whose every participant streamed through the window
+	Participants int // participants that joined
+	Unmixed      bool
+	Window       time.Duration // the measurement window, as held
+	ConnectAll   time.Duration // from the first join to the last connection
+
+	Sent      int64   // packets sent (the whole run)
+	Received  int64   // packets the server received (the whole run)
+	Lost      int64   // the server's count of packets never received in time
+	Late      int64   // packets the server dropped as late
+	Concealed int64   // frames the server concealed
+	LossPct   float64 // (sent − received) / sent, or lost / sent if larger, in %
+
+	// Queueing delay of each packet in the window (its one-way delay from
+	// the sender to the server's media pipeline, less its stream's least),
+	// over all participants.
+	DelayP50, DelayP99, DelayMax time.Duration
+	DelaySamples                 int
+	SenderMaxLate                time.Duration // how late the sender's pacing ever was
+
+	// CPU over the window. ServerCPU is the server process alone (from
+	// /proc/<pid>/stat); SimulatorCPU is this process.
+	ServerMeasured         bool
+	ServerCPU              time.Duration
+	SimulatorCPU           time.Duration
+	CPUPerParticipantMin   time.Duration // server CPU per recorded participant-minute
+	FloorPerParticipantMin time.Duration // bare Opus decode of the same packets
+	ServerRSSBase          int64         // before the calls
+	ServerRSSPeak          int64         // during the window
+	MemPerCall             int64         // (peak − base) / calls
+
+	Recordings int // recordings checked
+	Intact     int // recordings whose every participant's tone runs without a gap
+	Problems   []string
+}
+
+// ServerCores is the server's CPU use in the window, in cores.
+func (r *Result) ServerCores() float64 { return r.ServerCPU.Seconds() / r.Window.Seconds() }
+
+// SimulatorCores is the simulator's CPU use in the window, in cores.
+func (r *Result) SimulatorCores() float64 { return r.SimulatorCPU.Seconds() / r.Window.Seconds() }
+
+// VsFloor is server CPU per participant-minute over the decode floor.
+func (r *Result) VsFloor() float64 {
+	if r.FloorPerParticipantMin <= 0 {
+		return math.NaN()
+	}
+	return r.CPUPerParticipantMin.Seconds() / r.FloorPerParticipantMin.Seconds()
+}
+
+// Line is the summary line `callrec bench live` ends with.
+func (r *Result) Line() string {
+	cpu, mem := "n/a", "n/a"
+	if r.ServerMeasured {
+		cpu = fmt.Sprintf("%.4f", r.CPUPerParticipantMin.Seconds())
+		mem = fmt.Sprintf("%d", r.MemPerCall)
+	}
+	return fmt.Sprintf("live: calls=%d participants=%d loss=%.3f%% cpu_per_participant_min=%s mem_per_call=%s intact=%d/%d",
+		r.CallsHeld, r.Participants, r.LossPct, cpu, mem, r.Intact, r.Recordings)
+}
+
+// Report writes the run's figures, then Line.
+func (r *Result) Report(w io.Writer) {
+	layout := "mixed"
+	if r.Unmixed {
+		layout = "unmixed"
+	}
+	fmt.Fprintf(w, "calls: %d started, %d held; %d participants (%s); all connected in %s; window %s\n",
+		r.Calls, r.CallsHeld, r.Participants, layout, r.ConnectAll.Round(time.Millisecond), r.Window.Round(time.Millisecond))
+	fmt.Fprintf(w, "packets: %d sent, %d received, %d lost, %d late, %d concealed: loss %.3f%%\n",
+		r.Sent, r.Received, r.Lost, r.Late, r.Concealed, r.LossPct)
+	fmt.Fprintf(w, "media delay (queueing, sender → server pipeline, %d packets): p50 %s, p99 %s, max %s; sender pacing late by up to %s\n",
+		r.DelaySamples, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate))
+	if r.ServerMeasured {
+		fmt.Fprintf(w, "cpu in window: server %.3f CPU-s (%.0f%% of a core), simulator %.3f CPU-s (%.0f%% of a core)\n",
+			r.ServerCPU.Seconds(), 100*r.ServerCores(), r.SimulatorCPU.Seconds(), 100*r.SimulatorCores())
+		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; bare Opus decode floor %.4f s; ratio %.2f\n",
+			r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.VsFloor())
+		fmt.Fprintf(w, "server memory: %d MiB before the calls, %d MiB at peak: %d KiB per call\n",
+			r.ServerRSSBase>>20, r.ServerRSSPeak>>20, r.MemPerCall>>10)
+	} else {
+		fmt.Fprintf(w, "cpu in window: simulator %.3f CPU-s; server not measured (give its pid)\n", r.SimulatorCPU.Seconds())
+	}
+	fmt.Fprintf(w, "recordings: %d of %d intact\n", r.Intact, r.Recordings)
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  problem: %s\n", p)
+	}
+	fmt.Fprintln(w, r.Line())
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+
+// percentile returns the q-quantile (0–1) of sorted values.
+func percentile(sorted []int64, q float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func sortedCopy(v []int64) []int64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s
+}

@@ -1,0 +1,370 @@
+package benchlive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/ingest"
+)
+
+// benchCall is one call of the run and its recording.
+type benchCall struct {
+	id          string
+	recordingID string
+	ps          []*participant
+	joinErr     error
+	maxLate     time.Duration
+}
+
+// Run runs one live benchmark: calls × participants publishing over real
+// WebRTC, every call recorded, held for cfg.Hold, then every recording
+// checked by content.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	res := &Result{Calls: cfg.Calls, Unmixed: cfg.Unmixed}
+	amp := toneAmplitude(cfg.Participants)
+	if cfg.Unmixed {
+		amp = toneAmplitude(1)
+	}
+	sources := make([]*clip, cfg.Participants)
+	for k := range sources {
+		c, err := toneClip(toneFrequency(k), amp)
+		if err != nil {
+			return nil, err
+		}
+		sources[k] = c
+	}
+	floor, err := decodeFloor(sources, 3)
+	if err != nil {
+		return nil, fmt.Errorf("decode floor: %w", err)
+	}
+	res.FloorPerParticipantMin = floor
+
+	connStr, pid := cfg.ConnectionString, cfg.ServerPID
+	if connStr == "" {
+		work := cfg.WorkDir
+		if work == "" {
+			if work, err = os.MkdirTemp("", "callrec-bench-live-"); err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(work)
+		}
+		srv, err := startServer(ctx, cfg.Binary, work,
+			[]string{"--max-unmixed-channels", strconv.Itoa(max(5, cfg.Participants))})
+		if err != nil {
+			return nil, err
+		}
+		defer srv.stop()
+		connStr, pid = srv.connectionString, srv.pid()
+		fmt.Fprintf(cfg.Progress, "server: pid %d, %s\n", pid, srv.cmd.Args[len(srv.cmd.Args)-3:])
+	}
+	res.ServerMeasured = pid != 0
+	cs, err := hmacauth.ParseConnectionString(connStr)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := cs.Endpoint.String()
+	client, err := callautomation.NewCallAutomationClient(connStr, &callautomation.ClientOptions{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
+	se, err := ingest.LoopbackICE().SettingEngine()
+	if err != nil {
+		return nil, err
+	}
+
+	before, err := scrapeIngest(ctx, httpClient, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if res.ServerMeasured {
+		if res.ServerRSSBase, err = procRSS(pid); err != nil {
+			return nil, err
+		}
+	}
+
+	calls, err := startCalls(ctx, cfg, client, cs.Key, sources)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { // whatever happens, everyone leaves
+		for _, c := range calls {
+			for _, p := range c.ps {
+				p.leave(httpClient)
+			}
+		}
+	}()
+
+	// Join every participant, JoinConcurrency at a time; each call starts
+	// sending as soon as its participants are connected.
+	paceCtx, stopPacing := context.WithCancel(ctx)
+	defer stopPacing()
+	var pacers sync.WaitGroup
+	var joins sync.WaitGroup
+	slots := make(chan struct{}, cfg.JoinConcurrency)
+	joinStart := time.Now()
+	fmt.Fprintf(cfg.Progress, "joining %d participants in %d calls\n", cfg.Calls*cfg.Participants, cfg.Calls)
+	for _, c := range calls {
+		joins.Go(func() {
+			var callJoins sync.WaitGroup
+			errs := make([]error, len(c.ps))
+			for j, p := range c.ps {
+				callJoins.Go(func() {
+					slots <- struct{}{}
+					defer func() { <-slots }()
+					jctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+					defer cancel()
+					if err := p.join(jctx, httpClient, endpoint, c.id, se); err != nil {
+						errs[j] = fmt.Errorf("%s: %w", p.rawID, err)
+					}
+				})
+			}
+			callJoins.Wait()
+			if c.joinErr = errors.Join(errs...); c.joinErr != nil {
+				return
+			}
+			pacers.Go(func() { c.maxLate = pace(paceCtx, c.ps) })
+		})
+	}
+	joins.Wait()
+	res.ConnectAll = time.Since(joinStart)
+	for _, c := range calls {
+		if c.joinErr != nil {
+			res.Problems = append(res.Problems, "join: "+c.joinErr.Error())
+		} else {
+			res.Participants += len(c.ps)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	fmt.Fprintf(cfg.Progress, "%d participants connected in %s; warming up %s, holding %s\n",
+		res.Participants, res.ConnectAll.Round(time.Millisecond), cfg.Warmup, cfg.Hold)
+	if err := sleep(ctx, cfg.Warmup); err != nil {
+		return nil, err
+	}
+
+	if err := hold(ctx, cfg, res, calls, pid); err != nil {
+		return nil, err
+	}
+
+	stopPacing()
+	pacers.Wait()
+	for _, c := range calls {
+		res.SenderMaxLate = max(res.SenderMaxLate, c.maxLate)
+		held := c.joinErr == nil
+		for _, p := range c.ps {
+			res.Sent += int64(p.sent)
+			if p.sendErrs > 0 || p.pc == nil || p.pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+				held = false
+			}
+		}
+		if held {
+			res.CallsHeld++
+		}
+	}
+	// Let packets still queued reach the server before everyone leaves.
+	if err := sleep(ctx, 500*time.Millisecond+res.DelayMax); err != nil {
+		return nil, err
+	}
+	leaveAll(calls, httpClient)
+	for _, c := range calls {
+		if err := client.CallRecording().Stop(ctx, c.recordingID); err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("stop %s: %v", c.recordingID, err))
+		}
+	}
+	after, err := scrapeIngest(ctx, httpClient, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	d := after.minus(before)
+	res.Received, res.Lost, res.Late, res.Concealed = int64(d.received), int64(d.lost), int64(d.late), int64(d.concealed)
+	if res.Sent > 0 {
+		missing := max(res.Sent-res.Received, res.Lost, 0)
+		res.LossPct = 100 * float64(missing) / float64(res.Sent)
+	}
+
+	fmt.Fprintf(cfg.Progress, "checking %d recordings\n", len(calls))
+	checkRecordings(ctx, client.CallRecording(), calls, amp, res)
+	return res, nil
+}
+
+// startCalls creates the calls and starts a recording of each, before
+// anyone joins.
+func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, key []byte, sources []*clip) ([]*benchCall, error) {
+	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	channel := callautomation.RecordingChannelMixed
+	if cfg.Unmixed {
+		channel = callautomation.RecordingChannelUnmixed
+	}
+	calls := make([]*benchCall, cfg.Calls)
+	for i := range calls {
+		call, err := client.Calls().Create(ctx, fmt.Sprintf("bench-%s-%d", run, i))
+		if err != nil {
+			return nil, fmt.Errorf("create call: %w", err)
+		}
+		st, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
+			CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
+			RecordingContent: callautomation.RecordingContentAudio,
+			RecordingChannel: channel,
+			RecordingFormat:  callautomation.RecordingFormatWav,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start recording: %w", err)
+		}
+		c := &benchCall{id: call.ServerCallID, recordingID: st.RecordingID}
+		for k := range cfg.Participants {
+			raw := fmt.Sprintf("8:acs:bench-%d-%d", i, k)
+			token, _ := ingest.MintToken(key, c.id, raw, cfg.Warmup+cfg.Hold+time.Hour, time.Now())
+			h := fnv.New64a()
+			h.Write([]byte(c.id + raw))
+			seed := h.Sum64()
+			c.ps = append(c.ps, &participant{rawID: raw, freq: toneFrequency(k), clip: sources[k], token: token,
+				seq0: uint16(seed >> 16), ts0: uint32(seed >> 32)})
+		}
+		calls[i] = c
+	}
+	return calls, nil
+}
+
+// hold is the measurement window: CPU of both processes, the server's
+// peak memory, and the delay of every packet.
+func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int) error {
+	var serverCPU0 time.Duration
+	var err error
+	if res.ServerMeasured {
+		if serverCPU0, err = procCPU(pid); err != nil {
+			return err
+		}
+	}
+	self0 := selfCPU()
+	t0 := time.Now()
+	for _, c := range calls {
+		for _, p := range c.ps {
+			if p.probe != nil {
+				p.probe.setRecording(true)
+			}
+		}
+	}
+	for end := t0.Add(cfg.Hold); ; {
+		if res.ServerMeasured {
+			if rss, err := procRSS(pid); err == nil {
+				res.ServerRSSPeak = max(res.ServerRSSPeak, rss)
+			}
+		}
+		left := time.Until(end)
+		if left <= 0 {
+			break
+		}
+		if err := sleep(ctx, min(left, time.Second)); err != nil {
+			return err
+		}
+	}
+	res.Window = time.Since(t0)
+	res.SimulatorCPU = selfCPU() - self0
+	if res.ServerMeasured {
+		cpu, err := procCPU(pid)
+		if err != nil {
+			return err
+		}
+		res.ServerCPU = cpu - serverCPU0
+		if res.Participants > 0 {
+			res.CPUPerParticipantMin = time.Duration(float64(res.ServerCPU) / (float64(res.Participants) * res.Window.Minutes()))
+		}
+		if res.Calls > 0 {
+			res.MemPerCall = max(res.ServerRSSPeak-res.ServerRSSBase, 0) / int64(res.Calls)
+		}
+	}
+	// Feedback for the window's last packets arrives within about 100 ms.
+	if err := sleep(ctx, 300*time.Millisecond); err != nil {
+		return err
+	}
+	var all []int64
+	for _, c := range calls {
+		for _, p := range c.ps {
+			if p.probe != nil {
+				p.probe.setRecording(false)
+				all = append(all, p.probe.queueing()...)
+			}
+		}
+	}
+	s := sortedCopy(all)
+	res.DelaySamples = len(s)
+	res.DelayP50 = time.Duration(percentile(s, 0.50)) * time.Microsecond
+	res.DelayP99 = time.Duration(percentile(s, 0.99)) * time.Microsecond
+	if len(s) > 0 {
+		res.DelayMax = time.Duration(s[len(s)-1]) * time.Microsecond
+	}
+	return nil
+}
+
+func leaveAll(calls []*benchCall, client *http.Client) {
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 20)
+	for _, c := range calls {
+		for _, p := range c.ps {
+			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				p.leave(client)
+			})
+		}
+	}
+	wg.Wait()
+}
+
+// checkRecordings downloads and checks every recording, two at a time.
+func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, calls []*benchCall, amp float64, res *Result) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 2)
+	for _, c := range calls {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			var problem string
+			channels, err := fetchRecording(ctx, rec, c.recordingID)
+			if err != nil {
+				problem = err.Error()
+			} else if chk := checkTracks(channels, c.ps, amp); !chk.intact() {
+				problem = fmt.Sprintf("call %s: %s", c.id, chk.Problem)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.Recordings++
+			if problem == "" {
+				res.Intact++
+			} else {
+				res.Problems = append(res.Problems, problem)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
