@@ -17,6 +17,10 @@ type Decoder interface {
 	// decoder's state (packet loss concealment). len(pcm) must be a
 	// multiple of 2.5 ms of audio.
 	Conceal(pcm []int16) (int, error)
+	// Recover synthesises len(pcm) samples for the lost packet that came
+	// just before next: from next's in-band forward error correction data
+	// when it carries some (fromFEC), else by concealment.
+	Recover(next []byte, pcm []int16) (n int, fromFEC bool, err error)
 	// Reset forgets all state, as for a new stream.
 	Reset()
 }
@@ -29,6 +33,7 @@ const MaxPacketSamples = 120 * 16
 // decoder (no resampler: Opus decimates internally).
 type OpusDecoder struct {
 	dec *gopus.Decoder
+	fec []float32 // scratch for Recover
 }
 
 // OpusSampleRate is the output rate of OpusDecoder.
@@ -63,6 +68,26 @@ func (d *OpusDecoder) Conceal(pcm []int16) (int, error) {
 		return 0, fmt.Errorf("opus concealment: %w", err)
 	}
 	return n, nil
+}
+
+// Recover implements Decoder with Opus in-band FEC (LBRR).
+func (d *OpusDecoder) Recover(next []byte, pcm []int16) (int, bool, error) {
+	if !gopus.PacketHasLBRR(next) {
+		n, err := d.Conceal(pcm)
+		return n, false, err
+	}
+	if cap(d.fec) < len(pcm) {
+		d.fec = make([]float32, len(pcm))
+	}
+	buf := d.fec[:len(pcm)]
+	n, err := d.dec.DecodeWithFEC(next, buf, true)
+	if err != nil {
+		return 0, false, fmt.Errorf("opus FEC: %w", err)
+	}
+	for i, v := range buf[:n] {
+		pcm[i] = FloatToInt16(float64(v))
+	}
+	return n, true, nil
 }
 
 // Reset implements Decoder.

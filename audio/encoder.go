@@ -28,6 +28,17 @@ func NewOpusEncoder(rate, bitrate int) (*OpusEncoder, error) {
 	return &OpusEncoder{enc: enc, frame: rate / 50, buf: make([]byte, 4000)}, nil
 }
 
+// EnableFEC makes the encoder add in-band forward error correction (LBRR)
+// sized for the expected loss, in percent, as WebRTC senders do when their
+// receivers report loss.
+func (e *OpusEncoder) EnableFEC(expectedLossPercent int) error {
+	e.enc.SetFEC(true)
+	if err := e.enc.SetPacketLoss(expectedLossPercent); err != nil {
+		return fmt.Errorf("opus encoder packet loss %d%%: %w", expectedLossPercent, err)
+	}
+	return nil
+}
+
 // FrameSamples is the number of input samples per 20 ms packet.
 func (e *OpusEncoder) FrameSamples() int { return e.frame }
 

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -74,11 +75,14 @@ func TestThreeParticipantsLineUp(t *testing.T) {
 		start, pcm := rec.track(t, p.rawID)
 		checkTone(t, p.rawID, pcm, p.freq)
 
-		// Level: the steady part (after the encoder's start-up, before the end).
+		// Level: the median frame level of the steady part (after the
+		// encoder's start-up, before the end); the median ignores the odd
+		// frame concealed when a loaded machine delays a packet too long.
 		mid := pcm[callrec.SampleRate/2 : 2*callrec.SampleRate]
 		want := simulate.ToneAmplitude / math.Sqrt2
-		if db := audio.DBFS(audio.RMS(mid)) - audio.DBFS(want); math.Abs(db) > 1 {
-			t.Errorf("%s: level %.2f dBFS, want %.2f ±1 dB", p.rawID, audio.DBFS(audio.RMS(mid)), audio.DBFS(want))
+		level := medianFrameDBFS(mid)
+		if math.Abs(level-audio.DBFS(want)) > 1 {
+			t.Errorf("%s: level %.2f dBFS, want %.2f ±1 dB", p.rawID, level, audio.DBFS(want))
 		}
 
 		// Start offset: the first sample of the tone against the moment the
@@ -91,7 +95,7 @@ func TestThreeParticipantsLineUp(t *testing.T) {
 		want0 := rec.positionOf(results[p.rawID].Started)
 		offsetMs := float64(got-want0) * 1000 / callrec.SampleRate
 		t.Logf("%s: %v Hz, level %.2f dBFS, onset %.1f ms after it began sending, %d frames",
-			p.rawID, p.freq, audio.DBFS(audio.RMS(mid)), offsetMs, len(pcm)/callrec.FrameSamples)
+			p.rawID, p.freq, level, offsetMs, len(pcm)/callrec.FrameSamples)
 		if math.Abs(offsetMs) > 20 {
 			t.Errorf("%s: onset %.1f ms from when it began sending, want within 20 ms", p.rawID, offsetMs)
 		}
@@ -102,4 +106,14 @@ func TestThreeParticipantsLineUp(t *testing.T) {
 	if len(kinds) != 2 || kinds[0] != callrec.ParticipantJoined || kinds[1] != callrec.ParticipantLeft {
 		t.Errorf("events of %s: %v, want [joined left]", threeTones[0].rawID, kinds)
 	}
+}
+
+// medianFrameDBFS returns the median level of pcm's 20 ms frames.
+func medianFrameDBFS(pcm []int16) float64 {
+	var levels []float64
+	for off := 0; off+callrec.FrameSamples <= len(pcm); off += callrec.FrameSamples {
+		levels = append(levels, audio.DBFS(audio.RMS(pcm[off:off+callrec.FrameSamples])))
+	}
+	slices.Sort(levels)
+	return levels[len(levels)/2]
 }

@@ -13,6 +13,7 @@ type metrics struct {
 	lostPackets  prometheus.Counter
 	latePackets  prometheus.Counter
 	concealments prometheus.Counter
+	fecRecovered prometheus.Counter
 	decodeErrs   prometheus.Counter
 	jitterSecs   prometheus.Histogram
 	decodeSecs   prometheus.Histogram
@@ -38,6 +39,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		concealments: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "callrec", Subsystem: "ingest", Name: "concealed_frames_total",
 			Help: "Audio frames synthesised by packet loss concealment.",
+		}),
+		fecRecovered: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "ingest", Name: "fec_recovered_frames_total",
+			Help: "Lost audio frames rebuilt from the next packet's Opus in-band FEC.",
 		}),
 		decodeErrs: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "callrec", Subsystem: "ingest", Name: "decode_errors_total",
@@ -66,7 +71,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "WHIP requests rejected, by error code.",
 		}, []string{"code"}),
 	}
-	reg.MustRegister(m.packets, m.lostPackets, m.latePackets, m.concealments, m.decodeErrs,
+	reg.MustRegister(m.packets, m.lostPackets, m.latePackets, m.concealments, m.fecRecovered, m.decodeErrs,
 		m.jitterSecs, m.decodeSecs, m.participants, m.sessions, m.rejected)
 	return m
 }
@@ -97,6 +102,12 @@ func (m *metrics) late() {
 func (m *metrics) concealed(n int) {
 	if m != nil {
 		m.concealments.Add(float64(n))
+	}
+}
+
+func (m *metrics) recovered(n int) {
+	if m != nil {
+		m.fecRecovered.Add(float64(n))
 	}
 }
 

@@ -37,7 +37,8 @@ type StreamStats struct {
 	Lost         int64 // sequence numbers never received in time
 	Late         int64 // packets that arrived after their audio was due
 	Duplicates   int64
-	Concealed    int64 // 20 ms frames synthesised by concealment
+	Concealed    int64 // frames synthesised by concealment
+	Recovered    int64 // lost frames rebuilt from the next packet's in-band FEC
 	DecodeErrors int64
 	Frames       int64 // frames emitted
 	SSRCChanges  int64
@@ -245,7 +246,7 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	}
 	gap := pos - cur
 	if gap > 0 {
-		p.fillGap(gap, lost)
+		p.fillGap(gap, lost, pk.payload)
 	}
 	start := time.Now()
 	n, err := p.dec.Decode(pk.payload, p.pcm)
@@ -276,21 +277,36 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	p.audioLast = true
 }
 
-// fillGap fills gap samples before the next packet: with concealment for up
-// to maxConcealFrames lost packets that directly follow decoded audio, and
-// with silence for the rest (DTX, pauses, long losses).
-func (p *pipeline) fillGap(gap, lost int64) {
+// fillGap fills gap samples before the next packet: for up to
+// maxConcealFrames lost packets that directly follow decoded audio, with
+// concealment — the last one, when it adjoins next, rebuilt from next's
+// in-band FEC if next carries some — and with silence for the rest (DTX,
+// pauses, long losses).
+func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 	if lost > 0 && p.audioLast {
 		frames := min(gap/int64(p.lastDur), lost, maxConcealFrames)
-		for range frames {
-			n, err := p.dec.Conceal(p.pcm[:p.lastDur])
+		adjoins := frames == lost && gap == frames*int64(p.lastDur)
+		for i := range frames {
+			var n int
+			var fromFEC bool
+			var err error
+			if adjoins && i == frames-1 {
+				n, fromFEC, err = p.dec.Recover(next, p.pcm[:p.lastDur])
+			} else {
+				n, err = p.dec.Conceal(p.pcm[:p.lastDur])
+			}
 			if err != nil || n == 0 {
 				break
 			}
 			p.tl.write(p.pcm[:n])
 			gap -= int64(n)
-			p.stats.Concealed++
-			p.metrics.concealed(1)
+			if fromFEC {
+				p.stats.Recovered++
+				p.metrics.recovered(1)
+			} else {
+				p.stats.Concealed++
+				p.metrics.concealed(1)
+			}
 		}
 	}
 	if gap > 0 {

@@ -352,3 +352,32 @@ func TestRTPClockOverAnHour(t *testing.T) {
 		}
 	}
 }
+
+func TestPipelineRecoversSingleLossesFromFEC(t *testing.T) {
+	enc, err := audio.NewOpusEncoder(48000, 32000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.EnableFEC(20); err != nil {
+		t.Fatal(err)
+	}
+	packets, err := enc.EncodeAll(audio.Sine(440, 0.5, 48000, 3*48000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, r := newTestPipeline(t)
+	var kept []sent
+	for i, pk := range packets {
+		if i == 40 || i == 80 || i == 120 {
+			continue
+		}
+		kept = append(kept, sent{ssrc: 1, seq: uint16(i), ts: uint32(i * 960), payload: pk, arrival: int64(i) * callrec.FrameSamples})
+	}
+	now := feed(p, kept)
+	p.finish(now)
+	_, pcm := r.signal(t)
+	if len(r.frames) != 150 || p.stats.Lost != 3 || p.stats.Recovered+p.stats.Concealed != 3 || p.stats.Recovered == 0 {
+		t.Fatalf("%d frames, stats %+v: want 3 lost, rebuilt from FEC", len(r.frames), p.stats)
+	}
+	checkTone440(t, pcm)
+}

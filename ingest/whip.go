@@ -188,10 +188,14 @@ func (s *Server) negotiate(ctx context.Context, sess *session, offer string) (st
 	return pc.LocalDescription().SDP, nil
 }
 
-// opusCodec is the audio codec ingest accepts (Pion's default Opus entry).
+// opusCodec is the audio codec ingest accepts: Pion's default Opus entry
+// with the feedback newWebRTCAPI registers for audio (NACK, and TWCC from
+// the default interceptors). Codec preferences replace the registered
+// parameters, feedback included, so both must be listed here.
 var opusCodec = webrtc.RTPCodecParameters{
 	RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		SDPFmtpLine:  "minptime=10;useinbandfec=1",
+		RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: webrtc.TypeRTCPFBTransportCC}}},
 	PayloadType: 111,
 }
 

@@ -16,6 +16,9 @@ const ToneAmplitude = 0.5
 
 const (
 	encodeBitrate = 32000
+	// fecExpectedLoss sizes the in-band FEC that clips carry, as a browser
+	// does once its receiver reports some loss.
+	fecExpectedLoss = 10
 	// Looping clips are encoded as loopStart warm-up frames and two periods
 	// of loopLen; everything plays once, then the second period repeats.
 	loopStart = 10
@@ -78,7 +81,7 @@ func encodeSource(source string) (*Clip, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", source, err)
 	}
-	enc, err := audio.NewOpusEncoder(pcm.Rate, encodeBitrate)
+	enc, err := newEncoder(pcm.Rate)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", source, err)
 	}
@@ -92,8 +95,19 @@ func encodeSource(source string) (*Clip, error) {
 	return &Clip{Packets: packets}, nil
 }
 
-func encodeLoop(rate int, pcm []int16) (*Clip, error) {
+func newEncoder(rate int) (*audio.OpusEncoder, error) {
 	enc, err := audio.NewOpusEncoder(rate, encodeBitrate)
+	if err != nil {
+		return nil, err
+	}
+	if err := enc.EnableFEC(fecExpectedLoss); err != nil {
+		return nil, err
+	}
+	return enc, nil
+}
+
+func encodeLoop(rate int, pcm []int16) (*Clip, error) {
+	enc, err := newEncoder(rate)
 	if err != nil {
 		return nil, err
 	}
