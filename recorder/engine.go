@@ -232,10 +232,20 @@ func (e *Engine) Resume(ctx context.Context, id string) error {
 // recording recovered from a previous process and not restarted.
 func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callrec.Chunk, error) {
 	at := e.cfg.Clock()
+	// The session stays registered until it has stopped, so that a Start
+	// of the same id meanwhile is refused instead of sharing its spool.
 	e.mu.Lock()
 	s := e.live[id]
-	delete(e.live, id)
 	e.mu.Unlock()
+	if s != nil {
+		defer func() {
+			e.mu.Lock()
+			if e.live[id] == s {
+				delete(e.live, id)
+			}
+			e.mu.Unlock()
+		}()
+	}
 	dir := e.spoolDir(id)
 	var jf *journalFile
 	if s == nil {
