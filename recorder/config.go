@@ -28,8 +28,9 @@ type Config struct {
 	ChunkMaxBytes int64
 	// Durability bounds the age of audio not yet synced to disk [1s].
 	Durability time.Duration
-	// Lateness is how far behind the call clock frames may arrive [450ms];
-	// it must be less than Durability/2.
+	// Lateness is how far behind the call clock frames may arrive [450ms]:
+	// ingest's reorder window (120 ms) plus a frame, network jitter and
+	// scheduling slack. It must be less than Durability.
 	Lateness time.Duration
 	// Window is how far ahead of the commit point frames are buffered [4s].
 	Window time.Duration
@@ -89,8 +90,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Lateness == 0 {
 		c.Lateness = DefaultLateness
 	}
-	if c.Lateness >= c.Durability/2 {
-		return c, fmt.Errorf("recorder: Lateness %v must be below Durability/2 (%v)", c.Lateness, c.Durability/2)
+	if c.Lateness >= c.Durability {
+		return c, fmt.Errorf("recorder: Lateness %v must be below Durability %v", c.Lateness, c.Durability)
 	}
 	if c.Window == 0 {
 		c.Window = DefaultWindow
@@ -114,6 +115,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.Default()
 	}
 	return c, nil
+}
+
+// commitEvery is the period of the clock-driven commit and sync. Audio at
+// position p is committed and synced at most Lateness+commitEvery after p,
+// that is (Durability+Lateness)/2 < Durability.
+func (c Config) commitEvery() time.Duration {
+	return max((c.Durability-c.Lateness)/2, time.Millisecond)
 }
 
 // chunkFrames returns the most sample frames a chunk of nch channels may

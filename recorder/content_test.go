@@ -92,7 +92,7 @@ func TestEngineErrors(t *testing.T) {
 		t.Errorf("stop unknown: %v", err)
 	}
 	if _, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: r.store, Lateness: time.Second}); err == nil {
-		t.Error("lateness above durability/2 accepted")
+		t.Error("a Lateness not below Durability was accepted")
 	}
 }
 

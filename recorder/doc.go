@@ -60,9 +60,10 @@
 // # Durability and crash recovery
 //
 // While recording, the current chunk is written as a WAV file to the spool
-// directory (<DataDir>/spool/<recording>/chunk-<index>.wav) and synced every
-// Config.Durability/2; as the commit point trails the clock by Lateness
-// (which must be below Durability/2), audio older than Durability is on disk.
+// directory (<DataDir>/spool/<recording>/chunk-<index>.wav), committed and
+// synced every (Durability−Lateness)/2; as the commit point trails the clock
+// by Lateness, audio is on disk at most (Durability+Lateness)/2 after it was
+// spoken, below Durability (default 1 s; with the defaults, 725 ms).
 // A JSON journal beside it holds the recording, its timeline origin, pauses,
 // channel assignments and chunks, rewritten atomically on every change.
 //

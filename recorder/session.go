@@ -139,7 +139,7 @@ func (s *session) posAt(t time.Time) int64 {
 // (leaving the spool for recovery).
 func (s *session) run() {
 	defer close(s.done)
-	tick := time.NewTicker(s.e.cfg.Durability / 2)
+	tick := time.NewTicker(s.e.cfg.commitEvery())
 	defer tick.Stop()
 	lateness := int64(s.e.cfg.Lateness / (time.Second / callrec.SampleRate))
 	for {
