@@ -20,7 +20,7 @@ func newBenchLiveCmd() *cobra.Command {
 		warmup                       time.Duration
 		ramp                         bool
 		rampStart, rampMax           int
-		workDir                      string
+		workDir, serverBinary        string
 	)
 	cmd := &cobra.Command{
 		Use:   "live",
@@ -47,7 +47,7 @@ bisects; each step starts a fresh server.`,
 			cfg := benchlive.Config{
 				Calls: calls, Participants: participants, Hold: time.Duration(seconds) * time.Second,
 				Unmixed: channel == "unmixed", ConnectionString: connectionString, ServerPID: serverPID,
-				WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
+				Binary: serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
 				Progress: cmd.ErrOrStderr(),
 			}
 			out := cmd.OutOrStdout()
@@ -73,6 +73,7 @@ bisects; each step starts a fresh server.`,
 	f.StringVar(&channel, "channel", "mixed", "mixed or unmixed recordings")
 	f.StringVar(&connectionString, "connection-string", "", "target this running server instead of starting one")
 	f.IntVar(&serverPID, "server-pid", 0, "with --connection-string: the server's pid, to measure its CPU and memory")
+	f.StringVar(&serverBinary, "server-binary", "", "callrec executable to run as the server (default: this one), to compare builds")
 	f.StringVar(&workDir, "work-dir", "", "keep the child server's data and log here (default: a temporary directory)")
 	f.IntVar(&joinConcurrency, "join-concurrency", 10, "participants connecting at once")
 	f.DurationVar(&warmup, "warmup", 2*time.Second, "streaming before the window opens")
