@@ -10,6 +10,8 @@ import (
 // nothing (unit tests of the pipeline).
 type metrics struct {
 	packets      *prometheus.CounterVec
+	audioPackets prometheus.Counter // packets{kind="audio"}, resolved once
+	padPackets   prometheus.Counter // packets{kind="padding"}
 	lostPackets  prometheus.Counter
 	latePackets  prometheus.Counter
 	concealments prometheus.Counter
@@ -71,6 +73,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "WHIP requests rejected, by error code.",
 		}, []string{"code"}),
 	}
+	m.audioPackets = m.packets.WithLabelValues("audio")
+	m.padPackets = m.packets.WithLabelValues("padding")
 	reg.MustRegister(m.packets, m.lostPackets, m.latePackets, m.concealments, m.fecRecovered, m.decodeErrs,
 		m.jitterSecs, m.decodeSecs, m.participants, m.sessions, m.rejected)
 	return m
@@ -80,11 +84,11 @@ func (m *metrics) packet(padding bool) {
 	if m == nil {
 		return
 	}
-	kind := "audio"
 	if padding {
-		kind = "padding"
+		m.padPackets.Inc()
+		return
 	}
-	m.packets.WithLabelValues(kind).Inc()
+	m.audioPackets.Inc()
 }
 
 func (m *metrics) lost(n int64) {
