@@ -12,14 +12,14 @@ import (
 // they carry callrec's own prefix. Subscribers that want them list them, or
 // subscribe with no type filter.
 const (
-	EventRecordingStarted        = "Callrec.Recording.Started"
-	EventRecordingPaused         = "Callrec.Recording.Paused"
-	EventRecordingResumed        = "Callrec.Recording.Resumed"
-	EventRecordingStopped        = "Callrec.Recording.Stopped"
-	EventCallParticipantJoined   = "Callrec.Call.ParticipantJoined"
-	EventCallParticipantLeft     = "Callrec.Call.ParticipantLeft"
-	lifecycleDataVersion         = "1.0"
-	participantSubjectSeparation = "/participants/"
+	EventRecordingStarted      = "Callrec.Recording.Started"
+	EventRecordingPaused       = "Callrec.Recording.Paused"
+	EventRecordingResumed      = "Callrec.Recording.Resumed"
+	EventRecordingStopped      = "Callrec.Recording.Stopped"
+	EventCallParticipantJoined = "Callrec.Call.ParticipantJoined"
+	EventCallParticipantLeft   = "Callrec.Call.ParticipantLeft"
+	lifecycleDataVersion       = "1.0"
+	participantsSegment        = "/participants/"
 )
 
 // RecordingLifecycleData is the data of the Callrec.Recording.* events.
@@ -68,7 +68,7 @@ func (s *Service) recordingLifecycle(typ string, r *callrec.Recording, at time.T
 func (s *Service) participantLifecycle(typ, callID, rawID string, at time.Time) callrec.Outgoing {
 	data, _ := json.Marshal(ParticipantLifecycleData{ServerCallID: callID, Participant: rawID})
 	return callrec.Outgoing{Event: callrec.Event{
-		ID: newUUID(), Type: typ, Source: s.resourceID(), Subject: "/call/" + callID + participantSubjectSeparation + rawID,
+		ID: newUUID(), Type: typ, Source: s.resourceID(), Subject: "/call/" + callID + participantsSegment + rawID,
 		Time: at, DataVersion: lifecycleDataVersion, Data: data,
 	}}
 }
