@@ -30,10 +30,14 @@ func main() {
 
 // commands lists the command groups; each lives in its own file.
 func commands() []*cobra.Command {
+	call := newCallCmd()
+	call.AddCommand(newTokenCmd()) // callrec call token --call ID --participant RAWID
 	return []*cobra.Command{
 		newServeCmd(),
 		newConnectionStringCmd(),
-		newRecordingCmd(), newCallCmd(),
+		newRecordingCmd(),
+		call,
+		newSimulateCmd(),
 		newEventsCmd(),
 		newBenchCmd(),
 	}
