@@ -62,6 +62,10 @@ func TestKill9KeepsStateAndCallbacks(t *testing.T) {
 		t.Fatalf("state after pause = %q, want inactive", before.RecordingState)
 	}
 
+	// Let both callbacks fail once first: a delivery killed in flight stays
+	// leased (hidden) for 2×attempt timeout + 30 s after the restart, which
+	// would only make this test slow.
+	first.WaitForLog(t, "webhook attempt failed", 2, 10*time.Second)
 	first.Kill(t)
 
 	second := startServer(t, serverOptions{dataDir: dataDir, addr: first.addr, args: fastRetryArgs})

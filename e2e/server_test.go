@@ -239,6 +239,24 @@ func (s *server) Terminate(t *testing.T) {
 	}
 }
 
+// WaitForLog waits until the server's stderr holds substr at least n times.
+// It only paces a test: after the timeout it logs and returns.
+func (s *server) WaitForLog(t *testing.T, substr string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		b, _ := os.ReadFile(s.stderrPath)
+		if strings.Count(string(b), substr) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Logf("the server did not log %q %d times within %s; going on", substr, n, timeout)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Kill sends SIGKILL and waits for the process to be gone.
 func (s *server) Kill(t *testing.T) {
 	t.Helper()
