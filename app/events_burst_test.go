@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,19 +16,33 @@ import (
 	"github.com/callrec/callrec/webhook"
 )
 
-// TestBurstOfFinishedRecordings finishes 1,000 recordings while the
-// subscriber is down, so that 1,000 RecordingFileStatusUpdated deliveries
-// pile up in the outbox, then brings the subscriber up and measures how long
-// the outbox takes to drain. Every recording's event must arrive exactly
-// once, and no delivery may stay pending or die.
+// TestBurstOfFinishedRecordings finishes 1,000 recordings as fast as the
+// node can and checks that a subscription receives exactly one
+// RecordingFileStatusUpdated per recording: none lost, none duplicated,
+// and no delivery left pending or dead. It logs how long the recordings
+// took to finish and how long after the last one the last event arrived
+// (the outbox's drain lag).
 //
 // The recordings are started and stopped by 16 clients at a time rather
 // than all kept live together: each live recording is a real recorder that
-// writes and syncs its file every second.
+// writes and syncs its file every second. Under -race, where a real
+// recording costs several times more, the test finishes 200 recordings
+// unless CALLREC_BURST_RECORDINGS says otherwise; without -race, 1,000.
 func TestBurstOfFinishedRecordings(t *testing.T) {
-	const recordings, clients = 1000, 16
+	const clients = 16
 	if testing.Short() {
-		t.Skip("1,000 recordings")
+		t.Skip("hundreds of real recordings")
+	}
+	recordings := 1000
+	if raceEnabled {
+		recordings = 200
+	}
+	if v := os.Getenv("CALLREC_BURST_RECORDINGS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			t.Fatalf("CALLREC_BURST_RECORDINGS=%q is not a positive count", v)
+		}
+		recordings = n
 	}
 	rc := newEventReceiver("")
 	recvURL, _ := serveOn(t, "127.0.0.1:0", rc)
@@ -55,7 +71,7 @@ func TestBurstOfFinishedRecordings(t *testing.T) {
 	begin := time.Now()
 	for range clients {
 		wg.Go(func() {
-			for next.Add(1) <= recordings {
+			for next.Add(1) <= int64(recordings) {
 				st, err := c.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
 					CallLocator: callautomation.ServerCallLocator{ID: call.ServerCallID},
 				})
@@ -79,7 +95,7 @@ func TestBurstOfFinishedRecordings(t *testing.T) {
 	finished := time.Now()
 	got := map[string]int{}
 	seen := 0
-	waitFor(t, "1,000 events", 60*time.Second, func() bool {
+	waitFor(t, "every event", 60*time.Second, func() bool {
 		hits := rc.snapshot()
 		for _, h := range hits[seen:] {
 			got[h.Events[0]["data"].(map[string]any)["recordingId"].(string)]++
