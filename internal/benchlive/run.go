@@ -61,6 +61,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return nil, err
 			}
 			defer os.RemoveAll(work)
+		} else if err := os.MkdirAll(work, 0o750); err != nil {
+			return nil, err
 		}
 		srv, err := startServer(ctx, cfg.Binary, work,
 			[]string{"--max-unmixed-channels", strconv.Itoa(max(5, cfg.Participants))})
