@@ -25,6 +25,7 @@ type trackCheck struct {
 	Covered     time.Duration // from the first to the last window with the tone
 	Sent        time.Duration // how long the participant sent
 	Gaps        int           // 10 ms windows without the tone between the first and the last
+	FirstGap    time.Duration // where the first gap starts in the file
 }
 
 // recordingCheck is the verdict on one recording's files.
@@ -127,8 +128,11 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 		}
 		if first >= 0 {
 			t.Covered = time.Duration(last-first+1) * 10 * time.Millisecond
-			for _, on := range present[first : last+1] {
+			for i, on := range present[first : last+1] {
 				if !on {
+					if t.Gaps == 0 {
+						t.FirstGap = time.Duration(first+i) * 10 * time.Millisecond
+					}
 					t.Gaps++
 				}
 			}
@@ -139,7 +143,8 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 		case first < 0:
 			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
 		case t.Gaps > 0:
-			c.Problem = fmt.Sprintf("%s: %d gap windows of 10 ms in %s of audio", p.rawID, t.Gaps, t.Covered)
+			c.Problem = fmt.Sprintf("%s: %d gap windows of 10 ms in %s of audio, the first at %s",
+				p.rawID, t.Gaps, t.Covered, t.FirstGap)
 		case t.Covered < t.Sent-300*time.Millisecond:
 			c.Problem = fmt.Sprintf("%s: %s of audio in the file, %s sent", p.rawID, t.Covered, t.Sent)
 		}
