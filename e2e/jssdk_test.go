@@ -57,51 +57,66 @@ func TestOfficialJSSDK(t *testing.T) {
 			client := newACSClient(t, srv.ConnectionString(), caFile)
 			receiver := startCallbackReceiver(t, nil)
 
+			h := sdkHarness{jssdk: jssdk, transport: transport, srv: srv, caFile: caFile, client: client, receiver: receiver}
 			for _, version := range sdkVersions {
-				t.Run("sdk-"+version, func(t *testing.T) {
-					callID := client.CreateCall(t)
-					env := []string{
-						"CALLREC_CONNECTION_STRING=" + srv.ConnectionString(),
-						"CALLBACK_URL=" + receiver.URL + "/recording-events?sdk=" + version,
-					}
-					if caFile != "" {
-						env = append(env, "NODE_EXTRA_CA_CERTS="+caFile)
-					}
-					var report scenarioReport
-					nodeRun{dir: jssdk, script: "scenario.mjs", args: []string{version, callID}, env: env}.runJSON(t, &report)
-					checkScenarioReport(t, report, version, callID)
-
-					unmixed, mixed := report.RecordingIDs[0], report.RecordingIDs[1]
-					for _, ev := range receiver.WaitForStates(t, unmixed, time.Minute, "active", "inactive") {
-						checkStateEvent(t, ev, callID)
-					}
-					for _, ev := range receiver.WaitForStates(t, mixed, time.Minute, "active") {
-						checkStateEvent(t, ev, callID)
-					}
-
-					for _, state := range []string{"active", "inactive"} {
-						body := receiver.RawDeliveryWith(unmixed, state)
-						var parsed parsedEvent
-						nodeRun{dir: jssdk, script: "parse-event.mjs", args: []string{version}, stdin: body}.runJSON(t, &parsed)
-						if parsed.Kind != "RecordingStateChanged" || parsed.RecordingID != unmixed || parsed.State != state {
-							t.Errorf("SDK %s parseCallAutomationEvent(%s) = %+v, want RecordingStateChanged %s %s",
-								version, body, parsed, unmixed, state)
-						}
-						if parsed.ServerCallID != callID || parsed.StartDateTime == "" {
-							t.Errorf("SDK %s parsed event %+v: want serverCallId %s and a startDateTime", version, parsed, callID)
-						}
-					}
-
-					contentEnv := env[:1:1] // the connection string, and the CA below
-					if caFile != "" {
-						contentEnv = append(contentEnv, "NODE_EXTRA_CA_CERTS="+caFile)
-					}
-					checkContentWithSDK(t, nodeRun{dir: jssdk, env: contentEnv}, client, version, transport, unmixed)
-				})
+				t.Run("sdk-"+version, func(t *testing.T) { h.run(t, version) })
 			}
 			srv.Terminate(t)
 		})
 	}
+}
+
+// sdkHarness is one callrec server and what the SDK runs against it need.
+type sdkHarness struct {
+	jssdk     string // e2e/jssdk
+	transport string // http or https
+	srv       *server
+	caFile    string // the server's CA (https only)
+	client    *acsClient
+	receiver  *callbackReceiver
+}
+
+// env is the environment of the node scripts: the connection string, and
+// the server's CA for https.
+func (h sdkHarness) env(extra ...string) []string {
+	env := []string{"CALLREC_CONNECTION_STRING=" + h.srv.ConnectionString()}
+	if h.caFile != "" {
+		env = append(env, "NODE_EXTRA_CA_CERTS="+h.caFile)
+	}
+	return append(env, extra...)
+}
+
+// run drives one SDK version: the scenario, its callbacks, the event
+// parser, then content download and delete.
+func (h sdkHarness) run(t *testing.T, version string) {
+	callID := h.client.CreateCall(t)
+	callbackURL := h.receiver.URL + "/recording-events?sdk=" + version
+	var report scenarioReport
+	nodeRun{dir: h.jssdk, script: "scenario.mjs", args: []string{version, callID}, env: h.env("CALLBACK_URL=" + callbackURL)}.runJSON(t, &report)
+	checkScenarioReport(t, report, version, callID)
+
+	unmixed, mixed := report.RecordingIDs[0], report.RecordingIDs[1]
+	for _, ev := range h.receiver.WaitForStates(t, unmixed, time.Minute, "active", "inactive") {
+		checkStateEvent(t, ev, callID)
+	}
+	for _, ev := range h.receiver.WaitForStates(t, mixed, time.Minute, "active") {
+		checkStateEvent(t, ev, callID)
+	}
+
+	for _, state := range []string{"active", "inactive"} {
+		body := h.receiver.RawDeliveryWith(unmixed, state)
+		var parsed parsedEvent
+		nodeRun{dir: h.jssdk, script: "parse-event.mjs", args: []string{version}, stdin: body}.runJSON(t, &parsed)
+		if parsed.Kind != "RecordingStateChanged" || parsed.RecordingID != unmixed || parsed.State != state {
+			t.Errorf("SDK %s parseCallAutomationEvent(%s) = %+v, want RecordingStateChanged %s %s",
+				version, body, parsed, unmixed, state)
+		}
+		if parsed.ServerCallID != callID || parsed.StartDateTime == "" {
+			t.Errorf("SDK %s parsed event %+v: want serverCallId %s and a startDateTime", version, parsed, callID)
+		}
+	}
+
+	checkContentWithSDK(t, nodeRun{dir: h.jssdk, env: h.env()}, h.client, version, h.transport, unmixed)
 }
 
 // checkScenarioReport checks the report beyond the assertions the script
