@@ -12,15 +12,27 @@ import (
 // contentReport is what e2e/jssdk/content.mjs prints.
 type contentReport struct {
 	SDKVersion        string         `json:"sdkVersion"`
+	AudioPath         string         `json:"audioPath"`
 	AudioBytes        int            `json:"audioBytes"`
 	AudioSHA256       string         `json:"audioSha256"`
 	Metadata          map[string]any `json:"metadata"`
 	RangeHex          string         `json:"rangeHex"`
+	FromZeroSHA256    string         `json:"fromZeroSha256"`    // downloadStreaming {offset: 0}
+	OffsetZeroRefusal string         `json:"offsetZeroRefusal"` // what {offset: 0, length: 8} threw
 	AfterDelete       *contentError  `json:"afterDelete"`
 	AllowListRefusals []struct {
 		Call    string `json:"call"`
 		Message string `json:"message"`
 	} `json:"allowListRefusals"`
+	// Sent and Lookups are reported when the SDK's sockets were routed by
+	// loopback-http-client.mjs: what it sent, and the names it resolved.
+	Sent []struct {
+		Method string `json:"method"`
+		URL    string `json:"url"`
+		Host   string `json:"host"`
+		Range  string `json:"range"`
+	} `json:"sent"`
+	Lookups []string `json:"lookups"`
 }
 
 // contentError is the body of an error on a content route: the JS SDK reads
@@ -80,22 +92,39 @@ func checkContentWithSDK(t *testing.T, run nodeRun, client *acsClient, version, 
 		return
 	}
 
-	if report.AudioSHA256 != hex.EncodeToString(sum[:]) || report.AudioBytes != len(direct.Body) {
-		t.Errorf("SDK %s downloaded %d bytes with sha256 %s; the server's content is %d bytes with sha256 %x",
-			version, report.AudioBytes, report.AudioSHA256, len(direct.Body), sum)
-	}
-	if want := hex.EncodeToString(direct.Body[4:12]); report.RangeHex != want {
-		t.Errorf("SDK %s range {offset:4,length:8} = %s, want %s", version, report.RangeHex, want)
-	}
-	if report.Metadata["sha256"] != meta.SHA256 {
-		t.Errorf("SDK %s metadata sha256 %v, want %s", version, report.Metadata["sha256"], meta.SHA256)
-	}
-	if report.AfterDelete == nil || report.AfterDelete.Status != http.StatusNotFound {
-		t.Errorf("SDK %s: download after delete gave %+v, want status 404 with a message", version, report.AfterDelete)
-	}
+	checkSDKContentReport(t, report, version, direct.Body, meta.SHA256)
 	gone := client.Content(t, http.MethodGet, chunk.ContentLocation)
 	var body contentError
 	if gone.Status != http.StatusNotFound || json.Unmarshal(gone.Body, &body) != nil || body.Status != http.StatusNotFound || body.Message == "" {
 		t.Errorf("after the SDK's delete, GET content = %d %s; want 404 with top-level status and message", gone.Status, gone.Body)
+	}
+}
+
+// checkSDKContentReport checks what content.mjs reports after it downloaded
+// and deleted a chunk: the whole file equals direct (from downloadToPath and
+// from downloadStreaming {offset: 0}), the {offset: 4, length: 8} range is
+// bytes 4..11, {offset: 0, length: 8} was refused by the SDK itself, the
+// metadata carries metadataSHA256, and a download after the delete got 404.
+func checkSDKContentReport(t *testing.T, report contentReport, version string, direct []byte, metadataSHA256 string) {
+	t.Helper()
+	sum := sha256.Sum256(direct)
+	if report.AudioSHA256 != hex.EncodeToString(sum[:]) || report.AudioBytes != len(direct) {
+		t.Errorf("SDK %s downloaded %d bytes with sha256 %s; the server's content is %d bytes with sha256 %x",
+			version, report.AudioBytes, report.AudioSHA256, len(direct), sum)
+	}
+	if report.FromZeroSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("SDK %s downloadStreaming {offset:0} has sha256 %s, want the whole file's %x", version, report.FromZeroSHA256, sum)
+	}
+	if want := hex.EncodeToString(direct[4:12]); report.RangeHex != want {
+		t.Errorf("SDK %s range {offset:4,length:8} = %s, want %s", version, report.RangeHex, want)
+	}
+	if report.OffsetZeroRefusal == "" {
+		t.Errorf("SDK %s: the report has no refusal of {offset:0,length:8}", version)
+	}
+	if report.Metadata["sha256"] != metadataSHA256 {
+		t.Errorf("SDK %s metadata sha256 %v, want %s", version, report.Metadata["sha256"], metadataSHA256)
+	}
+	if report.AfterDelete == nil || report.AfterDelete.Status != http.StatusNotFound {
+		t.Errorf("SDK %s: download after delete gave %+v, want status 404 with a message", version, report.AfterDelete)
 	}
 }

@@ -3,24 +3,32 @@
 //
 // Usage:
 //   CALLREC_CONNECTION_STRING=… CONTENT_URL=… METADATA_URL=… DELETE_URL=… OUT_DIR=… \
-//   node content.mjs <sdkVersion>
+//   [ROUTE_TO=127.0.0.1:PORT] node content.mjs <sdkVersion>
 //
-// 1.5.1 has no content-host allow-list: over https (NODE_EXTRA_CA_CERTS for
-// callrec's CA) it downloads the audio to a file, the metadata as a stream, a
-// byte range, deletes the chunk (the SDK accepts only 200) and then must see
-// the server's {status, message} error on a second download.
-// 1.6.0 must refuse a callrec URL before sending anything (its allow-list
-// admits only Microsoft hosts); the report says so, and the README documents
-// it. Prints one JSON report on stdout.
+// Without ROUTE_TO: 1.5.1 has no content-host allow-list: over https
+// (NODE_EXTRA_CA_CERTS for callrec's CA) it downloads the audio to a file,
+// the metadata as a stream, a byte range and the whole file from offset 0,
+// deletes the chunk (the SDK accepts only 200) and then must see the
+// server's {status, message} error on a second download. 1.6.0 must refuse a
+// callrec URL on 127.0.0.1 before sending anything (its allow-list admits
+// only Microsoft hosts).
+// With ROUTE_TO: callrec runs under an allow-listed name
+// (--public-url https://callrec-test.asm.skype.com:PORT) and the client gets
+// the httpClient option of loopback-http-client.mjs, which opens every
+// socket to ROUTE_TO and leaves URL, Host, SNI, path, query and headers as
+// the SDK made them; then 1.6.0 does the same downloads and delete as 1.5.1.
+// The downloaded audio is left in OUT_DIR/audio-<version>.wav for the Go
+// test to parse. Prints one JSON report on stdout.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadSDK, newClient } from "./sdk.mjs";
+import { loopbackHttpClient } from "./loopback-http-client.mjs";
+import { endpointOf, loadSDK, newClient } from "./sdk.mjs";
 
 const sdkVersion = process.argv[2] ?? process.env.SDK_VERSION;
-const { CALLREC_CONNECTION_STRING, CONTENT_URL, METADATA_URL, DELETE_URL, OUT_DIR } = process.env;
+const { CALLREC_CONNECTION_STRING, CONTENT_URL, METADATA_URL, DELETE_URL, OUT_DIR, ROUTE_TO } = process.env;
 if (!sdkVersion || !CALLREC_CONNECTION_STRING || !CONTENT_URL || !METADATA_URL || !DELETE_URL || !OUT_DIR) {
   console.error("usage: CALLREC_CONNECTION_STRING=… CONTENT_URL=… METADATA_URL=… DELETE_URL=… OUT_DIR=… node content.mjs <sdkVersion>");
   process.exit(2);
@@ -65,7 +73,23 @@ async function allowListed(recording) {
   return { sdkVersion, allowListRefusals: refusals };
 }
 
-async function downloadAndDelete(recording) {
+// offsetZeroQuirk asks for the first 8 bytes the only way the SDK's options
+// allow: {offset: 0, length: 8}. Both versions treat offset 0 as missing
+// (`!options.offset`) and throw before sending anything.
+async function offsetZeroQuirk(recording, routed) {
+  const before = routed?.sent.length;
+  const err = await contentError("downloadStreaming {offset:0,length:8}",
+    () => recording.downloadStreaming(CONTENT_URL, { offset: 0, length: 8 }));
+  assert.match(String(err?.message), /offset value must not be empty/,
+    `{offset:0,length:8}: expected the SDK's offset-0 refusal, got ${err?.stack ?? JSON.stringify(err)}`);
+  if (routed) {
+    assert.equal(routed.sent.length, before, "{offset:0,length:8}: the SDK sent a request after all");
+  }
+  log(`downloadStreaming {offset:0,length:8} refused by the SDK: ${err.message}`);
+  return err.message;
+}
+
+async function downloadAndDelete(recording, routed) {
   const audioPath = join(OUT_DIR, `audio-${sdkVersion}.wav`);
   await recording.downloadToPath(CONTENT_URL, audioPath);
   const audio = readFileSync(audioPath);
@@ -80,6 +104,12 @@ async function downloadAndDelete(recording) {
   const range = await readAll(await recording.downloadStreaming(CONTENT_URL, { offset: 4, length: 8 }));
   assert.deepEqual(range, audio.subarray(4, 12), "range download {offset:4,length:8} differs from the file's bytes 4..11");
 
+  // {offset: 0} alone is allowed: 1.6.0 sends bytes=0-, 1.5.1 the malformed
+  // bytes=0; either way the whole file must come back.
+  const fromZero = await readAll(await recording.downloadStreaming(CONTENT_URL, { offset: 0 }));
+  assert.deepEqual(fromZero, audio, "downloadStreaming {offset:0} differs from downloadToPath");
+  const offsetZeroRefusal = await offsetZeroQuirk(recording, routed);
+
   await recording.delete(DELETE_URL);
   log("delete: done");
   const gone = await contentError("download after delete", () => recording.downloadToPath(CONTENT_URL, join(OUT_DIR, "gone.wav")));
@@ -89,18 +119,34 @@ async function downloadAndDelete(recording) {
 
   return {
     sdkVersion,
+    audioPath,
     audioBytes: audio.length,
     audioSha256: sha256(audio),
     metadata,
     rangeHex: range.toString("hex"),
+    fromZeroSha256: sha256(fromZero),
+    offsetZeroRefusal,
     afterDelete: { status: gone.status, message: gone.message },
+    sent: routed?.sent,
+    lookups: routed?.lookups,
   };
 }
 
 try {
   const sdk = await loadSDK(sdkVersion);
-  const recording = newClient(sdk, CALLREC_CONNECTION_STRING).getCallRecording();
-  const report = sdkVersion === "1.6.0" ? await allowListed(recording) : await downloadAndDelete(recording);
+  let report;
+  if (ROUTE_TO) {
+    const routed = loopbackHttpClient(endpointOf(CALLREC_CONNECTION_STRING).origin, ROUTE_TO);
+    const recording = newClient(sdk, CALLREC_CONNECTION_STRING, { httpClient: routed.httpClient }).getCallRecording();
+    try {
+      report = await downloadAndDelete(recording, routed);
+    } finally {
+      routed.close();
+    }
+  } else {
+    const recording = newClient(sdk, CALLREC_CONNECTION_STRING).getCallRecording();
+    report = sdkVersion === "1.6.0" ? await allowListed(recording) : await downloadAndDelete(recording);
+  }
   console.log(JSON.stringify(report));
 } catch (err) {
   console.error(`[content ${sdkVersion}] FAILED: ${err?.stack ?? JSON.stringify(err)}`);

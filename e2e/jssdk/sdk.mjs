@@ -39,8 +39,9 @@ export function endpointOf(connectionString) {
 
 // newClient builds a CallAutomationClient. Over http the SDK refuses to send
 // anything unless allowInsecureConnection is set; over https the server's CA
-// must be trusted through NODE_EXTRA_CA_CERTS.
-export function newClient(sdk, connectionString) {
+// must be trusted through NODE_EXTRA_CA_CERTS. options are further client
+// options, such as httpClient.
+export function newClient(sdk, connectionString, options = {}) {
   const insecure = endpointOf(connectionString).protocol === "http:";
-  return new sdk.CallAutomationClient(connectionString, { allowInsecureConnection: insecure });
+  return new sdk.CallAutomationClient(connectionString, { allowInsecureConnection: insecure, ...options });
 }
