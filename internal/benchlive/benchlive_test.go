@@ -42,7 +42,7 @@ func TestLiveOneCallTwoParticipants(t *testing.T) {
 			var progress strings.Builder
 			res, err := Run(ctx, Config{
 				Calls: 1, Participants: 2, Hold: 3 * time.Second, Unmixed: unmixed,
-				Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second,
+				Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
 			})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, progress.String())

@@ -31,6 +31,9 @@ type Config struct {
 	// Warmup is how long every participant streams before the window
 	// opens (default 2 s).
 	Warmup time.Duration
+	// FloorRuns is how many times the decode floor is measured; the least
+	// counts (default 3).
+	FloorRuns int
 	// Progress receives one line per phase; nil discards.
 	Progress io.Writer
 	Logger   *slog.Logger
@@ -48,6 +51,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Warmup <= 0 {
 		c.Warmup = 2 * time.Second
+	}
+	if c.FloorRuns <= 0 {
+		c.FloorRuns = 3
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard

@@ -47,7 +47,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		sources[k] = c
 	}
-	floor, err := decodeFloor(sources, 3)
+	floor, err := decodeFloor(sources, cfg.FloorRuns)
 	if err != nil {
 		return nil, fmt.Errorf("decode floor: %w", err)
 	}
