@@ -6,42 +6,15 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/internal/acswire"
+	"github.com/callrec/callrec/internal/httperr"
 )
-
-// statusOf maps an error kind to its one HTTP status.
-func statusOf(k callrec.ErrorKind) int {
-	switch k {
-	case callrec.KindInvalid:
-		return http.StatusBadRequest
-	case callrec.KindUnauthorized:
-		return http.StatusUnauthorized
-	case callrec.KindForbidden:
-		return http.StatusForbidden
-	case callrec.KindNotFound:
-		return http.StatusNotFound
-	case callrec.KindMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case callrec.KindConflict:
-		return http.StatusConflict
-	case callrec.KindTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case callrec.KindRangeNotSatisfiable:
-		return http.StatusRequestedRangeNotSatisfiable
-	case callrec.KindUnsupported:
-		return http.StatusUnsupportedMediaType
-	case callrec.KindUnavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
 
 // writeError answers with an ACS CommunicationErrorResponse. Content routes
 // also carry top-level status and message, which is what the official JS
 // SDK's downloader reads.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, content bool) {
 	e := callrec.AsError(err)
-	status := statusOf(e.Kind)
+	status := httperr.Status(e.Kind)
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.EscapedPath(), "code", e.Code, "err", err)
 	} else {

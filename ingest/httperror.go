@@ -5,31 +5,8 @@ import (
 	"net/http"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/httperr"
 )
-
-// statusOf maps an error kind to its HTTP status (the same mapping as the
-// REST edge).
-func statusOf(kind callrec.ErrorKind) int {
-	switch kind {
-	case callrec.KindInvalid:
-		return http.StatusBadRequest
-	case callrec.KindUnauthorized:
-		return http.StatusUnauthorized
-	case callrec.KindForbidden:
-		return http.StatusForbidden
-	case callrec.KindNotFound:
-		return http.StatusNotFound
-	case callrec.KindConflict:
-		return http.StatusConflict
-	case callrec.KindTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case callrec.KindUnsupported:
-		return http.StatusUnsupportedMediaType
-	case callrec.KindUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -44,7 +21,7 @@ type errorDetail struct {
 // writeError answers with err as {"error":{"code","message"}} and its status.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := callrec.AsError(err)
-	status := statusOf(e.Kind)
+	status := httperr.Status(e.Kind)
 	switch {
 	case status == http.StatusServiceUnavailable:
 		s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "code", e.Code)
