@@ -15,10 +15,12 @@ type ingestCounters struct {
 	lost      float64 // never received before their reorder window closed
 	late      float64 // arrived after their audio was due, dropped
 	concealed float64 // frames synthesised by loss concealment
+	decodeSec float64 // seconds spent in Opus decode (sum of the decode_seconds histogram)
 }
 
 func (c ingestCounters) minus(o ingestCounters) ingestCounters {
-	return ingestCounters{c.received - o.received, c.lost - o.lost, c.late - o.late, c.concealed - o.concealed}
+	return ingestCounters{c.received - o.received, c.lost - o.lost, c.late - o.late, c.concealed - o.concealed,
+		c.decodeSec - o.decodeSec}
 }
 
 // scrapeIngest reads the ingest counters of the server at endpoint.
@@ -60,6 +62,8 @@ func scrapeIngest(ctx context.Context, client *http.Client, endpoint string) (in
 			c.late = v
 		case "callrec_ingest_concealed_frames_total":
 			c.concealed = v
+		case "callrec_ingest_decode_seconds_sum":
+			c.decodeSec = v
 		}
 	}
 	return c, sc.Err()

@@ -38,9 +38,13 @@ type Result struct {
 	SimulatorCPU           time.Duration
 	CPUPerParticipantMin   time.Duration // server CPU per recorded participant-minute
 	FloorPerParticipantMin time.Duration // bare Opus decode of the same packets
-	ServerRSSBase          int64         // before the calls
-	ServerRSSPeak          int64         // during the window
-	MemPerCall             int64         // (peak − base) / calls
+	// ServerDecodePerParticipantMin is the time the server itself spent in
+	// Opus decode in the window (its decode_seconds histogram), per
+	// participant-minute: the floor under the run's own load.
+	ServerDecodePerParticipantMin time.Duration
+	ServerRSSBase                 int64 // before the calls
+	ServerRSSPeak                 int64 // during the window
+	MemPerCall                    int64 // (peak − base) / calls
 
 	Recordings int // recordings checked
 	Intact     int // recordings whose every participant's tone runs without a gap
@@ -89,6 +93,10 @@ func (r *Result) Report(w io.Writer) {
 			r.ServerCPU.Seconds(), 100*r.ServerCores(), r.SimulatorCPU.Seconds(), 100*r.SimulatorCores())
 		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; bare Opus decode floor %.4f s; ratio %.2f\n",
 			r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.VsFloor())
+		if r.ServerDecodePerParticipantMin > 0 {
+			fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per participant-minute; server cpu / its decode %.2f\n",
+				r.ServerDecodePerParticipantMin.Seconds(), r.CPUPerParticipantMin.Seconds()/r.ServerDecodePerParticipantMin.Seconds())
+		}
 		fmt.Fprintf(w, "server memory: %d MiB before the calls, %d MiB at peak: %d KiB per call\n",
 			r.ServerRSSBase>>20, r.ServerRSSPeak>>20, r.MemPerCall>>10)
 	} else {

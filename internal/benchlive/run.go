@@ -162,7 +162,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	if err := hold(ctx, cfg, res, calls, pid); err != nil {
+	if err := hold(ctx, cfg, res, calls, pid, endpoint); err != nil {
 		return nil, err
 	}
 
@@ -247,7 +247,7 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 
 // hold is the measurement window: CPU of both processes, the server's
 // peak memory, and the delay of every packet.
-func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int) error {
+func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int, endpoint string) error {
 	var serverCPU0 time.Duration
 	var err error
 	if res.ServerMeasured {
@@ -255,6 +255,9 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 			return err
 		}
 	}
+	// The server's decode counters are scraped at the edges of the window.
+	client := &http.Client{Timeout: 10 * time.Second}
+	m0, m0err := scrapeIngest(ctx, client, endpoint)
 	self0 := selfCPU()
 	t0 := time.Now()
 	for _, c := range calls {
@@ -288,6 +291,10 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 		res.ServerCPU = cpu - serverCPU0
 		if res.Participants > 0 {
 			res.CPUPerParticipantMin = time.Duration(float64(res.ServerCPU) / (float64(res.Participants) * res.Window.Minutes()))
+		}
+		if m1, err := scrapeIngest(ctx, client, endpoint); err == nil && m0err == nil && res.Participants > 0 {
+			perMin := m1.minus(m0).decodeSec / (float64(res.Participants) * res.Window.Minutes())
+			res.ServerDecodePerParticipantMin = time.Duration(perMin * float64(time.Second))
 		}
 		if res.Calls > 0 {
 			res.MemPerCall = max(res.ServerRSSPeak-res.ServerRSSBase, 0) / int64(res.Calls)
