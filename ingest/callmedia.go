@@ -26,12 +26,16 @@ type callMedia struct {
 	nextSub uint64
 
 	joinMu   sync.Mutex          // serialises joins, so a rejoin replaces cleanly
-	mu       sync.Mutex          // guards sessions
+	mu       sync.Mutex          // guards sessions and ends
 	sessions map[string]*session // by participant raw id
+	// ends is where each participant's last session stopped on the call
+	// clock; a rejoin starts no earlier, so a participant's frames never
+	// overlap across sessions.
+	ends map[string]int64
 }
 
 func newCallMedia(id string, now time.Time) *callMedia {
-	c := &callMedia{id: id, clock: callClock{epoch: now}, sessions: map[string]*session{}}
+	c := &callMedia{id: id, clock: callClock{epoch: now}, sessions: map[string]*session{}, ends: map[string]int64{}}
 	c.subs.Store(&[]subscription{})
 	return c
 }
@@ -88,6 +92,20 @@ func (c *callMedia) session(rawID string) *session {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.sessions[rawID]
+}
+
+// lastEnd returns where rawID's previous session stopped (0 if none).
+func (c *callMedia) lastEnd(rawID string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ends[rawID]
+}
+
+// ended records where a session of rawID stopped.
+func (c *callMedia) ended(rawID string, pos int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ends[rawID] = max(c.ends[rawID], pos)
 }
 
 func (c *callMedia) addSession(s *session) int {

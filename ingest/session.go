@@ -143,6 +143,7 @@ func (s *session) run() {
 			}
 			s.event(kind, pos)
 		})
+	p.tl.floor = s.call.lastEnd(s.rawID)
 	s.event(callrec.ParticipantJoined, clock.position(s.joinedAt))
 
 	ticker := time.NewTicker(tickInterval)
@@ -172,6 +173,7 @@ func (s *session) run() {
 			}
 			now := clock.position(time.Now())
 			p.finish(now)
+			s.call.ended(s.rawID, p.tl.cursor())
 			s.setStats(p.stats)
 			s.event(callrec.ParticipantLeft, max(now, p.tl.cursor()))
 			s.log.Info("left", "received", p.stats.Received, "lost", p.stats.Lost, "late", p.stats.Late,

@@ -8,6 +8,7 @@ import "github.com/callrec/callrec"
 // or silence) and trims overlaps before writing.
 type timeline struct {
 	started bool
+	floor   int64   // the first frame starts no earlier than this
 	pos     int64   // call-clock position of pending[0]
 	pending []int16 // fewer than FrameSamples samples
 	emit    func(pos int64, samples []int16)
@@ -17,10 +18,11 @@ func newTimeline(emit func(pos int64, samples []int16)) *timeline {
 	return &timeline{pending: make([]int16, 0, callrec.FrameSamples), emit: emit}
 }
 
-// start places the cursor at pos; only the first call has an effect.
+// start places the cursor at pos (or floor, if later); only the first call
+// has an effect.
 func (t *timeline) start(pos int64) {
 	if !t.started {
-		t.started, t.pos = true, pos
+		t.started, t.pos = true, max(pos, t.floor)
 	}
 }
 
