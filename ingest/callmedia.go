@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,18 +95,24 @@ func (c *callMedia) session(rawID string) *session {
 	return c.sessions[rawID]
 }
 
-// lastEnd returns where rawID's previous session stopped (0 if none).
+// lastEnd returns where rawID's previous session stopped, or MinInt64 if
+// it had none.
 func (c *callMedia) lastEnd(rawID string) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ends[rawID]
+	if end, ok := c.ends[rawID]; ok {
+		return end
+	}
+	return math.MinInt64
 }
 
 // ended records where a session of rawID stopped.
 func (c *callMedia) ended(rawID string, pos int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ends[rawID] = max(c.ends[rawID], pos)
+	if end, ok := c.ends[rawID]; !ok || pos > end {
+		c.ends[rawID] = pos
+	}
 }
 
 func (c *callMedia) addSession(s *session) int {

@@ -1,6 +1,10 @@
 package ingest
 
-import "github.com/callrec/callrec"
+import (
+	"math"
+
+	"github.com/callrec/callrec"
+)
 
 // timeline cuts one participant's audio into contiguous 20 ms frames on the
 // call clock. Audio is written at the cursor only, so by construction frame
@@ -15,7 +19,7 @@ type timeline struct {
 }
 
 func newTimeline(emit func(pos int64, samples []int16)) *timeline {
-	return &timeline{pending: make([]int16, 0, callrec.FrameSamples), emit: emit}
+	return &timeline{pending: make([]int16, 0, callrec.FrameSamples), emit: emit, floor: math.MinInt64}
 }
 
 // start places the cursor at pos (or floor, if later); only the first call
