@@ -92,6 +92,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// This process is the database's only user: deliveries a killed
+	// predecessor had claimed are due again now, not when its lease ends.
+	if n, err := a.DB.ReleaseLeases(ctx); err != nil {
+		a.DB.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("released deliveries claimed before a restart", "deliveries", n)
+	}
 	if err := a.openSubscriptions(ctx); err != nil {
 		a.DB.Close()
 		return nil, err

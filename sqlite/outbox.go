@@ -83,7 +83,8 @@ func (d *DB) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.
 		}
 		until := now.Add(lease).UnixMilli()
 		for _, del := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_ms = ? WHERE id = ?`, until, del.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET leased_next_ms = next_attempt_ms, next_attempt_ms = ?
+				WHERE id = ?`, until, del.ID); err != nil {
 				return callrec.Internal(err, "leasing delivery")
 			}
 		}
@@ -99,7 +100,7 @@ func (d *DB) RecordAttempt(ctx context.Context, id int64, a callrec.Attempt) err
 		if next.IsZero() {
 			next = a.At
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, status = ?, next_attempt_ms = ?,
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, status = ?, next_attempt_ms = ?, leased_next_ms = NULL,
 			last_status = ?, last_error = ? WHERE id = ?`, a.Status, next.UnixMilli(), a.HTTPStatus, a.Error, id)
 		if err != nil {
 			return callrec.Internal(err, "recording delivery attempt")
@@ -160,4 +161,21 @@ func (d *DB) Events(ctx context.Context, typ string) ([]callrec.Event, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// ReleaseLeases makes deliveries claimed by a process that is gone due again
+// when they were due before the claim. Only a process that knows it is the
+// store's sole user (SQLite: one node) may call it, at startup.
+func (d *DB) ReleaseLeases(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_ms = leased_next_ms, leased_next_ms = NULL
+			WHERE leased_next_ms IS NOT NULL AND status = ?`, callrec.DeliveryPending)
+		if err != nil {
+			return callrec.Internal(err, "releasing delivery leases")
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
 }

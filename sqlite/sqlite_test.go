@@ -112,3 +112,38 @@ func TestRecordingRepeatabilityAndOutbox(t *testing.T) {
 		t.Fatalf("stopped recording listed as live: %+v", live)
 	}
 }
+
+func TestReleaseLeasesAfterADeadProcess(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	now := time.Now().UTC()
+	db.CreateCall(ctx, &callrec.Call{ServerCallID: "c1", State: callrec.CallActive, CreatedAt: now})
+	ev := callrec.Outgoing{
+		Event:   callrec.Event{ID: "e1", Type: "t", Source: "s", Subject: "s", Time: now, Data: json.RawMessage(`{}`)},
+		Targets: []callrec.Target{{URL: "http://127.0.0.1:1/cb", Schema: callrec.SchemaCloudEventsArray}},
+	}
+	if err := db.EndCall(ctx, "c1", now, ev); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.ClaimDue(ctx, now, 10, time.Hour); len(got) != 1 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	if got, _ := db.ClaimDue(ctx, now, 10, time.Hour); len(got) != 0 {
+		t.Fatal("a leased delivery was claimed again")
+	}
+	n, err := db.ReleaseLeases(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("released %d, %v", n, err)
+	}
+	got, _ := db.ClaimDue(ctx, now, 10, time.Hour)
+	if len(got) != 1 || got[0].Event.ID != "e1" {
+		t.Fatalf("after release: %+v", got)
+	}
+	db.RecordAttempt(ctx, got[0].ID, callrec.Attempt{At: now, HTTPStatus: 500, Next: now.Add(time.Minute), Status: callrec.DeliveryPending})
+	if n, _ := db.ReleaseLeases(ctx); n != 0 {
+		t.Fatalf("a recorded attempt left a lease behind (%d released)", n)
+	}
+	if next, _ := db.NextDue(ctx); next.UnixMilli() != now.Add(time.Minute).UnixMilli() {
+		t.Fatalf("release moved a backed-off delivery: next %v", next)
+	}
+}
