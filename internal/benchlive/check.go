@@ -26,6 +26,8 @@ type trackCheck struct {
 	Sent        time.Duration // how long the participant sent
 	Gaps        int           // 10 ms windows without the tone between the first and the last
 	FirstGap    time.Duration // where the first gap starts in the file
+	GapZeros    int           // samples exactly zero in the first gap window (silence inserted, not a dip)
+	GapDBFS     float64       // level of the channel in the first gap window
 }
 
 // recordingCheck is the verdict on one recording's files.
@@ -132,6 +134,13 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 				if !on {
 					if t.Gaps == 0 {
 						t.FirstGap = time.Duration(first+i) * 10 * time.Millisecond
+						w := x[(first+i)*analysisWindow : (first+i+1)*analysisWindow]
+						t.GapDBFS = audio.DBFS(audio.RMS(w))
+						for _, v := range w {
+							if v == 0 {
+								t.GapZeros++
+							}
+						}
 					}
 					t.Gaps++
 				}
@@ -143,8 +152,8 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 		case first < 0:
 			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
 		case t.Gaps > 0:
-			c.Problem = fmt.Sprintf("%s: %d gap windows of 10 ms in %s of audio, the first at %s",
-				p.rawID, t.Gaps, t.Covered, t.FirstGap)
+			c.Problem = fmt.Sprintf("%s: %d gap windows of 10 ms in %s of audio, the first at %s (%d of its %d samples zero, %.1f dBFS)",
+				p.rawID, t.Gaps, t.Covered, t.FirstGap, t.GapZeros, analysisWindow, t.GapDBFS)
 		case t.Covered < t.Sent-300*time.Millisecond:
 			c.Problem = fmt.Sprintf("%s: %s of audio in the file, %s sent", p.rawID, t.Covered, t.Sent)
 		}
