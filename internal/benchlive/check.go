@@ -12,10 +12,26 @@ import (
 	"github.com/callrec/callrec/container/wav"
 )
 
-// analysisWindow is 10 ms at 16 kHz: its DFT bins are 100 Hz apart, so the
-// participants' tones (multiples of 200 Hz) do not leak into each other,
-// and a lost 20 ms frame leaves at least one window without its tone.
-const analysisWindow = 160
+// The tone check slides a 10 ms window (its DFT bins are 100 Hz apart, so
+// the participants' tones, multiples of 200 Hz, do not leak into each
+// other) by 2.5 ms. A lost 20 ms frame leaves about 6 consecutive windows
+// without the tone; a discontinuity (a few samples cut or inserted, which
+// cancels a tone in the windows that straddle it) leaves at most 4.
+const (
+	analysisWindow = 160
+	analysisHop    = 40
+	gapHops        = 5 // 12.5 ms of windows without the tone is a gap
+)
+
+// tonePresence says, for each window position, whether freq is within
+// 10 dB of its level (power at least threshold).
+func tonePresence(x []int16, freq int, threshold float64) []bool {
+	var present []bool
+	for w := 0; w+analysisWindow <= len(x); w += analysisHop {
+		present = append(present, audio.TonePower(x[w:w+analysisWindow], 16000, float64(freq)) >= threshold)
+	}
+	return present
+}
 
 // trackCheck is what one participant's audio looks like in the file.
 type trackCheck struct {
@@ -24,7 +40,8 @@ type trackCheck struct {
 	Channel     int
 	Covered     time.Duration // from the first to the last window with the tone
 	Sent        time.Duration // how long the participant sent
-	Gaps        int           // 10 ms windows without the tone between the first and the last
+	Gaps        int           // holes of 12.5 ms or more without the tone, between the first and the last
+	Clicks      int           // shorter dips: a discontinuity (a few samples cut or inserted), not missing audio
 	FirstGap    time.Duration // where the first gap starts in the file
 	GapZeros    int           // samples exactly zero in the first gap window (silence inserted, not a dip)
 	GapDBFS     float64       // level of the channel in the first gap window
@@ -35,6 +52,7 @@ type recordingCheck struct {
 	RecordingID string
 	Tracks      []trackCheck
 	Problem     string // empty when intact
+	Clicks      int    // discontinuities over all tracks (not counted against intact)
 }
 
 func (c recordingCheck) intact() bool { return c.Problem == "" }
@@ -115,26 +133,34 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
 			continue
 		}
-		first, last := -1, -1
-		var present []bool
 		x := channels[t.Channel]
-		for w := 0; w+analysisWindow <= len(x); w += analysisWindow {
-			on := audio.TonePower(x[w:w+analysisWindow], 16000, float64(p.freq)) >= threshold
-			present = append(present, on)
+		present := tonePresence(x, p.freq, threshold)
+		first, last := -1, -1
+		for i, on := range present {
 			if on {
 				if first < 0 {
-					first = len(present) - 1
+					first = i
 				}
-				last = len(present) - 1
+				last = i
 			}
 		}
 		if first >= 0 {
-			t.Covered = time.Duration(last-first+1) * 10 * time.Millisecond
-			for i, on := range present[first : last+1] {
-				if !on {
+			t.Covered = time.Duration(last-first)*analysisHop*time.Second/16000 + 10*time.Millisecond
+			for i := first; i <= last; {
+				if present[i] {
+					i++
+					continue
+				}
+				run := 0
+				for i+run <= last && !present[i+run] {
+					run++
+				}
+				if run < gapHops {
+					t.Clicks++
+				} else {
 					if t.Gaps == 0 {
-						t.FirstGap = time.Duration(first+i) * 10 * time.Millisecond
-						w := x[(first+i)*analysisWindow : (first+i+1)*analysisWindow]
+						t.FirstGap = time.Duration(i) * analysisHop * time.Second / 16000
+						w := x[i*analysisHop : i*analysisHop+analysisWindow]
 						t.GapDBFS = audio.DBFS(audio.RMS(w))
 						for _, v := range w {
 							if v == 0 {
@@ -144,15 +170,17 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 					}
 					t.Gaps++
 				}
+				i += run
 			}
 		}
 		c.Tracks = append(c.Tracks, t)
+		c.Clicks += t.Clicks
 		switch {
 		case c.Problem != "":
 		case first < 0:
 			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
 		case t.Gaps > 0:
-			c.Problem = fmt.Sprintf("%s: %d gap windows of 10 ms in %s of audio, the first at %s (%d of its %d samples zero, %.1f dBFS)",
+			c.Problem = fmt.Sprintf("%s: %d gaps in %s of audio, the first at %s (%d of %d samples zero there, %.1f dBFS)",
 				p.rawID, t.Gaps, t.Covered, t.FirstGap, t.GapZeros, analysisWindow, t.GapDBFS)
 		case t.Covered < t.Sent-300*time.Millisecond:
 			c.Problem = fmt.Sprintf("%s: %s of audio in the file, %s sent", p.rawID, t.Covered, t.Sent)

@@ -67,6 +67,24 @@ func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
 	if c.intact() || !strings.Contains(c.Problem, ps[1].rawID) || c.Tracks[1].Gaps < 1 || c.Tracks[0].Gaps != 0 || c.Tracks[2].Gaps != 0 {
 		t.Fatalf("gap in participant 1 gave %q, tracks %+v", c.Problem, c.Tracks)
 	}
+	// A timing correction cuts 20 samples (1.25 ms) from participant 0:
+	// a click, not a gap.
+	cut := func() []int16 {
+		out := make([]int16, len(tracks[0]))
+		for k, tr := range tracks {
+			src := tr
+			if k == 0 {
+				src = append(append([]int16(nil), tr[:24000]...), tr[24020:]...)
+			}
+			for i := range min(len(out), len(src)) {
+				out[i] += src[i]
+			}
+		}
+		return out[:len(tracks[0])-20]
+	}
+	if c := checkTracks([][]int16{cut()}, ps, amp); !c.intact() || c.Tracks[0].Clicks != 1 || c.Clicks != 1 {
+		t.Fatalf("a 1.25 ms cut gave %q, tracks %+v", c.Problem, c.Tracks)
+	}
 	short := checkTracks([][]int16{mix(-1)[:16000]}, ps, amp)
 	if short.intact() || !strings.Contains(short.Problem, "sent") {
 		t.Fatalf("1 s of a 3 s stream gave %q", short.Problem)

@@ -48,7 +48,11 @@ type Result struct {
 
 	Recordings int // recordings checked
 	Intact     int // recordings whose every participant's tone runs without a gap
-	Problems   []string
+	// Clicks counts discontinuities: a tone dips for less than 12.5 ms, as
+	// when a few samples are cut or inserted (a timing correction). They
+	// do not count against Intact.
+	Clicks   int
+	Problems []string
 }
 
 // ServerCores is the server's CPU use in the window, in cores.
@@ -102,7 +106,7 @@ func (r *Result) Report(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "cpu in window: simulator %.3f CPU-s; server not measured (give its pid)\n", r.SimulatorCPU.Seconds())
 	}
-	fmt.Fprintf(w, "recordings: %d of %d intact\n", r.Intact, r.Recordings)
+	fmt.Fprintf(w, "recordings: %d of %d intact (no gap of 12.5 ms or more); %d shorter discontinuities (clicks)\n", r.Intact, r.Recordings, r.Clicks)
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  problem: %s\n", p)
 	}

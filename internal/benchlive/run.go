@@ -348,15 +348,21 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			var problem string
+			clicks := 0
 			channels, err := fetchRecording(ctx, rec, c.recordingID)
 			if err != nil {
 				problem = err.Error()
-			} else if chk := checkTracks(channels, c.ps, amp); !chk.intact() {
-				problem = fmt.Sprintf("call %s: %s", c.id, chk.Problem)
+			} else {
+				chk := checkTracks(channels, c.ps, amp)
+				clicks = chk.Clicks
+				if !chk.intact() {
+					problem = fmt.Sprintf("call %s: %s", c.id, chk.Problem)
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			res.Recordings++
+			res.Clicks += clicks
 			if problem == "" {
 				res.Intact++
 			} else {
