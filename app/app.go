@@ -53,6 +53,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log = slog.Default()
 	}
 	a := &App{cfg: cfg, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close() // whatever was opened before the failure
+		}
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
@@ -95,13 +101,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// This process is the database's only user: deliveries a killed
 	// predecessor had claimed are due again now, not when its lease ends.
 	if n, err := a.DB.ReleaseLeases(ctx); err != nil {
-		a.DB.Close()
 		return nil, err
 	} else if n > 0 {
 		log.Info("released deliveries claimed before a restart", "deliveries", n)
 	}
 	if err := a.openSubscriptions(ctx); err != nil {
-		a.DB.Close()
 		return nil, err
 	}
 	a.Worker, err = webhook.New(webhook.Config{
@@ -113,13 +117,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Secrets:        a.Subscriptions.Secret,
 	})
 	if err != nil {
-		a.DB.Close()
 		return nil, err
 	}
 	media := &lateMediaSource{}
 	store, err := blob.OpenDir(filepath.Join(cfg.DataDir, "recordings"))
 	if err != nil {
-		a.DB.Close()
 		return nil, fmt.Errorf("opening recordings store: %w", err)
 	}
 	a.Engine, err = recorder.New(recorder.Config{
@@ -134,7 +136,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger:             log.With("component", "recorder"),
 	})
 	if err != nil {
-		a.DB.Close()
 		return nil, fmt.Errorf("recording engine: %w", err)
 	}
 	a.Service = service.New(service.Config{
@@ -152,7 +153,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger:    log,
 	})
 	if err != nil {
-		a.DB.Close()
 		return nil, fmt.Errorf("media ingest: %w", err)
 	}
 	media.src = a.Ingest
@@ -175,7 +175,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	})
 	recovered, err := a.Engine.Recover(ctx)
 	if err != nil {
-		a.Close()
 		return nil, fmt.Errorf("recovering recordings: %w", err)
 	}
 	ids := make([]string, len(recovered))
@@ -184,9 +183,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Info("recovered recording files", "recordingId", r.Recording.ID, "finalizedChunks", len(r.Finalized))
 	}
 	if err := a.Service.RestartRecorders(ctx, ids); err != nil {
-		a.Close()
 		return nil, err
 	}
+	ok = true
 	return a, nil
 }
 
