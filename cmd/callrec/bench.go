@@ -49,7 +49,7 @@ Each figure is seconds of call recorded per CPU-second (higher is better); each 
 	pipeline.Flags().IntVar(&seconds, "seconds", 60, "seconds of call")
 	pipeline.Flags().IntVar(&runs, "runs", 3, "runs of each contender; the least CPU time counts")
 	pipeline.Flags().BoolVar(&unmixed, "unmixed", false, "one channel per participant (ffmpeg: amerge)")
-	bench.AddCommand(pipeline)
+	bench.AddCommand(pipeline, newBenchLiveCmd())
 	return bench
 }
 
