@@ -84,17 +84,28 @@ const nackInterval = 20 * time.Millisecond
 // newWebRTCAPI builds the Pion API: Opus (and the default video codecs, so
 // a video track negotiates and is then ignored), NACK for audio as well as
 // video (used when the sender offers it; browsers usually do not for
-// Opus), the default interceptors (NACK, RTCP reports, TWCC) and the
-// setting engine.
+// Opus), Pion's default interceptors but stats (NACK, RTCP reports,
+// TWCC) and the setting engine.
 func newWebRTCAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	var me webrtc.MediaEngine
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
 	}
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeAudio)
+	// Pion's default interceptors less the stats interceptor: nothing here
+	// reads WebRTC stats, and it cost two allocations per received packet
+	// (docs/BENCHMARKS.md).
 	var ir interceptor.Registry
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(&me, &ir,
-		webrtc.WithNackGeneratorOptions(nack.GeneratorInterval(nackInterval))); err != nil {
+	if err := webrtc.ConfigureNackWithOptions(&me, &ir, []nack.GeneratorOption{nack.GeneratorInterval(nackInterval)}); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(&ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(&me); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(&me, &ir); err != nil {
 		return nil, err
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir),
