@@ -32,6 +32,10 @@ type Config struct {
 	// ingest's reorder window (120 ms) plus a frame, network jitter and
 	// scheduling slack. It must be less than Durability.
 	Lateness time.Duration
+	// StopGrace is how long Stop keeps taking frames for the audio spoken
+	// before the stop, which reaches the recorder after the ingest's reorder
+	// and delivery delay [250ms]; it must be below Lateness.
+	StopGrace time.Duration
 	// Window is how far ahead of the commit point frames are buffered [4s].
 	Window time.Duration
 	// QueueFrames is the number of frames buffered between the media
@@ -58,6 +62,7 @@ const (
 	DefaultChunkMaxBytes    = 4_000_000_000
 	DefaultDurability       = time.Second
 	DefaultLateness         = 450 * time.Millisecond
+	DefaultStopGrace        = 250 * time.Millisecond
 	DefaultWindow           = 4 * time.Second
 	DefaultQueueFrames      = 1024
 )
@@ -89,6 +94,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Lateness == 0 {
 		c.Lateness = DefaultLateness
+	}
+	if c.StopGrace == 0 {
+		c.StopGrace = DefaultStopGrace
+	}
+	if c.StopGrace < 0 {
+		c.StopGrace = 0
+	}
+	if c.StopGrace >= c.Lateness {
+		return c, fmt.Errorf("recorder: StopGrace %v must be below Lateness %v", c.StopGrace, c.Lateness)
 	}
 	if c.Lateness >= c.Durability {
 		return c, fmt.Errorf("recorder: Lateness %v must be below Durability %v", c.Lateness, c.Durability)

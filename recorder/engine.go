@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/container/wav"
@@ -261,6 +262,15 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 			return nil, callrec.Internal(err, "cannot finalize the recording")
 		}
 	} else {
+		// Audio spoken just before the stop is still on its way through
+		// the ingest's reorder buffer: keep taking frames for StopGrace, then
+		// end the file at the stop's position.
+		grace := time.NewTimer(e.cfg.StopGrace)
+		select {
+		case <-grace.C:
+		case <-ctx.Done():
+			grace.Stop()
+		}
 		s.cancelSub()
 		// The stop is not abandoned when ctx ends: the owner always answers.
 		stopErr := s.do(context.WithoutCancel(ctx), &op{kind: opStop, at: at, reason: endReason})
