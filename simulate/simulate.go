@@ -169,51 +169,15 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// newPeerConnection builds a send-only Opus PeerConnection that offers NACK
-// for audio, with the wire-loss interceptor below the default ones (NACK
-// responder, RTCP reports, TWCC).
+// newPeerConnection builds the participant's publisher, with the wire-loss
+// interceptor below the default ones when loss is simulated.
 func (o *Options) newPeerConnection(loss *wireLoss) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
-	var me webrtc.MediaEngine
-	opus := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opus, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, nil, err
-	}
-	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeAudio)
-	var ir interceptor.Registry
-	if o.Loss > 0 {
-		ir.Add(loss)
-	}
-	if err := webrtc.RegisterDefaultInterceptors(&me, &ir); err != nil {
-		return nil, nil, err
-	}
-	opts := []func(*webrtc.API){webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir)}
-	if o.SettingEngine != nil {
-		opts = append(opts, webrtc.WithSettingEngine(*o.SettingEngine))
-	}
-	pc, err := webrtc.NewAPI(opts...).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, nil, err
-	}
-	track, err := webrtc.NewTrackLocalStaticRTP(opus, "audio", "callrec-simulate")
-	if err != nil {
-		pc.Close()
-		return nil, nil, err
-	}
-	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		pc.Close()
-		return nil, nil, err
-	}
-	// Read RTCP so the interceptors (NACK, reports) run; ends when pc closes.
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := tr.Sender().Read(buf); err != nil {
-				return
-			}
+	return NewPublisher(o.SettingEngine, "callrec-simulate", func(_ *webrtc.MediaEngine, ir *interceptor.Registry) error {
+		if o.Loss > 0 {
+			ir.Add(loss)
 		}
-	}()
-	return pc, track, nil
+		return nil
+	})
 }
 
 // WHIPError is a WHIP request that callrec refused.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/callrec/callrec/simulate"
 )
 
 // participant is one simulated publisher: a send-only Opus PeerConnection
@@ -35,50 +37,14 @@ type participant struct {
 	last     time.Time // when its last packet was due
 }
 
-// newPeerConnection builds the participant's PeerConnection: Opus with NACK,
-// the transport-wide sequence number extension (so that the server sends
-// TWCC feedback), the delay probe, then Pion's default interceptors.
+// newPeerConnection builds the participant's publisher with the transport-wide
+// sequence number extension (so that the server sends TWCC feedback) and the
+// delay probe innermost, where it sees packets after the extension is set.
 func newPeerConnection(se webrtc.SettingEngine, probe *delayProbe) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
-	var me webrtc.MediaEngine
-	opus := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: opusRate, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opus, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, nil, err
-	}
-	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeAudio)
-	var ir interceptor.Registry
-	ir.Add(probe) // innermost: sees packets after the TWCC extension is set
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(&me, &ir); err != nil {
-		return nil, nil, err
-	}
-	if err := webrtc.RegisterDefaultInterceptors(&me, &ir); err != nil {
-		return nil, nil, err
-	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir), webrtc.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, nil, err
-	}
-	track, err := webrtc.NewTrackLocalStaticRTP(opus, "audio", "callrec-bench")
-	if err != nil {
-		pc.Close()
-		return nil, nil, err
-	}
-	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		pc.Close()
-		return nil, nil, err
-	}
-	// Read RTCP so that the interceptors (NACK, reports, the probe) run;
-	// the loop ends when the PeerConnection closes.
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := tr.Sender().Read(buf); err != nil {
-				return
-			}
-		}
-	}()
-	return pc, track, nil
+	return simulate.NewPublisher(&se, "callrec-bench", func(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
+		ir.Add(probe)
+		return webrtc.ConfigureTWCCHeaderExtensionSender(me, ir)
+	})
 }
 
 // join publishes the participant over WHIP and waits until its
