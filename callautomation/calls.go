@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/acswire"
 )
 
 // CallsClient creates, reads and ends calls hosted by callrec. It is a
@@ -77,5 +78,5 @@ func callPath(serverCallID string) (string, error) {
 	if serverCallID == "" {
 		return "", fmt.Errorf("callautomation: the serverCallId is empty")
 	}
-	return callsPath + "/" + escapeComponent(serverCallID), nil
+	return callsPath + "/" + acswire.EscapeComponent(serverCallID), nil
 }

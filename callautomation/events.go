@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/acswire"
 )
 
 // EventsClient manages callrec's event subscriptions, reads and replays
@@ -201,5 +202,5 @@ func subscriptionPath(name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("callautomation: the subscription name is empty")
 	}
-	return subscriptionsPath + "/" + escapeComponent(name), nil
+	return subscriptionsPath + "/" + acswire.EscapeComponent(name), nil
 }

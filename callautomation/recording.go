@@ -26,7 +26,7 @@ func recordingPath(recordingID, suffix string) (string, error) {
 	if recordingID == "" {
 		return "", fmt.Errorf("callautomation: the recording id is empty")
 	}
-	return recordingsPath + "/" + escapeComponent(recordingID) + suffix, nil
+	return recordingsPath + "/" + acswire.EscapeComponent(recordingID) + suffix, nil
 }
 
 // Start starts recording a call. The server answers with the new

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/acswire"
 )
 
 // routeCalls serves callrec's own call API: POST /calls, GET|DELETE
@@ -102,8 +104,8 @@ func (s *Server) mintToken(w http.ResponseWriter, r *http.Request, callID string
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"token":     token,
 		"expiresOn": exp.UTC(),
-		"whipUrl":   s.cfg.PublicURL + "/calls/" + escapeSegment(callID) + "/whip",
-		"joinUrl":   s.cfg.PublicURL + "/join?call=" + queryEscape(callID) + "&token=" + queryEscape(token),
+		"whipUrl":   s.cfg.PublicURL + "/calls/" + acswire.EscapeComponent(callID) + "/whip",
+		"joinUrl":   s.cfg.PublicURL + "/join?call=" + url.QueryEscape(callID) + "&token=" + url.QueryEscape(token),
 	})
 	return nil
 }

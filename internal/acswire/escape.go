@@ -1,13 +1,13 @@
-package callautomation
+package acswire
 
 import "strings"
 
-// escapeComponent escapes s as JavaScript's encodeURIComponent does, which
+// EscapeComponent escapes s as JavaScript's encodeURIComponent does, which
 // is how the official SDKs put a recording id into a path segment: every
 // byte except A–Z a–z 0–9 - _ . ! ~ * ' ( ) is percent-encoded with upper-case
 // hex, so "+/=:" become "%2B%2F%3D%3A". url.PathEscape is not the same: it
 // keeps ":", "=", "+" and others.
-func escapeComponent(s string) string {
+func EscapeComponent(s string) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(s) * 3)

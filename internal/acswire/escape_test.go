@@ -1,4 +1,4 @@
-package callautomation
+package acswire
 
 import (
 	"net/url"
@@ -16,8 +16,8 @@ func TestEscapeComponentMatchesEncodeURIComponent(t *testing.T) {
 		"":                  "",
 	}
 	for in, want := range cases {
-		if got := escapeComponent(in); got != want {
-			t.Errorf("escapeComponent(%q) = %q, want %q", in, got, want)
+		if got := EscapeComponent(in); got != want {
+			t.Errorf("EscapeComponent(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -26,7 +26,7 @@ func FuzzEscapeComponent(f *testing.F) {
 	f.Add("eyJhIjoiYiJ9+/=:x")
 	f.Add("a/b:c%")
 	f.Fuzz(func(t *testing.T, s string) {
-		e := escapeComponent(s)
+		e := EscapeComponent(s)
 		if strings.ContainsAny(e, "/:?#+=&@ ") {
 			t.Fatalf("%q escaped to %q, which keeps a reserved character", s, e)
 		}
