@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
 // Config configures a Server.
@@ -50,8 +51,10 @@ type ICEConfig struct {
 	// such as a cloud VM's public IP).
 	PublicIPs []string
 	// DisconnectedTimeout and FailedTimeout override ICE's consent
-	// timeouts (defaults 5 s and 25 s). A failed connection ends the
-	// session as a DELETE would.
+	// timeouts (defaults 5 s and 25 s). On the server, FailedTimeout is how
+	// long a connected publisher may send nothing (browsers check consent
+	// every 5 s) before its session ends as a DELETE would;
+	// DisconnectedTimeout applies to Pion clients (SettingEngine) only.
 	DisconnectedTimeout, FailedTimeout time.Duration
 }
 
@@ -104,6 +107,24 @@ func (c ICEConfig) SettingEngine() (webrtc.SettingEngine, error) {
 		se.SetICETimeouts(disconnected, failed, 2*time.Second)
 	}
 	return se, nil
+}
+
+// mediaPollInterval is how long a media worker sleeps between drains of
+// its sockets.
+const mediaPollInterval = 10 * time.Millisecond
+
+// endpointConfig is the server side of c: the media endpoint's sockets.
+func (c ICEConfig) endpointConfig(log *slog.Logger) rtcrecv.Config {
+	return rtcrecv.Config{
+		LoopbackOnly:   c.LoopbackOnly,
+		Interfaces:     slices.Clone(c.Interfaces),
+		UDPPortMin:     c.UDPPortMin,
+		UDPPortMax:     c.UDPPortMax,
+		PublicIPs:      slices.Clone(c.PublicIPs),
+		PollInterval:   mediaPollInterval,
+		ConsentTimeout: c.FailedTimeout,
+		Logger:         log,
+	}
 }
 
 func (c *Config) validate() error {

@@ -315,6 +315,22 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 	p.audioLast = false
 }
 
+// missing appends to dst the sequence numbers the reorder buffer is still
+// waiting for: the holes below the newest buffered packet.
+func (p *pipeline) missing(dst []uint16) []uint16 {
+	if !p.settled {
+		return dst
+	}
+	next := p.buf.next
+	for _, pk := range p.buf.packets {
+		for seq := next; seq < pk.seq && len(dst) < maxReorderPackets; seq++ {
+			dst = append(dst, uint16(seq))
+		}
+		next = pk.seq + 1
+	}
+	return dst
+}
+
 // updateJitter keeps the RFC 3550 interarrival jitter estimate.
 func (p *pipeline) updateJitter(ts, arrival int64) {
 	transit := arrival*opusRTPRate/callrec.SampleRate - ts

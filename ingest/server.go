@@ -3,18 +3,17 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
 // Server is the live media ingest: the WHIP endpoint, the join page, and a
@@ -22,14 +21,14 @@ import (
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	api      *webrtc.API
+	media    *rtcrecv.Endpoint
 	latency  int64 // samples
 	metrics  *metrics
 	registry *prometheus.Registry // nil when cfg.Registerer was given
 
 	baseCtx context.Context // for work that outlives a request (leave bookkeeping)
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup // session goroutines
+	wg      sync.WaitGroup // registered sessions, until their leave is recorded
 
 	mu       sync.Mutex
 	closed   bool
@@ -46,23 +45,20 @@ type callRef struct {
 
 var _ callrec.MediaSource = (*Server)(nil)
 
-// New builds a Server. It starts no goroutine until participants join.
+// New builds a Server and binds its media sockets; its media workers sleep
+// until participants join.
 func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	se, err := cfg.ICE.SettingEngine()
+	media, err := rtcrecv.Listen(cfg.ICE.endpointConfig(cfg.Logger))
 	if err != nil {
-		return nil, err
-	}
-	api, err := newWebRTCAPI(se)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ingest: media sockets: %w", err)
 	}
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "ingest"),
-		api:      api,
+		media:    media,
 		latency:  int64(cfg.Latency) * callrec.SampleRate / int64(time.Second),
 		calls:    map[string]*callRef{},
 		sessions: map[string]*session{},
@@ -75,41 +71,6 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = newMetrics(reg)
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
-}
-
-// nackInterval is how often missing packets are NACKed: several times
-// within the reorder window, so a retransmission can still make it.
-const nackInterval = 20 * time.Millisecond
-
-// newWebRTCAPI builds the Pion API: Opus (and the default video codecs, so
-// a video track negotiates and is then ignored), NACK for audio as well as
-// video (used when the sender offers it; browsers usually do not for
-// Opus), Pion's default interceptors but stats (NACK, RTCP reports,
-// TWCC) and the setting engine.
-func newWebRTCAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
-	var me webrtc.MediaEngine
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, err
-	}
-	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeAudio)
-	// Pion's default interceptors less the stats interceptor: nothing here
-	// reads WebRTC stats, and it cost two allocations per received packet
-	// (docs/BENCHMARKS.md).
-	var ir interceptor.Registry
-	if err := webrtc.ConfigureNackWithOptions(&me, &ir, []nack.GeneratorOption{nack.GeneratorInterval(nackInterval)}); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureRTCPReports(&ir); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureSimulcastExtensionHeaders(&me); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureTWCCSender(&me, &ir); err != nil {
-		return nil, err
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(&ir),
-		webrtc.WithSettingEngine(se)), nil
 }
 
 // Handler serves POST /calls/{id}/whip, DELETE and PATCH /whip/{session},
@@ -201,24 +162,31 @@ func (s *Server) releaseCall(id string) {
 // register makes a negotiated session live, unless the server is closing.
 func (s *Server) register(sess *session) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return callrec.Errorf(callrec.KindUnavailable, "ServerShuttingDown", "the server is shutting down")
 	}
 	s.sessions[sess.id] = sess
 	s.calls[sess.call.id].refs++ // held until sessionEnded
+	s.wg.Add(1)                  // done when the session's leave is recorded
+	s.mu.Unlock()
 	n := sess.call.addSession(sess)
 	s.metrics.setParticipants(sess.call.id, n)
 	s.metrics.sessionCreated()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		sess.run()
-	}()
+	if err := sess.start(); err != nil {
+		n := sess.call.removeSession(sess)
+		s.metrics.setParticipants(sess.call.id, n)
+		s.mu.Lock()
+		delete(s.sessions, sess.id)
+		s.mu.Unlock()
+		s.releaseCall(sess.call.id)
+		s.wg.Done()
+		return err
+	}
 	return nil
 }
 
-// sessionEnded runs on the session's goroutine after its leave event.
+// sessionEnded runs after a session's leave event, off the media worker.
 func (s *Server) sessionEnded(sess *session) {
 	n := sess.call.removeSession(sess)
 	s.metrics.setParticipants(sess.call.id, n)
@@ -272,15 +240,18 @@ func (s *Server) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, ctx.Err())
 	}
+	if err := s.media.Close(); err != nil {
+		errs = append(errs, err)
+	}
 	s.cancel()
 	return errors.Join(errs...)
 }
 
 // FrameDelay bounds how long after the wall time of its call-clock position
-// a frame is delivered, in normal operation: the reorder window, one frame
-// and one tick (network delay comes on top). A recorder that stops at
+// a frame is delivered, in normal operation: the reorder window, one frame,
+// one tick and one media poll (network delay comes on top). A recorder that stops at
 // position P waits this long before finalising, to have every
 // participant's audio (or silence) up to P.
 func (s *Server) FrameDelay() time.Duration {
-	return s.cfg.Latency + time.Second/50 + tickInterval
+	return s.cfg.Latency + time.Second/50 + rtcrecv.TickInterval + mediaPollInterval
 }

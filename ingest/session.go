@@ -1,58 +1,53 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"log/slog"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
-const (
-	tickInterval = 20 * time.Millisecond
-	// connectTimeout ends a session whose ICE/DTLS never connects.
-	connectTimeout = 30 * time.Second
-	// packetQueue is how many received packets may wait for the pipeline.
-	packetQueue = 256
-)
+// nackEvery is how many ticks pass between NACKs of the same missing
+// packets: every 40 ms, about three times within the reorder window, so a
+// retransmission can still make it.
+const nackEvery = 2
 
-// arrival is a packet and when it was read from the network.
-type arrival struct {
-	pkt *rtp.Packet
-	at  time.Time
-}
-
-// session is one WHIP resource: one participant's PeerConnection and the
-// pipeline goroutine (run) that owns its audio. Every event of the
-// participant (joined, muted, left) and every frame comes from run, in order.
+// session is one WHIP resource: one participant's media peer and its
+// pipeline. Once started, the pipeline is driven by the peer's worker
+// goroutine (the session is its rtcrecv.Handler), so every frame and every
+// event after the join (muted, unmuted, left) comes from there, in order.
 type session struct {
 	id       string
 	rawID    string
 	call     *callMedia
 	server   *Server
-	pc       *webrtc.PeerConnection
+	peer     *rtcrecv.Peer
 	log      *slog.Logger
 	joinedAt time.Time
 
-	packets      chan arrival
-	stop         chan struct{} // closed to end the session
-	stopOnce     sync.Once
-	done         chan struct{} // closed when run has returned
-	audioClaimed atomic.Bool
-	connected    atomic.Bool
+	// Owned by the peer's worker once started.
+	p        *pipeline
+	ticks    int
+	nackSeqs []uint16
+
+	stopOnce sync.Once
+	done     chan struct{} // closed when the leave is emitted and recorded
 
 	statsMu sync.Mutex
 	stats   StreamStats
 }
+
+var _ rtcrecv.Handler = (*session)(nil)
 
 func newSessionID() string {
 	b := make([]byte, 16)
@@ -63,76 +58,23 @@ func newSessionID() string {
 func newSession(srv *Server, call *callMedia, rawID string) *session {
 	id := newSessionID()
 	return &session{
-		id:      id,
-		rawID:   rawID,
-		call:    call,
-		server:  srv,
-		log:     srv.log.With("call", call.id, "participant", rawID, "session", id),
-		packets: make(chan arrival, packetQueue),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		id:     id,
+		rawID:  rawID,
+		call:   call,
+		server: srv,
+		log:    srv.log.With("call", call.id, "participant", rawID, "session", id),
+		done:   make(chan struct{}),
 	}
 }
 
-// attach wires the PeerConnection's callbacks to the session.
-func (s *session) attach(pc *webrtc.PeerConnection) {
-	s.pc = pc
-	pc.OnTrack(s.onTrack)
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		s.log.Debug("connection state", "state", st.String())
-		switch st {
-		case webrtc.PeerConnectionStateConnected:
-			s.connected.Store(true)
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-			// Not inline: close waits for run, and Pion must not be blocked.
-			go s.close()
-		}
-	})
-}
-
-// onTrack runs on a Pion goroutine for each incoming track and reads it
-// until the PeerConnection closes. The first Opus track is the
-// participant's audio; other tracks (video, a second audio) are read and
-// discarded so that their RTCP keeps flowing.
-func (s *session) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	isOpus := track.Kind() == webrtc.RTPCodecTypeAudio &&
-		strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeOpus)
-	if !isOpus || !s.audioClaimed.CompareAndSwap(false, true) {
-		s.log.Info("track ignored", "kind", track.Kind().String(), "codec", track.Codec().MimeType)
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := track.Read(buf); err != nil {
-				return
-			}
-		}
-	}
-	s.log.Info("audio track", "ssrc", uint32(track.SSRC()), "payloadType", uint8(track.PayloadType()))
-	for {
-		pkt, _, err := track.ReadRTP()
-		if err != nil {
-			return
-		}
-		select {
-		case s.packets <- arrival{pkt: pkt, at: time.Now()}:
-		case <-s.stop:
-			return
-		}
-	}
-}
-
-// run owns the participant's pipeline until the session stops, then emits
-// the leave and tells the server.
-func (s *session) run() {
-	defer close(s.done)
-	defer s.server.sessionEnded(s)
-
+// start builds the pipeline, emits the join and hands the peer's media to
+// the session. It runs once, when the session is registered.
+func (s *session) start() error {
 	dec, err := audio.NewOpusDecoder()
 	if err != nil {
-		s.log.Error("opus decoder", "err", err)
-		return
+		return callrec.Internal(err, "could not create an Opus decoder")
 	}
-	clock := s.call.clock
-	p := newPipeline(dec, s.server.latency, s.server.metrics,
+	s.p = newPipeline(dec, s.server.latency, s.server.metrics,
 		func(pos int64, samples []int16) {
 			s.call.frame(callrec.Frame{Participant: s.rawID, Pos: pos, Samples: samples})
 		},
@@ -143,44 +85,52 @@ func (s *session) run() {
 			}
 			s.event(kind, pos)
 		})
-	p.tl.floor = s.call.lastEnd(s.rawID)
-	s.event(callrec.ParticipantJoined, clock.position(s.joinedAt))
+	s.p.tl.floor = s.call.lastEnd(s.rawID)
+	s.event(callrec.ParticipantJoined, s.call.clock.position(s.joinedAt))
+	s.peer.Start(s)
+	return nil
+}
 
-	ticker := time.NewTicker(tickInterval)
-	defer ticker.Stop()
-	connectDeadline := time.NewTimer(connectTimeout)
-	defer connectDeadline.Stop()
-	for {
-		select {
-		case a := <-s.packets:
-			p.push(a.pkt, clock.position(a.at))
-		case <-ticker.C:
-			p.tick(clock.position(time.Now()))
-			s.setStats(p.stats)
-		case <-connectDeadline.C:
-			if !s.connected.Load() {
-				s.log.Warn("session never connected; closing")
-				go s.close()
-			}
-		case <-s.stop:
-			for drained := false; !drained; {
-				select {
-				case a := <-s.packets:
-					p.push(a.pkt, clock.position(a.at))
-				default:
-					drained = true
-				}
-			}
-			now := clock.position(time.Now())
-			p.finish(now)
-			s.call.ended(s.rawID, p.tl.cursor())
-			s.setStats(p.stats)
-			s.event(callrec.ParticipantLeft, max(now, p.tl.cursor()))
-			s.log.Info("left", "received", p.stats.Received, "lost", p.stats.Lost, "late", p.stats.Late,
-				"concealed", p.stats.Concealed, "frames", p.stats.Frames)
-			return
-		}
+// OnRTP implements rtcrecv.Handler: one audio packet into the pipeline.
+// The packet is the worker's; the reorder buffer keeps a copy of the payload.
+func (s *session) OnRTP(pkt *rtp.Packet, arrival time.Time) {
+	pkt.Payload = bytes.Clone(pkt.Payload)
+	s.p.push(pkt, s.call.clock.position(arrival))
+}
+
+// OnTick implements rtcrecv.Handler: time passes, missing packets are
+// NACKed when the publisher offered NACK.
+func (s *session) OnTick(now time.Time) {
+	s.p.tick(s.call.clock.position(now))
+	s.setStats(s.p.stats)
+	if s.ticks++; s.ticks%nackEvery == 0 && s.peer.NACKEnabled() {
+		s.nackSeqs = s.p.missing(s.nackSeqs[:0])
+		s.peer.SendNACK(s.nackSeqs)
 	}
+}
+
+// OnClose implements rtcrecv.Handler: the participant's stream is over.
+// The pipeline is flushed and the leave emitted here, in order after the
+// last frame; recording the leave (a database write) happens off the
+// worker.
+func (s *session) OnClose(err error) {
+	now := s.call.clock.position(time.Now())
+	s.p.finish(now)
+	s.call.ended(s.rawID, s.p.tl.cursor())
+	s.setStats(s.p.stats)
+	s.event(callrec.ParticipantLeft, max(now, s.p.tl.cursor()))
+	st := s.p.stats
+	attrs := []any{"received", st.Received, "lost", st.Lost, "late", st.Late,
+		"concealed", st.Concealed, "frames", st.Frames}
+	if err != nil && !errors.Is(err, rtcrecv.ErrClosed) {
+		attrs = append(attrs, "reason", err.Error())
+	}
+	s.log.Info("left", attrs...)
+	go func() {
+		defer s.server.wg.Done()
+		defer close(s.done)
+		s.server.sessionEnded(s)
+	}()
 }
 
 func (s *session) event(kind callrec.ParticipantEventKind, pos int64) {
@@ -202,39 +152,27 @@ func (s *session) statsSnapshot() StreamStats {
 // close ends the session (idempotent) and waits until its leave has been
 // emitted and recorded.
 func (s *session) close() {
-	s.stopOnce.Do(func() {
-		close(s.stop)
-		if s.pc != nil {
-			if err := s.pc.Close(); err != nil {
-				s.log.Debug("close peer connection", "err", err)
-			}
-		}
-	})
+	s.stopOnce.Do(s.peer.Close)
 	<-s.done
 }
 
 // closeContext is close bounded by ctx.
 func (s *session) closeContext(ctx context.Context) error {
-	finished := make(chan struct{})
-	go func() {
-		s.close()
-		close(finished)
-	}()
+	s.stopOnce.Do(s.peer.Close)
 	select {
-	case <-finished:
+	case <-s.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// abandon disposes of a session whose negotiation failed before run
-// started: nothing was joined, so nothing is emitted.
+// abandon disposes of a session that was never started (its negotiation
+// or its join failed): nothing was joined, so nothing is emitted.
 func (s *session) abandon() {
 	s.stopOnce.Do(func() {
-		close(s.stop)
-		if s.pc != nil {
-			_ = s.pc.Close()
+		if s.peer != nil {
+			s.peer.Close()
 		}
 	})
 	close(s.done)

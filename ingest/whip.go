@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/pion/sdp/v3"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
 // WHIP error codes.
@@ -21,7 +21,7 @@ const (
 	CodeNoOpusAudio     = "NoOpusAudioInOffer"
 	CodeSessionNotFound = "WhipSessionNotFound"
 	maxOfferBytes       = 64 << 10
-	negotiateTimeout    = 10 * time.Second
+	joinTimeout         = 10 * time.Second
 )
 
 // handleWHIPPost creates a participant session (RFC 9725 §4.2): the body is
@@ -37,9 +37,9 @@ func (s *Server) handleWHIPPost(w http.ResponseWriter, r *http.Request) {
 	defer s.releaseCall(callID)
 
 	sess := newSession(s, call, claims.RawID)
-	ctx, cancel := context.WithTimeout(r.Context(), negotiateTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), joinTimeout)
 	defer cancel()
-	answer, err := s.negotiate(ctx, sess, offer)
+	answer, err := s.negotiate(sess, offer)
 	if err != nil {
 		sess.abandon()
 		s.writeError(w, r, err)
@@ -145,58 +145,21 @@ func checkOffer(offer string) error {
 	return callrec.Errorf(callrec.KindInvalid, CodeNoOpusAudio, "the SDP offer has no audio section sending Opus")
 }
 
-// negotiate answers offer on a new PeerConnection attached to sess, and
-// returns the answer with its ICE candidates (no trickle).
-func (s *Server) negotiate(ctx context.Context, sess *session, offer string) (string, error) {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return "", callrec.Internal(err, "could not create a peer connection")
-	}
-	sess.attach(pc)
-	recvOnly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
-	audio, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recvOnly)
-	if err != nil {
-		return "", callrec.Internal(err, "could not add the audio transceiver")
-	}
-	// Opus only, whatever the offer prefers (PCMU first, say).
-	if err := audio.SetCodecPreferences([]webrtc.RTPCodecParameters{opusCodec}); err != nil {
-		return "", callrec.Internal(err, "could not prefer Opus")
-	}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recvOnly); err != nil {
-		return "", callrec.Internal(err, "could not add the video transceiver")
-	}
-	invalid := func(err error) error {
-		return &callrec.Error{Kind: callrec.KindInvalid, Code: CodeInvalidSDP,
+// negotiate answers offer on the media endpoint and attaches the new peer
+// to sess. The answer carries every candidate (no trickle).
+func (s *Server) negotiate(sess *session, offer string) (string, error) {
+	peer, answer, err := s.media.Accept(offer, sess.call.id)
+	switch {
+	case errors.Is(err, rtcrecv.ErrInvalidOffer):
+		return "", &callrec.Error{Kind: callrec.KindInvalid, Code: CodeInvalidSDP,
 			Message: "the SDP offer could not be negotiated: " + err.Error(), Err: err}
+	case errors.Is(err, rtcrecv.ErrClosed):
+		return "", callrec.Errorf(callrec.KindUnavailable, "ServerShuttingDown", "the server is shutting down")
+	case err != nil:
+		return "", callrec.Internal(err, "could not answer the offer")
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", invalid(err)
-	}
-	answer, err := pc.CreateAnswer(nil)
-	if err != nil {
-		return "", invalid(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return "", invalid(err)
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return "", callrec.Errorf(callrec.KindUnavailable, "IceGatheringTimeout", "ICE gathering did not finish in time")
-	}
-	return pc.LocalDescription().SDP, nil
-}
-
-// opusCodec is the audio codec ingest accepts: Pion's default Opus entry
-// with the feedback newWebRTCAPI registers for audio (NACK, and TWCC from
-// the default interceptors). Codec preferences replace the registered
-// parameters, feedback included, so both must be listed here.
-var opusCodec = webrtc.RTPCodecParameters{
-	RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-		SDPFmtpLine:  "minptime=10;useinbandfec=1",
-		RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: webrtc.TypeRTCPFBTransportCC}}},
-	PayloadType: 111,
+	sess.peer = peer
+	return answer, nil
 }
 
 // handleWHIPDelete ends a session (RFC 9725 §4.3). The session URL is an

@@ -1,0 +1,29 @@
+// Package rtcrecv is a receive-only WebRTC endpoint made for recording: it
+// answers a WHIP offer, then takes the publisher's RTP on a few shared UDP
+// sockets with as little work per packet as WebRTC allows.
+//
+// A Pion PeerConnection per participant costs a UDP socket, an SRTP session,
+// an interceptor chain and five goroutine hand-offs per packet (socket read
+// loop → ICE → mux → SRTP session → track reader); on the server that was
+// about half the CPU of recording a call (docs/BENCHMARKS.md). Here instead:
+//
+//   - Endpoint: one worker goroutine per CPU, each owning one UDP socket per
+//     local address. A worker sleeps for a poll interval (10 ms), then
+//     drains its sockets with recvmmsg (kernel arrival timestamps, so polling
+//     does not blur arrival times), handles every packet inline and lets its
+//     peers' handlers work: one wake-up per poll for all of a worker's
+//     participants, not several per packet.
+//   - ICE-lite (RFC 8445 §2.5): the endpoint never sends checks; it answers
+//     the publisher's STUN binding requests (authenticated with the local
+//     ice-pwd, which also routes them to their peer by ufrag) and learns the
+//     publisher's address from them.
+//   - DTLS-SRTP (RFC 5764): the handshake runs on a goroutine of the peer's
+//     own over github.com/pion/dtls, fed by the worker; after it, packets are
+//     decrypted in place with github.com/pion/srtp on the worker.
+//   - RTCP out: transport-wide congestion control feedback every 100 ms when
+//     negotiated (github.com/pion/interceptor/pkg/twcc's recorder) and NACKs
+//     asked for by the handler. RTCP in is not needed and is not decrypted.
+//
+// Everything a peer's Handler sees runs on its worker goroutine, one call at
+// a time; peers of one group (a call) share a worker.
+package rtcrecv

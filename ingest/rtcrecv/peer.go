@@ -1,0 +1,199 @@
+package rtcrecv
+
+import (
+	"crypto/rand"
+	"errors"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/stun/v4"
+)
+
+// Handler receives one peer's media. Its methods run on the peer's worker
+// goroutine, one at a time, and must not block.
+type Handler interface {
+	// OnRTP takes one decrypted RTP packet of the accepted audio section.
+	// pkt and its payload are valid only during the call.
+	OnRTP(pkt *rtp.Packet, arrival time.Time)
+	// OnTick lets time pass, every TickInterval.
+	OnTick(now time.Time)
+	// OnClose is the last call: the peer is closed, by Close (err nil), by
+	// the publisher (DTLS close_notify) or by a timeout.
+	OnClose(err error)
+}
+
+// Errors a peer closes with.
+var (
+	ErrRemoteClosed   = errors.New("the publisher closed the connection")
+	ErrConnectTimeout = errors.New("ICE and DTLS did not complete in time")
+	ErrConsentExpired = errors.New("nothing came from the publisher for too long (consent expired)")
+)
+
+// Peer is one publisher: its ICE credentials, DTLS and SRTP state, and the
+// addresses it sends from.
+type Peer struct {
+	w          *worker
+	ufrag, pwd string
+	integrity  stun.MessageIntegrity
+	offer      *offer
+	audioPT    uint8
+	twccExt    uint8
+	nack       bool
+	localSSRC  uint32
+	created    time.Time
+
+	// Owned by the worker goroutine.
+	handler      Handler
+	sock         *socket
+	addrs        []netip.AddrPort
+	selected     netip.AddrPort
+	haveSelected bool
+	lastHeard    time.Time
+	dtlsStarted  bool
+	twcc         *twcc.Recorder
+	lastFeedback time.Time
+	mediaSSRC    uint32
+	rtcpBuf      []byte
+	pkt          rtp.Packet
+
+	// Shared with the DTLS goroutine and callers.
+	remote    atomic.Pointer[route] // where DTLS records go
+	keys      atomic.Pointer[srtpContexts]
+	dtlsIn    chan []byte   // DTLS records from the worker
+	dtlsStop  chan struct{} // closed by the worker when the peer is gone
+	start     atomic.Pointer[startBox]
+	closeOnce sync.Once
+	closing   atomic.Bool
+	closeErr  error // set before closing
+	done      chan struct{}
+}
+
+type startBox struct{ h Handler }
+
+// route is a socket and the address it sends to.
+type route struct {
+	sock *socket
+	addr netip.AddrPort
+}
+
+// srtpContexts are the session's keys once DTLS is done: in decrypts the
+// publisher's packets, out encrypts our RTCP.
+type srtpContexts struct{ in, out *srtp.Context }
+
+func newPeer(w *worker, o *offer) *Peer {
+	a := o.audio()
+	p := &Peer{
+		w:        w,
+		ufrag:    randomString(8),
+		pwd:      randomString(24),
+		offer:    o,
+		audioPT:  a.pt,
+		twccExt:  a.twccExt,
+		nack:     a.nack,
+		created:  time.Now(),
+		dtlsIn:   make(chan []byte, 32),
+		dtlsStop: make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	p.localSSRC = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	p.integrity = stun.NewShortTermIntegrity(p.pwd)
+	if p.twccExt != 0 {
+		p.twcc = twcc.NewRecorder(p.localSSRC)
+	}
+	return p
+}
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// Start hands the peer's media to h from now on.
+func (p *Peer) Start(h Handler) {
+	p.start.Store(&startBox{h: h})
+	p.w.poke()
+}
+
+// NACKEnabled reports whether the publisher offered NACK for its audio.
+func (p *Peer) NACKEnabled() bool { return p.nack }
+
+// Connected reports whether DTLS has completed (media can flow).
+func (p *Peer) Connected() bool { return p.keys.Load() != nil }
+
+// Close ends the peer; its handler's OnClose runs on the worker soon after.
+func (p *Peer) Close() { p.closeWith(nil) }
+
+// Done is closed after the handler's OnClose has returned.
+func (p *Peer) Done() <-chan struct{} { return p.done }
+
+func (p *Peer) closeWith(err error) {
+	p.closeOnce.Do(func() {
+		p.closeErr = err
+		p.closing.Store(true)
+		p.w.poke()
+	})
+}
+
+// SendNACK asks the publisher to retransmit seqs of its audio stream. Call
+// it from the handler (on the worker).
+func (p *Peer) SendNACK(seqs []uint16) {
+	if !p.nack || len(seqs) == 0 || p.mediaSSRC == 0 {
+		return
+	}
+	p.sendRTCP(&rtcp.TransportLayerNack{SenderSSRC: p.localSSRC, MediaSSRC: p.mediaSSRC,
+		Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)})
+}
+
+// sendRTCP encrypts and sends RTCP to the selected address (worker only).
+func (p *Peer) sendRTCP(pkts ...rtcp.Packet) {
+	keys := p.keys.Load()
+	if keys == nil || !p.haveSelected {
+		return
+	}
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		return
+	}
+	enc, err := keys.out.EncryptRTCP(p.rtcpBuf[:0], raw, nil)
+	if err != nil {
+		return
+	}
+	p.rtcpBuf = enc[:0]
+	if err := p.sock.writeTo(enc, p.selected); err != nil {
+		p.w.log.Debug("send RTCP", "err", err)
+	}
+}
+
+// tick runs every TickInterval on the worker: the handler's tick,
+// congestion control feedback and the timeouts.
+func (p *Peer) tick(now time.Time) {
+	if p.handler != nil {
+		p.handler.OnTick(now)
+	}
+	if p.twcc != nil && p.Connected() && now.Sub(p.lastFeedback) >= feedbackInterval {
+		p.lastFeedback = now
+		if pkts := p.twcc.BuildFeedbackPacket(); len(pkts) > 0 {
+			p.sendRTCP(pkts...)
+		}
+	}
+	switch {
+	case !p.Connected() && now.Sub(p.created) > p.w.ep.cfg.ConnectTimeout:
+		p.closeWith(ErrConnectTimeout)
+	case p.Connected() && now.Sub(p.lastHeard) > p.w.ep.cfg.ConsentTimeout:
+		p.closeWith(ErrConsentExpired)
+	}
+}

@@ -1,0 +1,277 @@
+package rtcrecv
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+)
+
+// twccURI is the RTP header extension that carries the transport-wide
+// sequence number.
+const twccURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+// ErrInvalidOffer wraps every reason an offer cannot be answered.
+var ErrInvalidOffer = errors.New("invalid offer")
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOffer}, args...)...)
+}
+
+// offer is what the answer needs from a publisher's SDP offer.
+type offer struct {
+	iceUfrag, icePwd string
+	fingerprint      fingerprint
+	setup            string // actpass, active or passive
+	bundle           bool
+	sections         []section
+}
+
+// section is one m= section of the offer and what the answer does with it.
+type section struct {
+	media   string // audio, video, application, …
+	mid     string
+	proto   string
+	formats []string
+
+	accepted bool
+	pt       uint8  // the accepted payload type
+	rtpmap   string // its rtpmap value after the payload type
+	fmtp     string
+	nack     bool // the sender offered NACK for pt
+	twccExt  uint8
+	rsize    bool
+}
+
+// parseOffer reads an offer and decides the answer: the first audio section
+// sending Opus is accepted (Opus only), the first video section sending is
+// accepted with its first codec (received and discarded, so that a camera
+// does not fail the session), everything else is rejected.
+func parseOffer(raw string) (*offer, error) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(raw); err != nil {
+		return nil, invalidf("%v", err)
+	}
+	o := &offer{}
+	sessionAttr := func(key string) string {
+		v, _ := sd.Attribute(key)
+		return v
+	}
+	o.iceUfrag, o.icePwd = sessionAttr("ice-ufrag"), sessionAttr("ice-pwd")
+	fp, setup := sessionAttr("fingerprint"), sessionAttr("setup")
+	if g := sessionAttr("group"); strings.HasPrefix(g, "BUNDLE ") {
+		o.bundle = true
+	}
+	var haveAudio, haveVideo bool
+	for _, m := range sd.MediaDescriptions {
+		s := section{media: m.MediaName.Media, proto: strings.Join(m.MediaName.Protos, "/"), formats: m.MediaName.Formats}
+		s.mid, _ = m.Attribute("mid")
+		if v, ok := m.Attribute("ice-ufrag"); ok && o.iceUfrag == "" {
+			o.iceUfrag = v
+		}
+		if v, ok := m.Attribute("ice-pwd"); ok && o.icePwd == "" {
+			o.icePwd = v
+		}
+		if v, ok := m.Attribute("fingerprint"); ok && fp == "" {
+			fp = v
+		}
+		if v, ok := m.Attribute("setup"); ok && setup == "" {
+			setup = v
+		}
+		sending := m.MediaName.Port.Value != 0 && !hasAttr(m, "recvonly") && !hasAttr(m, "inactive")
+		switch {
+		case s.media == "audio" && !haveAudio && sending:
+			if pt, ok := findCodec(m, func(name string) bool { return strings.EqualFold(name, "opus/48000/2") }); ok {
+				s.accept(m, pt)
+				haveAudio = true
+			}
+		case s.media == "video" && !haveVideo && sending:
+			if pt, ok := findCodec(m, func(name string) bool {
+				n := strings.ToLower(name)
+				return !strings.HasPrefix(n, "rtx/") && !strings.HasPrefix(n, "red/") && !strings.HasPrefix(n, "ulpfec/") && !strings.HasPrefix(n, "flexfec")
+			}); ok {
+				s.accept(m, pt)
+				haveVideo = true
+			}
+		}
+		o.sections = append(o.sections, s)
+	}
+	if !haveAudio {
+		return nil, invalidf("no audio section sends Opus")
+	}
+	if o.iceUfrag == "" || o.icePwd == "" {
+		return nil, invalidf("no ice-ufrag and ice-pwd")
+	}
+	var err error
+	if o.fingerprint, err = parseFingerprint(fp); err != nil {
+		return nil, err
+	}
+	switch setup {
+	case "", "actpass", "active":
+		o.setup = "active" // the publisher is the DTLS client, we are passive
+	case "passive":
+		o.setup = "passive"
+	default:
+		return nil, invalidf("a=setup:%s", setup)
+	}
+	return o, nil
+}
+
+func hasAttr(m *sdp.MediaDescription, key string) bool {
+	_, ok := m.Attribute(key)
+	return ok
+}
+
+// findCodec returns the first payload type in the m= line's order whose
+// rtpmap name ("opus/48000/2") matches.
+func findCodec(m *sdp.MediaDescription, match func(name string) bool) (uint8, bool) {
+	names := map[string]string{}
+	for _, a := range m.Attributes {
+		if a.Key == "rtpmap" {
+			pt, name, ok := strings.Cut(a.Value, " ")
+			if ok {
+				names[pt] = strings.TrimSpace(name)
+			}
+		}
+	}
+	for _, f := range m.MediaName.Formats {
+		name, ok := names[f]
+		if !ok || !match(name) {
+			continue
+		}
+		pt, err := strconv.ParseUint(f, 10, 7)
+		if err != nil {
+			continue
+		}
+		return uint8(pt), true
+	}
+	return 0, false
+}
+
+// accept records what the answer echoes for payload type pt.
+func (s *section) accept(m *sdp.MediaDescription, pt uint8) {
+	s.accepted, s.pt = true, pt
+	prefix := strconv.Itoa(int(pt)) + " "
+	for _, a := range m.Attributes {
+		switch a.Key {
+		case "rtpmap":
+			if v, ok := strings.CutPrefix(a.Value, prefix); ok {
+				s.rtpmap = strings.TrimSpace(v)
+			}
+		case "fmtp":
+			if v, ok := strings.CutPrefix(a.Value, prefix); ok {
+				s.fmtp = strings.TrimSpace(v)
+			}
+		case "rtcp-fb":
+			if v, ok := strings.CutPrefix(a.Value, prefix); ok && strings.TrimSpace(v) == "nack" {
+				s.nack = true
+			}
+		case "extmap":
+			idDir, uri, _ := strings.Cut(a.Value, " ")
+			id, _, _ := strings.Cut(idDir, "/")
+			if n, err := strconv.ParseUint(id, 10, 8); err == nil && n >= 1 && n <= 14 && strings.TrimSpace(uri) == twccURI {
+				s.twccExt = uint8(n)
+			}
+		case "rtcp-rsize":
+			s.rsize = true
+		}
+	}
+	if s.media == "audio" && s.fmtp == "" {
+		s.fmtp = "minptime=10;useinbandfec=1"
+	}
+}
+
+// audio returns the accepted audio section.
+func (o *offer) audio() *section {
+	for i := range o.sections {
+		if s := &o.sections[i]; s.accepted && s.media == "audio" {
+			return s
+		}
+	}
+	return nil
+}
+
+// localParams are this side's half of the answer.
+type localParams struct {
+	sessionID   uint64
+	ufrag, pwd  string
+	fingerprint string // sha-256 of our certificate, "AB:CD:…"
+	candidates  []candidate
+}
+
+// answer writes the SDP answer (ICE-lite, recvonly, no trickle: every
+// candidate is in it).
+func (o *offer) answer(l localParams) string {
+	var b strings.Builder
+	line := func(format string, args ...any) {
+		fmt.Fprintf(&b, format, args...)
+		b.WriteString("\r\n")
+	}
+	line("v=0")
+	line("o=callrec %d 2 IN IP4 0.0.0.0", l.sessionID)
+	line("s=-")
+	line("t=0 0")
+	line("a=ice-lite")
+	if o.bundle {
+		var mids []string
+		for _, s := range o.sections {
+			if s.accepted {
+				mids = append(mids, s.mid)
+			}
+		}
+		line("a=group:BUNDLE %s", strings.Join(mids, " "))
+	}
+	setup := "passive"
+	if o.setup == "passive" {
+		setup = "active"
+	}
+	for _, s := range o.sections {
+		if !s.accepted {
+			formats := strings.Join(s.formats, " ")
+			if formats == "" {
+				formats = "0"
+			}
+			line("m=%s 0 %s %s", s.media, s.proto, formats)
+			line("c=IN IP4 0.0.0.0")
+			if s.mid != "" {
+				line("a=mid:%s", s.mid)
+			}
+			if s.media == "audio" || s.media == "video" {
+				line("a=inactive")
+			}
+			continue
+		}
+		line("m=%s 9 UDP/TLS/RTP/SAVPF %d", s.media, s.pt)
+		line("c=IN IP4 0.0.0.0")
+		if s.mid != "" {
+			line("a=mid:%s", s.mid)
+		}
+		line("a=ice-ufrag:%s", l.ufrag)
+		line("a=ice-pwd:%s", l.pwd)
+		line("a=fingerprint:sha-256 %s", l.fingerprint)
+		line("a=setup:%s", setup)
+		line("a=rtcp-mux")
+		if s.rsize {
+			line("a=rtcp-rsize")
+		}
+		line("a=recvonly")
+		line("a=rtpmap:%d %s", s.pt, s.rtpmap)
+		if s.fmtp != "" {
+			line("a=fmtp:%d %s", s.pt, s.fmtp)
+		}
+		if s.twccExt != 0 {
+			line("a=rtcp-fb:%d transport-cc", s.pt)
+			line("a=extmap:%d %s", s.twccExt, twccURI)
+		}
+		if s.nack && s.media == "audio" {
+			line("a=rtcp-fb:%d nack", s.pt)
+		}
+		for i, c := range l.candidates {
+			line("a=candidate:%d 1 udp %d %s %d typ host", i+1, c.priority(i), c.addr.Addr().Unmap(), c.addr.Port())
+		}
+		line("a=end-of-candidates")
+	}
+	return b.String()
+}
