@@ -111,7 +111,7 @@ func (c ICEConfig) SettingEngine() (webrtc.SettingEngine, error) {
 
 // mediaPollInterval is how long a media worker sleeps between drains of
 // its sockets.
-const mediaPollInterval = 10 * time.Millisecond
+const mediaPollInterval = 20 * time.Millisecond
 
 // endpointConfig is the server side of c: the media endpoint's sockets.
 func (c ICEConfig) endpointConfig(log *slog.Logger) rtcrecv.Config {

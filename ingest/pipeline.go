@@ -102,8 +102,19 @@ func newPipeline(dec audio.Decoder, latency int64, m *metrics,
 	return p
 }
 
-// push takes one received RTP packet that arrived at call position arrival.
+// push takes one received RTP packet that arrived at call position arrival,
+// and releases what it completes.
 func (p *pipeline) push(pkt *rtp.Packet, arrival int64) {
+	if p.insert(pkt, arrival) {
+		p.release(arrival)
+	}
+}
+
+// insert takes one received RTP packet into the reorder buffer without
+// releasing anything: the next tick decodes it, together with the packets
+// of the other participants (decoding in bursts keeps the decoder's code
+// and tables in cache). It reports whether the packet was buffered.
+func (p *pipeline) insert(pkt *rtp.Packet, arrival int64) bool {
 	p.stats.Received++
 	p.metrics.packet(len(pkt.Payload) == 0)
 	if p.haveSSRC && pkt.SSRC != p.ssrc {
@@ -134,13 +145,13 @@ func (p *pipeline) push(pkt *rtp.Packet, arrival int64) {
 	if seq < p.buf.next && p.settled {
 		p.stats.Late++
 		p.metrics.late()
-		return
+		return false
 	}
 	if !p.buf.insert(bufferedPacket{seq: seq, ts: ts, payload: pkt.Payload, arrival: arrival}) {
 		p.stats.Duplicates++
-		return
+		return false
 	}
-	p.release(arrival)
+	return true
 }
 
 // tick lets time pass: releases packets whose wait is over, fills silence

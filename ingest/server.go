@@ -249,9 +249,10 @@ func (s *Server) Close(ctx context.Context) error {
 
 // FrameDelay bounds how long after the wall time of its call-clock position
 // a frame is delivered, in normal operation: the reorder window, one frame,
-// one tick and one media poll (network delay comes on top). A recorder that stops at
+// the wait for the next decode burst and one media poll (network delay
+// comes on top). A recorder that stops at
 // position P waits this long before finalising, to have every
 // participant's audio (or silence) up to P.
 func (s *Server) FrameDelay() time.Duration {
-	return s.cfg.Latency + time.Second/50 + rtcrecv.TickInterval + mediaPollInterval
+	return s.cfg.Latency + time.Second/50 + decodeDelay + mediaPollInterval
 }

@@ -17,10 +17,20 @@ import (
 	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
-// nackEvery is how many ticks pass between NACKs of the same missing
-// packets: every 40 ms, about three times within the reorder window, so a
-// retransmission can still make it.
-const nackEvery = 2
+const (
+	// nackEvery is how many ticks pass between NACKs of the same missing
+	// packets: every 40 ms, about three times within the reorder window, so
+	// a retransmission can still make it.
+	nackEvery = 2
+	// decodeEvery is how many ticks pass between releases of the reorder
+	// buffer to the decoder: packets are decoded in bursts every 60 ms, all
+	// participants of a worker together, which costs less CPU per packet
+	// than decoding each as it comes (docs/BENCHMARKS.md). A recorder can
+	// afford the delay.
+	decodeEvery = 3
+	// decodeDelay is the longest a packet in sequence waits to be decoded.
+	decodeDelay = decodeEvery * rtcrecv.TickInterval
+)
 
 // session is one WHIP resource: one participant's media peer and its
 // pipeline. Once started, the pipeline is driven by the peer's worker
@@ -95,15 +105,20 @@ func (s *session) start() error {
 // The packet is the worker's; the reorder buffer keeps a copy of the payload.
 func (s *session) OnRTP(pkt *rtp.Packet, arrival time.Time) {
 	pkt.Payload = bytes.Clone(pkt.Payload)
-	s.p.push(pkt, s.call.clock.position(arrival))
+	s.p.insert(pkt, s.call.clock.position(arrival))
 }
 
-// OnTick implements rtcrecv.Handler: time passes, missing packets are
-// NACKed when the publisher offered NACK.
+// OnTick implements rtcrecv.Handler: every decodeEvery ticks, time passes
+// for the pipeline (buffered packets are decoded, silence fills pauses);
+// every nackEvery ticks, missing packets are NACKed if the publisher
+// offered NACK.
 func (s *session) OnTick(now time.Time) {
-	s.p.tick(s.call.clock.position(now))
-	s.setStats(s.p.stats)
-	if s.ticks++; s.ticks%nackEvery == 0 && s.peer.NACKEnabled() {
+	s.ticks++
+	if s.ticks%decodeEvery == 0 {
+		s.p.tick(s.call.clock.position(now))
+		s.setStats(s.p.stats)
+	}
+	if s.ticks%nackEvery == 0 && s.peer.NACKEnabled() {
 		s.nackSeqs = s.p.missing(s.nackSeqs[:0])
 		s.peer.SendNACK(s.nackSeqs)
 	}

@@ -161,7 +161,9 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	s.parts, s.present = map[string]*partState{}, map[string]bool{}
 
 	n := e.cfg.QueueFrames
-	s.queue = make(chan item, n+64) // room for ops and events beside frames
+	s.queue = make(chan item, n+64) // room for events beside frames
+	s.ops = make(chan *op)
+	s.wake = make(chan struct{}, 1)
 	s.free = make(chan *frameBuf, n)
 	for range n {
 		s.free <- &frameBuf{samples: make([]int16, 0, callrec.FrameSamples)}

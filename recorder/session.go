@@ -61,7 +61,9 @@ type session struct {
 	dir   string
 	jf    *journalFile
 	log   *slog.Logger
-	queue chan item
+	queue chan item     // frames and participant events, in arrival order
+	ops   chan *op      // pause, resume, stop, sync: handled at once
+	wake  chan struct{} // the queue is filling up: drain before the tick
 	free  chan *frameBuf
 	done  chan struct{}
 	// cancelSub ends the media subscription.
@@ -101,6 +103,16 @@ func (s *session) OnFrame(f callrec.Frame) {
 	default:
 		s.free <- b
 		s.queueDropped.Add(1)
+		return
+	}
+	// Frames wait for the owner's commit tick, so that the owner wakes a few
+	// times a second rather than for every frame; it is woken early only when
+	// the queue is half full.
+	if len(s.queue) > cap(s.queue)/2 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -117,7 +129,7 @@ func (s *session) OnParticipantEvent(ev callrec.ParticipantEvent) {
 func (s *session) do(ctx context.Context, o *op) error {
 	o.reply = make(chan error, 1)
 	select {
-	case s.queue <- item{op: o}:
+	case s.ops <- o:
 	case <-s.done:
 		return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %s is not live", s.id)
 	case <-ctx.Done():
@@ -136,7 +148,9 @@ func (s *session) posAt(t time.Time) int64 {
 }
 
 // run is the owner goroutine. It exits on stop, or when the engine closes
-// (leaving the spool for recovery).
+// (leaving the spool for recovery). Queued frames and events are handled
+// in batches: before each commit, before each op, and when the queue is
+// half full.
 func (s *session) run() {
 	defer close(s.done)
 	tick := time.NewTicker(s.e.cfg.commitEvery())
@@ -144,31 +158,38 @@ func (s *session) run() {
 	lateness := int64(s.e.cfg.Lateness / (time.Second / callrec.SampleRate))
 	for {
 		select {
-		case it := <-s.queue:
-			if s.handle(it) {
+		case o := <-s.ops:
+			s.drain()
+			if s.handle(item{op: o}) {
 				return
 			}
+		case <-s.wake:
+			s.drain()
 		case <-tick.C:
 			// Everything queued before now arrived before now: handle it
-			// first, so that a busy owner never commits past frames that
-			// arrived in time.
+			// first, so that the commit never passes frames that arrived in
+			// time.
 			now := s.e.cfg.Clock()
-			for range len(s.queue) {
-				if s.handle(<-s.queue) {
-					return
-				}
-			}
+			s.drain()
 			s.check(s.tl.commit(s.posAt(now) - lateness))
 			if s.err == nil {
 				s.check(s.chunker.sync())
 			}
 		case <-s.e.ctx.Done():
+			s.drain()
 			if s.err == nil {
 				s.check(s.chunker.sync())
 			}
 			s.cancelSub()
 			return
 		}
+	}
+}
+
+// drain handles what is queued now.
+func (s *session) drain() {
+	for range len(s.queue) {
+		s.handle(<-s.queue)
 	}
 }
 

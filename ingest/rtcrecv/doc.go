@@ -8,7 +8,7 @@
 // about half the CPU of recording a call (docs/BENCHMARKS.md). Here instead:
 //
 //   - Endpoint: one worker goroutine per CPU, each owning one UDP socket per
-//     local address. A worker sleeps for a poll interval (10 ms), then
+//     local address. A worker sleeps for a poll interval (20 ms), then
 //     drains its sockets with recvmmsg (kernel arrival timestamps, so polling
 //     does not blur arrival times), handles every packet inline and lets its
 //     peers' handlers work: one wake-up per poll for all of a worker's

@@ -28,7 +28,7 @@ type Config struct {
 	// Zero means GOMAXPROCS.
 	Workers int
 	// PollInterval is how long a worker sleeps between drains of its
-	// sockets. Zero means 10 ms.
+	// sockets. Zero means 20 ms.
 	PollInterval time.Duration
 	// ConnectTimeout closes a peer whose ICE and DTLS have not completed
 	// this long after Accept. Zero means 30 s.
@@ -67,7 +67,7 @@ func Listen(cfg Config) (*Endpoint, error) {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 10 * time.Millisecond
+		cfg.PollInterval = 20 * time.Millisecond
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 30 * time.Second
