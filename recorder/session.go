@@ -139,6 +139,13 @@ func (s *session) do(ctx context.Context, o *op) error {
 	case err := <-o.reply:
 		return err
 	case <-s.done:
+		// The owner replies before it exits: a stop's answer may be
+		// waiting beside the closed done.
+		select {
+		case err := <-o.reply:
+			return err
+		default:
+		}
 		return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %s is not live", s.id)
 	}
 }

@@ -30,6 +30,9 @@ func (p *Peer) runDTLS(id identity, remote netip.AddrPort) {
 		InsecureSkipVerify:     true, // the certificate is checked against the offer's fingerprint instead
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
 			if len(raw) == 0 || !p.offer.fingerprint.matches(raw[0]) {
+				// pion/dtls answers with a fatal alert but its handshake
+				// then waits for more; closing the peer ends it.
+				p.closeWith(fmt.Errorf("DTLS handshake: %w", errFingerprint))
 				return errFingerprint
 			}
 			return nil
