@@ -8,8 +8,10 @@
 // Vocabulary, from the network inwards:
 //
 //   - Server: the WHIP endpoint, the join page and the metrics; it
-//     implements callrec.MediaSource.
-//   - session: one WHIP resource, one PeerConnection, one participant.
+//     implements callrec.MediaSource. WebRTC itself (ICE-lite, DTLS-SRTP,
+//     the UDP sockets) is package rtcrecv; its workers drive the sessions.
+//   - session: one WHIP resource, one rtcrecv.Peer, one participant; the
+//     peer's rtcrecv.Handler, run on the peer's media worker.
 //   - reorderBuffer: puts RTP packets back in sequence order and decides
 //     when a missing packet is lost.
 //   - rtpClock: maps a stream's RTP timestamps to call-clock positions,

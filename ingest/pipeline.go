@@ -65,6 +65,7 @@ type pipeline struct {
 	stamps    tsUnwrapper
 	clock     rtpClock
 	buf       reorderBuffer
+	spare     [][]byte // payload buffers of released packets, for reuse
 	tl        *timeline
 	pcm       []int16
 	started   bool // a packet of the current stream was seen
@@ -147,11 +148,25 @@ func (p *pipeline) insert(pkt *rtp.Packet, arrival int64) bool {
 		p.metrics.late()
 		return false
 	}
-	if !p.buf.insert(bufferedPacket{seq: seq, ts: ts, payload: pkt.Payload, arrival: arrival}) {
+	// The caller's packet is reused after this call: buffer a copy, in a
+	// buffer recycled from an earlier packet.
+	payload := append(p.spareBuffer(), pkt.Payload...)
+	if !p.buf.insert(bufferedPacket{seq: seq, ts: ts, payload: payload, arrival: arrival}) {
+		p.spare = append(p.spare, payload)
 		p.stats.Duplicates++
 		return false
 	}
 	return true
+}
+
+// spareBuffer returns an empty payload buffer, recycled when possible.
+func (p *pipeline) spareBuffer() []byte {
+	if n := len(p.spare); n > 0 {
+		b := p.spare[n-1]
+		p.spare = p.spare[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 256)
 }
 
 // tick lets time pass: releases packets whose wait is over, fills silence
@@ -213,6 +228,7 @@ func (p *pipeline) release(now int64) {
 			break
 		}
 		p.deliver(pk, lost, now)
+		p.spare = append(p.spare, pk.payload)
 	}
 	if p.buf.len() == 0 {
 		if gap := now - p.latency - p.tl.cursor(); gap > 0 {
@@ -233,6 +249,7 @@ func (p *pipeline) drain(now int64) {
 			return
 		}
 		p.deliver(pk, lost, now)
+		p.spare = append(p.spare, pk.payload)
 	}
 }
 

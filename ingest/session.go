@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -101,10 +100,9 @@ func (s *session) start() error {
 	return nil
 }
 
-// OnRTP implements rtcrecv.Handler: one audio packet into the pipeline.
-// The packet is the worker's; the reorder buffer keeps a copy of the payload.
+// OnRTP implements rtcrecv.Handler: one audio packet into the pipeline,
+// which keeps a copy of the payload (the packet is the worker's).
 func (s *session) OnRTP(pkt *rtp.Packet, arrival time.Time) {
-	pkt.Payload = bytes.Clone(pkt.Payload)
 	s.p.insert(pkt, s.call.clock.position(arrival))
 }
 
