@@ -54,10 +54,14 @@ func (u *tsUnwrapper) unwrap(ts uint32) int64 {
 // different rates (tens to hundreds of ppm: up to ~0.4 s an hour). Every
 // driftWindow the clock measures how much later than its mapping the
 // least-delayed packet arrived; when that excess keeps the same sign beyond
-// driftThreshold over two windows, the mapping moves by the smaller excess.
+// driftThreshold over two windows, the mapping is to move by the smaller
+// excess. It moves by at most driftStep samples per packet: a whole move at
+// once would cut or insert milliseconds of audio (a click), while one
+// sample per 20 ms packet is inaudible and still follows 3000 ppm.
 const (
 	driftWindow    = 2 * callrec.SampleRate // samples of call clock
 	driftThreshold = callrec.SampleRate / 1000
+	driftStep      = 1
 )
 
 // rtpClock maps one RTP stream's (unwrapped) timestamps to call-clock
@@ -76,6 +80,7 @@ type rtpClock struct {
 	windowMin   int64
 	windowSeen  bool
 	lastExcess  int64
+	pending     int64 // decided move not applied yet (signed samples)
 	corrections int64 // total samples the mapping moved (signed)
 }
 
@@ -96,7 +101,7 @@ func (c *rtpClock) position(ts int64) int64 { return c.offset + c.rel(ts) }
 // anchor starts (or restarts) the mapping so that ts sits at pos.
 func (c *rtpClock) anchor(ts, pos int64) {
 	c.anchored, c.ts0, c.offset = true, ts, pos
-	c.windowSeen, c.lastExcess = false, 0
+	c.windowSeen, c.lastExcess, c.pending = false, 0, 0
 	c.windowEnd = pos + driftWindow
 }
 
@@ -122,26 +127,29 @@ func (c *rtpClock) observe(ts, arrival int64) int64 {
 		}
 		return 0
 	}
-	if !c.windowSeen || excess < c.windowMin {
-		c.windowMin, c.windowSeen = excess, true
+	// Excess as if the pending move were done: a window's minimum does not
+	// depend on how far the move has got.
+	if e := excess - c.pending; !c.windowSeen || e < c.windowMin {
+		c.windowMin, c.windowSeen = e, true
 	}
-	if arrival < c.windowEnd {
-		return 0
-	}
-	m := c.windowMin
-	c.windowSeen, c.windowEnd = false, arrival+driftWindow
-	var move int64
-	if (m > driftThreshold && c.lastExcess > driftThreshold) || (m < -driftThreshold && c.lastExcess < -driftThreshold) {
-		move = m
-		if abs64(c.lastExcess) < abs64(m) {
-			move = c.lastExcess
+	if arrival >= c.windowEnd {
+		m := c.windowMin
+		c.windowSeen, c.windowEnd = false, arrival+driftWindow
+		if (m > driftThreshold && c.lastExcess > driftThreshold) || (m < -driftThreshold && c.lastExcess < -driftThreshold) {
+			move := m
+			if abs64(c.lastExcess) < abs64(m) {
+				move = c.lastExcess
+			}
+			c.pending += move
+			m -= move
 		}
-		c.offset += move
-		c.corrections += move
-		m -= move
+		c.lastExcess = m
 	}
-	c.lastExcess = m
-	return move
+	step := max(-driftStep, min(driftStep, c.pending))
+	c.offset += step
+	c.pending -= step
+	c.corrections += step
+	return step
 }
 
 func abs64(v int64) int64 {

@@ -25,6 +25,16 @@ const (
 	// (a sender restart or a bogus timestamp) and the mapping restarts.
 	maxAhead  = 2 * callrec.SampleRate
 	maxBehind = 10 * callrec.SampleRate
+	// maxLatency is how far a stream's reorder window may grow when its
+	// packets come late (lateBy): well below the recorder's lateness
+	// (450 ms), which also covers the decode and delivery after it.
+	maxLatency = 300 * callrec.SampleRate / 1000
+	// latencyMargin is added to the delay that made a packet late.
+	latencyMargin = 20 * callrec.SampleRate / 1000
+	// maxHoldSamples is the longest gap between two packets in sequence
+	// that is filled by holding the last sample (drift steps) instead of
+	// with silence.
+	maxHoldSamples = 4
 	// muteAfter is how long a stream must stay without packets before the
 	// participant counts as muted (DTX keeps sending one packet per 400 ms).
 	muteAfter = 1 * callrec.SampleRate
@@ -45,6 +55,7 @@ type StreamStats struct {
 	Reanchors    int64 // timestamp jumps that restarted the mapping
 	Drift        int64 // total drift correction, samples (signed)
 	Jitter       float64
+	Window       int64 // the reorder window now, samples (grows when packets come late)
 }
 
 // pipeline turns one participant's RTP packets into contiguous frames on
@@ -96,6 +107,7 @@ func newPipeline(dec audio.Decoder, latency int64, m *metrics,
 		lastDur: callrec.FrameSamples,
 	}
 	p.buf.wait = latency
+	p.stats.Window = latency
 	p.tl = newTimeline(func(pos int64, samples []int16) {
 		p.stats.Frames++
 		p.onFrame(pos, samples)
@@ -146,6 +158,7 @@ func (p *pipeline) insert(pkt *rtp.Packet, arrival int64) bool {
 	if seq < p.buf.next && p.settled {
 		p.stats.Late++
 		p.metrics.late()
+		p.lateBy(arrival - p.clock.position(ts))
 		return false
 	}
 	// The caller's packet is reused after this call: buffer a copy, in a
@@ -157,6 +170,19 @@ func (p *pipeline) insert(pkt *rtp.Packet, arrival int64) bool {
 		return false
 	}
 	return true
+}
+
+// lateBy notes a packet that came delay samples after its mapped
+// position, too late for the reorder window: the window grows to take such
+// a delay next time (a recorder can wait; a hole in the file is worse), up
+// to maxLatency. It never shrinks during a session.
+func (p *pipeline) lateBy(delay int64) {
+	if delay < p.latency || p.latency >= maxLatency {
+		return
+	}
+	p.latency = min(maxLatency, delay+latencyMargin)
+	p.buf.wait = p.latency
+	p.stats.Window = p.latency
 }
 
 // spareBuffer returns an empty payload buffer, recycled when possible.
@@ -292,6 +318,10 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 		p.lastDur = n
 	}
 	out := p.pcm[:n]
+	if gap < -maxHoldSamples && lost == 0 {
+		// Its time was filled with silence while it was on its way.
+		p.lateBy(pk.arrival - pos)
+	}
 	if gap < 0 {
 		skip := min(-gap, int64(n))
 		out = out[skip:]
@@ -311,6 +341,16 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 // in-band FEC if next carries some — and with silence for the rest (DTX,
 // pauses, long losses).
 func (p *pipeline) fillGap(gap, lost int64, next []byte) {
+	if lost == 0 && p.audioLast && gap <= maxHoldSamples {
+		// A drift correction step: hold the last sample rather than drop
+		// to zero in the middle of speech.
+		var hold [maxHoldSamples]int16
+		for i := range gap {
+			hold[i] = p.pcm[p.lastDur-1]
+		}
+		p.tl.write(hold[:gap])
+		return
+	}
 	if lost > 0 && p.audioLast {
 		frames := min(gap/int64(p.lastDur), lost, maxConcealFrames)
 		adjoins := frames == lost && gap == frames*int64(p.lastDur)

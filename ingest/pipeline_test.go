@@ -381,3 +381,37 @@ func TestPipelineRecoversSingleLossesFromFEC(t *testing.T) {
 	}
 	checkTone440(t, pcm)
 }
+
+// TestPipelineWindowGrowsForLatePackets: a sender whose packets suddenly
+// come 200 ms later than before (a stalled sender or an overloaded path,
+// beyond the 120 ms reorder window) loses the audio of one hole at the
+// jump; the window then grows to take the new delay, and no later packet is
+// late.
+func TestPipelineWindowGrowsForLatePackets(t *testing.T) {
+	p, r := newTestPipeline(t)
+	const n, jump = 500, 100
+	packets := stream(t, 1, 0, 0, n, 0, 0)
+	for i := jump; i < n; i++ {
+		packets[i].arrival += 200 * callrec.SampleRate / 1000
+	}
+	now := feed(p, packets)
+	p.finish(now)
+	_, pcm := r.signal(t)
+	checkTone440(t, pcm)
+	silent := 0
+	for _, f := range r.frames[jump-10:] {
+		if audio.RMS(f.Samples) < 0.01 {
+			silent++
+		}
+	}
+	t.Logf("window %d ms, %d late packets, %d silent frames after the jump", p.stats.Window/16, p.stats.Late, silent)
+	if p.stats.Window < 200*callrec.SampleRate/1000 {
+		t.Errorf("window %d samples, want it grown past the 200 ms delay", p.stats.Window)
+	}
+	if p.stats.Late > 5 {
+		t.Errorf("%d late packets, want only those of the hole at the jump", p.stats.Late)
+	}
+	if silent > 15 {
+		t.Errorf("%d silent frames after the jump, want one hole of at most 15", silent)
+	}
+}

@@ -148,7 +148,7 @@ func checkOffer(offer string) error {
 // negotiate answers offer on the media endpoint and attaches the new peer
 // to sess. The answer carries every candidate (no trickle).
 func (s *Server) negotiate(sess *session, offer string) (string, error) {
-	peer, answer, err := s.media.Accept(offer, sess.call.id)
+	peer, answer, err := s.media.Accept(offer)
 	switch {
 	case errors.Is(err, rtcrecv.ErrInvalidOffer):
 		return "", &callrec.Error{Kind: callrec.KindInvalid, Code: CodeInvalidSDP,

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"math/big"
 	"net/netip"
@@ -121,10 +120,10 @@ func Listen(cfg Config) (*Endpoint, error) {
 }
 
 // Accept answers an offer: it returns the peer (not yet started: its
-// media is dropped until Start) and the SDP answer. Peers with the same
-// group share a worker. An unusable offer is an error wrapping
+// media is dropped until Start) and the SDP answer. The peer goes to the
+// worker with the fewest peers. An unusable offer is an error wrapping
 // ErrInvalidOffer.
-func (e *Endpoint) Accept(offerSDP, group string) (*Peer, string, error) {
+func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	o, err := parseOffer(offerSDP)
 	if err != nil {
 		return nil, "", err
@@ -135,9 +134,12 @@ func (e *Endpoint) Accept(offerSDP, group string) (*Peer, string, error) {
 	if closed {
 		return nil, "", ErrClosed
 	}
-	h := fnv.New32a()
-	h.Write([]byte(group))
-	w := e.workers[int(h.Sum32()%uint32(len(e.workers)))]
+	w := e.workers[0]
+	for _, c := range e.workers[1:] {
+		if c.load.Load() < w.load.Load() {
+			w = c
+		}
+	}
 	p := newPeer(w, o)
 	var cands []candidate
 	for _, s := range w.socks {

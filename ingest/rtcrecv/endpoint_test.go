@@ -116,7 +116,7 @@ func connect(t *testing.T, ep *rtcrecv.Endpoint, pc *webrtc.PeerConnection, h rt
 		t.Fatal(err)
 	}
 	<-gathered
-	peer, answer, err := ep.Accept(pc.LocalDescription().SDP, "call-1")
+	peer, answer, err := ep.Accept(pc.LocalDescription().SDP)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ var (
 
 func (r *rawPublisher) accept(ep *rtcrecv.Endpoint, setup string, h rtcrecv.Handler) *rtcrecv.Peer {
 	r.t.Helper()
-	peer, answer, err := ep.Accept(r.offer(setup), "raw")
+	peer, answer, err := ep.Accept(r.offer(setup))
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/stun/v4"
@@ -19,6 +20,7 @@ type worker struct {
 	log   *slog.Logger
 	socks []*socket
 
+	load    atomic.Int64 // peers accepted and not yet finished
 	mu      sync.Mutex
 	pending []*Peer // accepted, not yet adopted
 	wake    chan struct{}
@@ -50,6 +52,7 @@ func (w *worker) add(p *Peer) error {
 	default:
 	}
 	w.pending = append(w.pending, p)
+	w.load.Add(1)
 	w.poke()
 	return nil
 }
@@ -160,6 +163,7 @@ func (w *worker) finish(p *Peer, err error) {
 	if p.handler != nil {
 		p.handler.OnClose(err)
 	}
+	w.load.Add(-1)
 	close(p.done)
 }
 

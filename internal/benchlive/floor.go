@@ -13,7 +13,8 @@ const packetsPerMinute = 3000
 // decodeFloor measures the bare Opus decode of one participant-minute of
 // the run's own packets, with the decoder the server uses (gopus straight
 // to 16 kHz): CPU time per participant-minute, the least of runs runs, in
-// this process while nothing else of the benchmark runs.
+// this process while nothing else of the benchmark runs. Run measures it
+// before the calls and again after them, and keeps the least.
 func decodeFloor(sources []*clip, runs int) (time.Duration, error) {
 	pcm := make([]int16, audio.MaxPacketSamples)
 	var best time.Duration
