@@ -21,6 +21,7 @@ func newServeCmd() *cobra.Command {
 	var (
 		cfg       app.Config
 		logLevel  string
+		pprofAddr string
 		schedule  []time.Duration
 		retryThen time.Duration
 	)
@@ -43,6 +44,13 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			cfg.WebhookPolicy.Schedule, cfg.WebhookPolicy.Then = schedule, retryThen
+			if pprofAddr != "" {
+				stop, err := startPprof(pprofAddr, log)
+				if err != nil {
+					return fmt.Errorf("--pprof-addr: %w", err)
+				}
+				defer stop()
+			}
 			return runServe(cmd.Context(), cfg, log)
 		},
 	}
@@ -74,6 +82,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.Uint16Var(&cfg.ICE.UDPPortMax, "udp-port-max", 0, "highest UDP port for WebRTC media")
 	f.StringSliceVar(&cfg.ICE.PublicIPs, "public-ip", nil, "IP addresses to advertise for media behind a 1:1 NAT")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default off)")
 	return cmd
 }
 

@@ -25,5 +25,5 @@
 //     asked for by the handler. RTCP in is not needed and is not decrypted.
 //
 // Everything a peer's Handler sees runs on its worker goroutine, one call at
-// a time; a new peer goes to the worker with the fewest peers.
+// a time; workers are filled up to 64 peers one after another, then evenly.
 package rtcrecv

@@ -121,7 +121,7 @@ func Listen(cfg Config) (*Endpoint, error) {
 
 // Accept answers an offer: it returns the peer (not yet started: its
 // media is dropped until Start) and the SDP answer. The peer goes to the
-// worker with the fewest peers. An unusable offer is an error wrapping
+// first worker with room (pickWorker). An unusable offer is an error wrapping
 // ErrInvalidOffer.
 func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	o, err := parseOffer(offerSDP)
@@ -134,13 +134,8 @@ func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	if closed {
 		return nil, "", ErrClosed
 	}
-	w := e.workers[0]
-	for _, c := range e.workers[1:] {
-		if c.load.Load() < w.load.Load() {
-			w = c
-		}
-	}
-	p := newPeer(w, o)
+	p := newPeer(e.pickWorker(), o)
+	w := p.w
 	var cands []candidate
 	for _, s := range w.socks {
 		for _, a := range s.candidates {
@@ -154,6 +149,26 @@ func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 		return nil, "", err
 	}
 	return p, answer, nil
+}
+
+// packPeers is how many peers a worker takes before the next worker is
+// used: at low load one worker polls for everyone (fewer wake-ups, bigger
+// decode bursts); beyond it, peers go to the least-loaded worker.
+const packPeers = 64
+
+// pickWorker returns the first worker with fewer than packPeers peers, or
+// else the least-loaded one.
+func (e *Endpoint) pickWorker() *worker {
+	least := e.workers[0]
+	for _, w := range e.workers {
+		if w.load.Load() < packPeers {
+			return w
+		}
+		if w.load.Load() < least.load.Load() {
+			least = w
+		}
+	}
+	return least
 }
 
 // ErrClosed is returned by Accept once the endpoint is closing.
