@@ -227,3 +227,33 @@ func TestCloseEndsPeer(t *testing.T) {
 		t.Error("the handler was never ticked")
 	}
 }
+
+// TestStartAfterClose: a peer that closed before it was started (its
+// session's join failed, say) closes the late handler at once.
+func TestStartAfterClose(t *testing.T) {
+	ep := listen(t)
+	pc, _ := loopbackPublisher(t, false, nil)
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	peer, _, err := ep.Accept(offer.SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer.Close()
+	<-peer.Done()
+	rec := newRecorder()
+	peer.Start(rec)
+	select {
+	case err := <-rec.closed:
+		if err != nil {
+			t.Errorf("OnClose(%v), want nil", err)
+		}
+	default:
+		t.Fatal("Start on a closed peer did not close the handler")
+	}
+}

@@ -1,13 +1,11 @@
 package rtcrecv
 
 import (
-	"log/slog"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/srtp/v3"
 	"github.com/pion/stun/v4"
 )
 
@@ -16,30 +14,8 @@ import (
 // integrity, the DTLS hand-off and SRTP decryption must reject garbage
 // without panicking, and the handler only ever sees the accepted payload type.
 func FuzzHandleDatagram(f *testing.F) {
-	o, err := parseOffer(seedOffer)
-	if err != nil {
-		f.Fatal(err)
-	}
-	e := &Endpoint{cfg: Config{PollInterval: time.Millisecond}, log: slog.Default(), start: time.Now()}
-	w := newWorker(e, 0)
-	s, err := listenSocket(netip.MustParseAddr("127.0.0.1"), 0, 0, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer s.conn.Close()
-	w.socks = []*socket{s}
-	p := newPeer(w, o)
-	p.dtlsStarted = true // no handshake goroutine: DTLS records queue up and are dropped
-	key, salt := make([]byte, 16), make([]byte, 12)
-	in, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
-	if err != nil {
-		f.Fatal(err)
-	}
-	out, _ := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
-	p.keys.Store(&srtpContexts{in: in, out: out})
 	from := netip.MustParseAddrPort("127.0.0.1:9") // discard: answers go nowhere
-	w.byUfrag[p.ufrag] = p
-	w.byAddr[from] = p
+	w, s, p, _ := connectedPeer(f, from)
 	p.handler = payloadTypeCheck{t: f, pt: p.audioPT}
 
 	req, _ := stun.Build(stun.TransactionID, stun.BindingRequest, stun.NewUsername(p.ufrag+":x"),

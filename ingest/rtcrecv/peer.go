@@ -67,14 +67,14 @@ type Peer struct {
 	keys      atomic.Pointer[srtpContexts]
 	dtlsIn    chan []byte   // DTLS records from the worker
 	dtlsStop  chan struct{} // closed by the worker when the peer is gone
-	start     atomic.Pointer[startBox]
+	startMu   sync.Mutex
+	started   Handler // set by Start
+	finished  bool    // the worker is done with the peer
 	closeOnce sync.Once
 	closing   atomic.Bool
 	closeErr  error // set before closing
 	done      chan struct{}
 }
-
-type startBox struct{ h Handler }
 
 // route is a socket and the address it sends to.
 type route struct {
@@ -122,10 +122,29 @@ func randomString(n int) string {
 	return string(b)
 }
 
-// Start hands the peer's media to h from now on.
+// Start hands the peer's media to h from now on. If the peer has already
+// closed, h.OnClose runs at once, on the caller's goroutine.
 func (p *Peer) Start(h Handler) {
-	p.start.Store(&startBox{h: h})
+	p.startMu.Lock()
+	finished := p.finished
+	if !finished {
+		p.started = h
+	}
+	p.startMu.Unlock()
+	if finished {
+		h.OnClose(p.closeErr)
+		return
+	}
 	p.w.poke()
+}
+
+// startedHandler returns the handler given to Start, if any; with finish
+// set, it also marks the peer done, so that a later Start closes at once.
+func (p *Peer) startedHandler(finish bool) Handler {
+	p.startMu.Lock()
+	defer p.startMu.Unlock()
+	p.finished = p.finished || finish
+	return p.started
 }
 
 // NACKEnabled reports whether the publisher offered NACK for its audio.

@@ -1,14 +1,11 @@
 package rtcrecv
 
 import (
-	"log/slog"
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/srtp/v3"
 )
 
 type countingHandler struct{ n int }
@@ -24,34 +21,14 @@ func (h *countingHandler) OnClose(error)                {}
 //
 //	go test -run - -bench ReceiveSRTP -benchmem ./ingest/rtcrecv
 func BenchmarkReceiveSRTP(b *testing.B) {
-	o, err := parseOffer(seedOffer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := &Endpoint{cfg: Config{PollInterval: time.Millisecond}, log: slog.Default(), start: time.Now()}
-	w := newWorker(e, 0)
-	s, err := listenSocket(netip.MustParseAddr("127.0.0.1"), 0, 0, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.conn.Close()
-	w.socks = []*socket{s}
-	p := newPeer(w, o)
-	key, salt := make([]byte, 16), make([]byte, 12)
-	in, _ := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm, srtp.SRTPReplayProtection(256))
-	out, _ := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
-	p.keys.Store(&srtpContexts{in: in, out: out})
-	h := &countingHandler{}
-	p.handler = h
-
 	sender, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer sender.Close()
-	from := sender.LocalAddr().(*net.UDPAddr).AddrPort()
-	w.byAddr[from] = p
-	w.byUfrag[p.ufrag] = p
+	w, s, p, out := connectedPeer(b, sender.LocalAddr().(*net.UDPAddr).AddrPort())
+	h := &countingHandler{}
+	p.handler = h
 
 	payload := make([]byte, 120)
 	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SSRC: 42}, Payload: payload}

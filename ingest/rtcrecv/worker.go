@@ -128,9 +128,7 @@ func (w *worker) adopt(now time.Time) {
 	}
 	for _, p := range w.peers {
 		if p.handler == nil {
-			if b := p.start.Load(); b != nil {
-				p.handler = b.h
-			}
+			p.handler = p.startedHandler(false)
 		}
 	}
 }
@@ -155,11 +153,7 @@ func (w *worker) finish(p *Peer, err error) {
 		}
 	}
 	close(p.dtlsStop)
-	if p.handler == nil {
-		if b := p.start.Load(); b != nil {
-			p.handler = b.h
-		}
-	}
+	p.handler = p.startedHandler(true)
 	if p.handler != nil {
 		p.handler.OnClose(err)
 	}
