@@ -96,16 +96,22 @@ func Listen(cfg Config) (*Endpoint, error) {
 	e := &Endpoint{cfg: cfg, log: cfg.Logger.With("component", "rtcrecv"), id: id, start: time.Now()}
 	for i := range cfg.Workers {
 		w := newWorker(e, i)
+		var err error
 		for _, a := range addrs {
-			s, err := listenSocket(a, cfg.UDPPortMin, cfg.UDPPortMax, public)
-			if err != nil {
-				w.closeSockets()
-				for _, w := range e.workers {
-					w.closeSockets()
-				}
-				return nil, err
+			var s *socket
+			if s, err = listenSocket(a, cfg.UDPPortMin, cfg.UDPPortMax, public); err != nil {
+				break
 			}
 			w.socks = append(w.socks, s)
+		}
+		if err != nil {
+			w.closeSockets()
+			if i > 0 {
+				// A narrow port range: fewer workers, not no server.
+				e.log.Warn("media workers limited by the UDP port range", "workers", i, "err", err)
+				break
+			}
+			return nil, err
 		}
 		e.workers = append(e.workers, w)
 	}

@@ -2,6 +2,7 @@ package rtcrecv_test
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -255,5 +256,31 @@ func TestStartAfterClose(t *testing.T) {
 		}
 	default:
 		t.Fatal("Start on a closed peer did not close the handler")
+	}
+}
+
+// TestNarrowPortRange: with room for one socket only, the endpoint runs one
+// worker on that port rather than failing; with none, Listen fails.
+func TestNarrowPortRange(t *testing.T) {
+	probe, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(probe.LocalAddr().(*net.UDPAddr).Port)
+	probe.Close()
+	ep, err := rtcrecv.Listen(rtcrecv.Config{LoopbackOnly: true, Workers: 2, UDPPortMin: port, UDPPortMax: port})
+	if err != nil {
+		t.Fatalf("one free port: %v", err)
+	}
+	defer ep.Close()
+	pc, _ := loopbackPublisher(t, false, nil)
+	rec := newRecorder()
+	peer, answer := connect(t, ep, pc, rec)
+	if want := fmt.Sprintf(" 127.0.0.1 %d typ host", port); !strings.Contains(answer, want) {
+		t.Errorf("answer lacks %q:\n%s", want, answer)
+	}
+	waitFor(t, 10*time.Second, "connected", peer.Connected)
+	if _, err := rtcrecv.Listen(rtcrecv.Config{LoopbackOnly: true, UDPPortMin: port, UDPPortMax: port}); err == nil {
+		t.Error("Listen succeeded with its only port taken")
 	}
 }
