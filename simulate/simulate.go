@@ -85,20 +85,11 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	}
 	defer pc.Close()
 
-	connected := make(chan struct{})
-	failed := make(chan struct{})
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		switch s {
-		case webrtc.PeerConnectionStateConnected:
-			closeOnce(connected)
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-			closeOnce(failed)
-		}
-	})
+	connected, failed := ConnectionStates(pc)
 
 	connectCtx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
 	defer cancel()
-	location, err := o.publish(connectCtx, pc)
+	location, err := Publish(connectCtx, o.HTTPClient, o.Endpoint, o.CallID, o.Token, pc)
 	if err != nil {
 		return res, err
 	}
@@ -116,6 +107,21 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	err = o.stream(ctx, track, clip, &res, failed)
 	res.Dropped = int(loss.dropped.Load())
 	return res, err
+}
+
+// ConnectionStates watches pc (it takes its OnConnectionStateChange):
+// connected closes when it connects, failed when it fails or closes.
+func ConnectionStates(pc *webrtc.PeerConnection) (connected, failed <-chan struct{}) {
+	c, f := make(chan struct{}), make(chan struct{})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			closeOnce(c)
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			closeOnce(f)
+		}
+	})
+	return c, f
 }
 
 func closeOnce(ch chan struct{}) {
@@ -191,8 +197,10 @@ func (e *WHIPError) Error() string {
 	return fmt.Sprintf("WHIP: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// publish sends the offer (with all candidates) and applies the answer.
-func (o *Options) publish(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
+// Publish offers pc (with all its candidates) to callrec's WHIP endpoint
+// for callID, authorised by a join token, applies the answer and returns
+// the session's location (for Leave). A refusal is a *WHIPError.
+func Publish(ctx context.Context, client *http.Client, endpoint, callID, token string, pc *webrtc.PeerConnection) (string, error) {
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		return "", err
@@ -206,14 +214,14 @@ func (o *Options) publish(ctx context.Context, pc *webrtc.PeerConnection) (strin
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	endpoint := o.Endpoint + "/calls/" + url.PathEscape(o.CallID) + "/whip"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(pc.LocalDescription().SDP))
+	whip := strings.TrimRight(endpoint, "/") + "/calls/" + url.PathEscape(callID) + "/whip"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, whip, strings.NewReader(pc.LocalDescription().SDP))
 	if err != nil {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/sdp")
-	req.Header.Set("Authorization", "Bearer "+o.Token)
-	resp, err := o.HTTPClient.Do(req)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -250,17 +258,24 @@ func whipError(status int, body []byte) error {
 func (o *Options) leave(location string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if err := Leave(ctx, o.HTTPClient, location, o.Token); err != nil {
+		o.Logger.Warn("WHIP DELETE failed", "participant", o.Participant, "err", err)
+	}
+}
+
+// Leave ends a WHIP session (DELETE on its location); the server records
+// the participant's leave.
+func Leave(ctx context.Context, client *http.Client, location, token string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, location, nil)
 	if err != nil {
-		return
+		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+o.Token)
-	resp, err := o.HTTPClient.Do(req)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
 	if err != nil {
-		o.Logger.Warn("WHIP DELETE failed", "participant", o.Participant, "err", err)
-		return
+		return err
 	}
-	resp.Body.Close()
+	return resp.Body.Close()
 }
 
 // stream sends the clip's packets on their schedule for o.Duration.

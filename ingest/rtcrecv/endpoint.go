@@ -134,19 +134,11 @@ func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	e.closeMu.Lock()
-	closed := e.isClosed
-	e.closeMu.Unlock()
-	if closed {
-		return nil, "", ErrClosed
-	}
 	p := newPeer(e.pickWorker(), o)
 	w := p.w
-	var cands []candidate
+	var cands []netip.AddrPort
 	for _, s := range w.socks {
-		for _, a := range s.candidates {
-			cands = append(cands, candidate{addr: a})
-		}
+		cands = append(cands, s.candidates...)
 	}
 	sid, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	answer := o.answer(localParams{sessionID: sid.Uint64(), ufrag: p.ufrag, pwd: p.pwd,

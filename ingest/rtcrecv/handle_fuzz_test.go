@@ -16,7 +16,7 @@ import (
 func FuzzHandleDatagram(f *testing.F) {
 	from := netip.MustParseAddrPort("127.0.0.1:9") // discard: answers go nowhere
 	w, s, p, _ := connectedPeer(f, from)
-	p.handler = payloadTypeCheck{t: f, pt: p.audioPT}
+	p.handler = payloadTypeCheck{pt: p.audioPT}
 
 	req, _ := stun.Build(stun.TransactionID, stun.BindingRequest, stun.NewUsername(p.ufrag+":x"),
 		stun.NewShortTermIntegrity(p.pwd), stun.Fingerprint)
@@ -32,10 +32,7 @@ func FuzzHandleDatagram(f *testing.F) {
 	})
 }
 
-type payloadTypeCheck struct {
-	t  *testing.F
-	pt uint8
-}
+type payloadTypeCheck struct{ pt uint8 }
 
 func (c payloadTypeCheck) OnRTP(pkt *rtp.Packet, _ time.Time) {
 	if pkt.PayloadType != c.pt {

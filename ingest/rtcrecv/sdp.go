@@ -3,6 +3,7 @@ package rtcrecv
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -197,8 +198,8 @@ func (o *offer) audio() *section {
 type localParams struct {
 	sessionID   uint64
 	ufrag, pwd  string
-	fingerprint string // sha-256 of our certificate, "AB:CD:…"
-	candidates  []candidate
+	fingerprint string           // sha-256 of our certificate, "AB:CD:…"
+	candidates  []netip.AddrPort // host candidates
 }
 
 // answer writes the SDP answer (ICE-lite, recvonly, no trickle: every
@@ -269,7 +270,7 @@ func (o *offer) answer(l localParams) string {
 			line("a=rtcp-fb:%d nack", s.pt)
 		}
 		for i, c := range l.candidates {
-			line("a=candidate:%d 1 udp %d %s %d typ host", i+1, c.priority(i), c.addr.Addr().Unmap(), c.addr.Port())
+			line("a=candidate:%d 1 udp %d %s %d typ host", i+1, hostPriority(i), c.Addr().Unmap(), c.Port())
 		}
 		line("a=end-of-candidates")
 	}

@@ -61,7 +61,7 @@ const chromeOffer = "v=0\r\n" +
 
 func testParams() localParams {
 	return localParams{sessionID: 7, ufrag: "uFrg", pwd: "passwordpasswordpassword", fingerprint: "AA:BB",
-		candidates: []candidate{{addr: netip.MustParseAddrPort("127.0.0.1:40000")}}}
+		candidates: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:40000")}}
 }
 
 func TestAnswerToBrowserOffer(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 	"time"
 
@@ -35,12 +36,9 @@ type socket struct {
 	msgs       []ipv4.Message
 }
 
-// candidate is one ICE host candidate of the answer.
-type candidate struct{ addr netip.AddrPort }
-
-// priority follows RFC 8445 §5.1.2.1 for a host candidate, component 1;
-// earlier candidates are preferred.
-func (c candidate) priority(index int) uint32 {
+// hostPriority is the priority of the answer's index-th host candidate,
+// component 1 (RFC 8445 §5.1.2.1); earlier candidates are preferred.
+func hostPriority(index int) uint32 {
 	return 126<<24 | uint32(65535-index)<<8 | 255
 }
 
@@ -156,7 +154,7 @@ func localAddrs(loopbackOnly bool, allowed []string) ([]netip.Addr, error) {
 		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
 			continue
 		}
-		if len(allowed) > 0 && !contains(allowed, ifc.Name) {
+		if len(allowed) > 0 && !slices.Contains(allowed, ifc.Name) {
 			continue
 		}
 		addrs, err := ifc.Addrs()
@@ -178,13 +176,4 @@ func localAddrs(loopbackOnly bool, allowed []string) ([]netip.Addr, error) {
 		return nil, errors.New("no usable network address (set the interfaces, or loopback only)")
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

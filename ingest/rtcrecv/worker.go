@@ -30,8 +30,11 @@ type worker struct {
 	byUfrag  map[string]*Peer
 	byAddr   map[netip.AddrPort]*Peer
 	nextTick time.Time
-	stunMsg  stun.Message
-	drainErr bool
+	// readMicros is when this poll read its datagrams, on the endpoint's
+	// microsecond clock: the arrival time TWCC feedback reports.
+	readMicros int64
+	stunMsg    stun.Message
+	drainErr   bool
 }
 
 func newWorker(e *Endpoint, index int) *worker {
@@ -89,6 +92,7 @@ func (w *worker) run() {
 			}
 		}
 		now := time.Now()
+		w.readMicros = w.ep.micros(now)
 		w.adopt(now)
 		for _, s := range w.socks {
 			if err := s.drain(now, w.handle); err != nil && !w.drainErr {
@@ -287,9 +291,10 @@ func (w *worker) handleSRTP(p *Peer, b []byte, arrival time.Time) {
 	p.lastHeard = arrival
 	if p.twcc != nil {
 		if ext := p.pkt.GetExtension(p.twccExt); len(ext) >= 2 {
-			// The read time, not the kernel's: feedback tells the sender how
-			// long its packets waited for the pipeline, queueing included.
-			p.twcc.Record(p.pkt.SSRC, binary.BigEndian.Uint16(ext), w.ep.micros(time.Now()))
+			// The poll's read time, not the kernel's: feedback tells the
+			// sender how long its packets waited for the pipeline, queueing
+			// included.
+			p.twcc.Record(p.pkt.SSRC, binary.BigEndian.Uint16(ext), w.readMicros)
 		}
 	}
 	if p.pkt.PayloadType != p.audioPT {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -56,55 +53,9 @@ func (p *participant) join(ctx context.Context, client *http.Client, endpoint, c
 		return err
 	}
 	p.pc, p.track = pc, track
-	connected := make(chan struct{})
-	failed := make(chan struct{})
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		switch s {
-		case webrtc.PeerConnectionStateConnected:
-			closeOnce(connected)
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-			closeOnce(failed)
-		}
-	})
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
+	connected, failed := simulate.ConnectionStates(pc)
+	if p.location, err = simulate.Publish(ctx, client, endpoint, callID, p.token, pc); err != nil {
 		return err
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return err
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	whip := endpoint + "/calls/" + url.PathEscape(callID) + "/whip"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, whip, strings.NewReader(pc.LocalDescription().SDP))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/sdp")
-	req.Header.Set("Authorization", "Bearer "+p.token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("WHIP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
-	}
-	loc, err := resp.Location()
-	if err != nil {
-		return fmt.Errorf("WHIP 201 without a usable Location: %w", err)
-	}
-	p.location = loc.String()
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
-		return fmt.Errorf("WHIP answer: %w", err)
 	}
 	select {
 	case <-connected:
@@ -121,25 +72,11 @@ func (p *participant) join(ctx context.Context, client *http.Client, endpoint, c
 func (p *participant) leave(client *http.Client) {
 	if p.location != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, p.location, nil)
-		if err == nil {
-			req.Header.Set("Authorization", "Bearer "+p.token)
-			if resp, err := client.Do(req); err == nil {
-				resp.Body.Close()
-			}
-		}
+		_ = simulate.Leave(ctx, client, p.location, p.token)
 		cancel()
 		p.location = ""
 	}
 	if p.pc != nil {
 		p.pc.Close()
-	}
-}
-
-func closeOnce(ch chan struct{}) {
-	select {
-	case <-ch:
-	default:
-		close(ch)
 	}
 }
