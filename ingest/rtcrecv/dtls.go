@@ -150,7 +150,7 @@ func (c *dtlsConn) remoteAddr() net.Addr {
 }
 
 func (c *dtlsConn) Close() error                     { return nil }
-func (c *dtlsConn) LocalAddr() net.Addr              { return c.p.w.socks[0].conn.LocalAddr() }
+func (c *dtlsConn) LocalAddr() net.Addr              { return net.UDPAddrFromAddrPort(c.p.w.socks[0].local) }
 func (c *dtlsConn) SetDeadline(time.Time) error      { return nil }
 func (c *dtlsConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *dtlsConn) SetWriteDeadline(time.Time) error { return nil }

@@ -186,6 +186,9 @@ func (e *Endpoint) Close() error {
 		close(w.quit)
 	}
 	e.wg.Wait()
+	for _, w := range e.workers {
+		w.closeSockets()
+	}
 	return nil
 }
 

@@ -25,7 +25,7 @@ func connectedPeer(tb testing.TB, from netip.AddrPort) (*worker, *socket, *Peer,
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _ = s.conn.Close() })
+	tb.Cleanup(func() { _ = s.close() })
 	w.socks = []*socket{s}
 	p := newPeer(w, o)
 	p.dtlsStarted = true // no handshake goroutine: DTLS records queue up

@@ -6,11 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"syscall"
 	"time"
-
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 const (
@@ -26,14 +22,15 @@ const (
 	socketBuffer = 4 << 20
 )
 
-// socket is one UDP socket of a worker, bound to one local address.
+// socket is one UDP socket of a worker, bound to one local address. Its
+// platform part (udpSocket) reads datagrams in batches without blocking
+// and without the Go runtime's network poller: a worker polls its sockets
+// on its own clock, so readiness events would only wake idle threads.
 type socket struct {
-	conn      *net.UDPConn
-	readBatch func(ms []ipv4.Message, flags int) (int, error)
-	local     netip.AddrPort
+	udpSocket
+	local netip.AddrPort
 	// candidates are the addresses the answer gives for this socket.
 	candidates []netip.AddrPort
-	msgs       []ipv4.Message
 }
 
 // hostPriority is the priority of the answer's index-th host candidate,
@@ -42,80 +39,41 @@ func hostPriority(index int) uint32 {
 	return 126<<24 | uint32(65535-index)<<8 | 255
 }
 
+// listenSocket binds a UDP socket on addr, at the first free port of
+// portMin–portMax (any port when both are zero), and lists its candidates:
+// the public addresses of addr's family with its port, or else its own.
 func listenSocket(addr netip.Addr, portMin, portMax uint16, public []netip.Addr) (*socket, error) {
-	network := "udp4"
-	if addr.Is6() {
-		network = "udp6"
-	}
-	var conn *net.UDPConn
-	var err error
+	var (
+		u     udpSocket
+		local netip.AddrPort
+		err   error
+	)
 	if portMin == 0 && portMax == 0 {
-		conn, err = net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+		u, local, err = openUDP(netip.AddrPortFrom(addr, 0))
 	} else {
 		if portMax == 0 {
 			portMax = 65535
 		}
 		err = errors.New("no free port")
-		for port := int(portMin); port <= int(portMax) && conn == nil; port++ {
-			conn, err = net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, uint16(port))))
+		for port := int(portMin); port <= int(portMax); port++ {
+			if u, local, err = openUDP(netip.AddrPortFrom(addr, uint16(port))); err == nil {
+				break
+			}
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (ports %d–%d): %w", addr, portMin, portMax, err)
 	}
-	_ = conn.SetReadBuffer(socketBuffer)
-	if err := enableTimestamps(conn); err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("kernel timestamps on %s: %w", addr, err)
-	}
-	s := &socket{conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
-	if addr.Is6() {
-		s.readBatch = ipv6.NewPacketConn(conn).ReadBatch
-	} else {
-		s.readBatch = ipv4.NewPacketConn(conn).ReadBatch
-	}
+	s := &socket{udpSocket: u, local: local}
 	for _, ip := range public {
 		if ip.Is4() == addr.Is4() {
-			s.candidates = append(s.candidates, netip.AddrPortFrom(ip, s.local.Port()))
+			s.candidates = append(s.candidates, netip.AddrPortFrom(ip, local.Port()))
 		}
 	}
 	if len(public) == 0 {
-		s.candidates = []netip.AddrPort{s.local}
-	}
-	s.msgs = make([]ipv4.Message, batchSize)
-	for i := range s.msgs {
-		s.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
-		s.msgs[i].OOB = make([]byte, oobSize)
+		s.candidates = []netip.AddrPort{local}
 	}
 	return s, nil
-}
-
-// drain reads every datagram waiting on the socket, without blocking, and
-// hands each to handle with its kernel arrival time. The datagram's bytes
-// are valid only during handle.
-func (s *socket) drain(readAt time.Time, handle func(s *socket, from netip.AddrPort, b []byte, arrival time.Time)) error {
-	for {
-		n, err := s.readBatch(s.msgs, syscall.MSG_DONTWAIT)
-		if err != nil {
-			if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil
-			}
-			return err
-		}
-		for i := range s.msgs[:n] {
-			m := &s.msgs[i]
-			ua, ok := m.Addr.(*net.UDPAddr)
-			if !ok {
-				continue
-			}
-			from := ua.AddrPort()
-			from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-			handle(s, from, m.Buffers[0][:m.N], arrivalTime(m.OOB[:m.NN], readAt))
-		}
-		if n < len(s.msgs) {
-			return nil
-		}
-	}
 }
 
 // arrivalTime turns the kernel's wall-clock receive timestamp into a time
@@ -131,11 +89,6 @@ func arrivalTime(oob []byte, readAt time.Time) time.Time {
 		return readAt
 	}
 	return readAt.Add(-age)
-}
-
-func (s *socket) writeTo(b []byte, to netip.AddrPort) error {
-	_, err := s.conn.WriteToUDPAddrPort(b, to)
-	return err
 }
 
 // localAddrs lists the addresses to listen on: 127.0.0.1 alone when

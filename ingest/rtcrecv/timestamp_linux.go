@@ -2,28 +2,11 @@ package rtcrecv
 
 import (
 	"encoding/binary"
-	"net"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// enableTimestamps asks the kernel to stamp each datagram with its arrival
-// time (SO_TIMESTAMPNS).
-func enableTimestamps(conn *net.UDPConn) error {
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}); err != nil {
-		return err
-	}
-	return serr
-}
 
 // parseTimestamp finds the SCM_TIMESTAMPNS message in a datagram's control
 // data, without allocating.

@@ -2,13 +2,8 @@
 
 package rtcrecv
 
-import (
-	"net"
-	"time"
-)
+import "time"
 
-// enableTimestamps: kernel receive timestamps are used on Linux only;
+// parseTimestamp: kernel receive timestamps are used on Linux only;
 // elsewhere a datagram's arrival is when its poll read it.
-func enableTimestamps(*net.UDPConn) error { return nil }
-
 func parseTimestamp([]byte) (time.Time, bool) { return time.Time{}, false }

@@ -71,7 +71,6 @@ func (w *worker) poke() {
 // run polls until the endpoint closes: sleep a poll interval, adopt new
 // peers, drain the sockets, close what must close, tick.
 func (w *worker) run() {
-	defer w.closeSockets()
 	poll := w.ep.cfg.PollInterval
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
@@ -178,9 +177,12 @@ func (w *worker) shutdown() {
 	w.peers = nil
 }
 
+// closeSockets closes the worker's sockets once nothing sends on them: the
+// worker and every DTLS goroutine have returned (a descriptor's number may
+// be reused as soon as it closes).
 func (w *worker) closeSockets() {
 	for _, s := range w.socks {
-		_ = s.conn.Close()
+		_ = s.close()
 	}
 }
 

@@ -1,0 +1,178 @@
+//go:build linux
+
+package rtcrecv
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// udpSocket, on Linux, is a bare non-blocking socket descriptor that the
+// runtime's network poller never sees: were it registered, every datagram
+// arriving while the worker sleeps would wake an idle thread for nothing
+// (thousands of times a second). The worker drains it with recvmmsg into
+// buffers allocated once, with each datagram's kernel arrival time
+// (SO_TIMESTAMPNS); sends are sendto on the same descriptor. Neither call
+// can block, so both are raw system calls.
+type udpSocket struct {
+	fd    int
+	hdrs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrInet6 // large enough for either family
+	bufs  []byte                  // batchSize datagrams of maxDatagram
+	oob   []byte                  // batchSize control messages of oobSize
+	used  int                     // headers the last recvmmsg filled
+}
+
+func openUDP(at netip.AddrPort) (u udpSocket, local netip.AddrPort, err error) {
+	family, sa := unix.AF_INET, unix.Sockaddr(&unix.SockaddrInet4{Port: int(at.Port()), Addr: at.Addr().As4()})
+	if at.Addr().Is6() {
+		family, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: int(at.Port()), Addr: at.Addr().As16()}
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return u, local, os.NewSyscallError("socket", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = unix.Close(fd)
+		}
+	}()
+	if family == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			return u, local, os.NewSyscallError("setsockopt IPV6_V6ONLY", err)
+		}
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, socketBuffer) // the kernel caps it
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return u, local, fmt.Errorf("kernel timestamps: %w", os.NewSyscallError("setsockopt", err))
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return u, local, os.NewSyscallError("bind", err)
+	}
+	bound, err := unix.Getsockname(fd)
+	if err != nil {
+		return u, local, os.NewSyscallError("getsockname", err)
+	}
+	switch b := bound.(type) {
+	case *unix.SockaddrInet4:
+		local = netip.AddrPortFrom(netip.AddrFrom4(b.Addr), uint16(b.Port))
+	case *unix.SockaddrInet6:
+		local = netip.AddrPortFrom(netip.AddrFrom16(b.Addr), uint16(b.Port))
+	default:
+		return u, local, fmt.Errorf("getsockname: unexpected address %T", bound)
+	}
+	u = udpSocket{
+		fd:    fd,
+		hdrs:  make([]unix.Mmsghdr, batchSize),
+		iovs:  make([]unix.Iovec, batchSize),
+		names: make([]unix.RawSockaddrInet6, batchSize),
+		bufs:  make([]byte, batchSize*maxDatagram),
+		oob:   make([]byte, batchSize*oobSize),
+		used:  batchSize,
+	}
+	for i := range u.hdrs {
+		u.iovs[i].Base = &u.bufs[i*maxDatagram]
+		u.iovs[i].SetLen(maxDatagram)
+		h := &u.hdrs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&u.names[i]))
+		h.Iov = &u.iovs[i]
+		h.SetIovlen(1)
+		h.Control = &u.oob[i*oobSize]
+	}
+	return u, local, nil
+}
+
+// drain reads every datagram waiting on the socket, without blocking, and
+// hands each to handle with its kernel arrival time. The datagram's bytes
+// are valid only during handle.
+func (s *socket) drain(readAt time.Time, handle func(s *socket, from netip.AddrPort, b []byte, arrival time.Time)) error {
+	for {
+		for i := range s.used { // the kernel rewrote these lengths
+			h := &s.hdrs[i].Hdr
+			h.Namelen = unix.SizeofSockaddrInet6
+			h.SetControllen(oobSize)
+			h.Flags = 0
+		}
+		r, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(s.fd),
+			uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(s.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+		if errno != 0 {
+			s.used = 0
+			if errno == unix.EAGAIN || errno == unix.EINTR {
+				return nil
+			}
+			return os.NewSyscallError("recvmmsg", errno)
+		}
+		n := int(r)
+		s.used = n
+		for i := range n {
+			m := &s.hdrs[i]
+			from, ok := addrPortOf(&s.names[i])
+			if !ok || m.Hdr.Flags&unix.MSG_TRUNC != 0 {
+				continue // not IP, or larger than any WebRTC datagram
+			}
+			b := s.bufs[i*maxDatagram : i*maxDatagram+int(m.Len)]
+			oob := s.oob[i*oobSize : i*oobSize+min(int(m.Hdr.Controllen), oobSize)]
+			handle(s, from, b, arrivalTime(oob, readAt))
+		}
+		if n < len(s.hdrs) {
+			return nil
+		}
+	}
+}
+
+// writeTo sends one datagram. A full send buffer is an error (EAGAIN), not
+// a wait: what the worker sends (STUN answers, RTCP) may be lost.
+func (s *socket) writeTo(b []byte, to netip.AddrPort) error {
+	if len(b) == 0 {
+		return nil
+	}
+	var sa unix.RawSockaddrInet6
+	size := uintptr(unix.SizeofSockaddrInet6)
+	if to.Addr().Is4() {
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&sa))
+		sa4.Family = unix.AF_INET
+		sa4.Addr = to.Addr().As4()
+		putPort(&sa4.Port, to.Port())
+		size = unix.SizeofSockaddrInet4
+	} else {
+		sa.Family = unix.AF_INET6
+		sa.Addr = to.Addr().As16()
+		putPort(&sa.Port, to.Port())
+	}
+	_, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(s.fd),
+		uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, uintptr(unsafe.Pointer(&sa)), size)
+	if errno != 0 {
+		return os.NewSyscallError("sendto", errno)
+	}
+	return nil
+}
+
+func (s *socket) close() error { return unix.Close(s.fd) }
+
+// addrPortOf reads a datagram's source address (port in network order).
+func addrPortOf(sa *unix.RawSockaddrInet6) (netip.AddrPort, bool) {
+	switch sa.Family {
+	case unix.AF_INET:
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), getPort(&sa4.Port)), true
+	case unix.AF_INET6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), getPort(&sa.Port)), true
+	}
+	return netip.AddrPort{}, false
+}
+
+func getPort(p *uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	return uint16(b[0])<<8 | uint16(b[1])
+}
+
+func putPort(p *uint16, port uint16) {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	b[0], b[1] = byte(port>>8), byte(port)
+}
