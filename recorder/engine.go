@@ -28,6 +28,10 @@ type Engine struct {
 	mu   sync.Mutex
 	live map[string]*session
 
+	// commitEpoch is the origin of the commit grid: every live recording
+	// commits at commitEpoch + k·commitEvery (see nextCommit).
+	commitEpoch time.Time
+
 	owners sync.WaitGroup // session goroutines and the retention sweeper
 }
 
@@ -48,7 +52,8 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{},
+		commitEpoch: time.Now()}
 	if cfg.Retention > 0 {
 		e.owners.Go(e.retentionLoop)
 	}
@@ -315,4 +320,14 @@ func (e *Engine) Flush(ctx context.Context, id string) error {
 		return err
 	}
 	return s.do(ctx, &op{kind: opSync})
+}
+
+// untilNextCommit is the time from now to the next point of the engine's
+// commit grid. Recordings commit (and sync) in step, so that the process
+// wakes once per commit period for all of them instead of once per
+// recording at scattered times; each wake-up of an idle process costs more
+// than the commit it runs.
+func (e *Engine) untilNextCommit() time.Duration {
+	period := e.cfg.commitEvery()
+	return period - time.Since(e.commitEpoch)%period
 }

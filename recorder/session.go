@@ -160,7 +160,7 @@ func (s *session) posAt(t time.Time) int64 {
 // half full.
 func (s *session) run() {
 	defer close(s.done)
-	tick := time.NewTicker(s.e.cfg.commitEvery())
+	tick := time.NewTimer(s.e.untilNextCommit())
 	defer tick.Stop()
 	lateness := int64(s.e.cfg.Lateness / (time.Second / callrec.SampleRate))
 	for {
@@ -182,6 +182,7 @@ func (s *session) run() {
 			if s.err == nil {
 				s.check(s.chunker.sync())
 			}
+			tick.Reset(s.e.untilNextCommit())
 		case <-s.e.ctx.Done():
 			s.drain()
 			if s.err == nil {

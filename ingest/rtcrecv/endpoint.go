@@ -43,10 +43,6 @@ type Config struct {
 // TickInterval is how often a peer's Handler.OnTick runs.
 const TickInterval = 20 * time.Millisecond
 
-// feedbackInterval is how often transport-wide congestion control
-// feedback is sent, as Pion's and libwebrtc's receivers do.
-const feedbackInterval = 100 * time.Millisecond
-
 // Endpoint is the shared UDP side of every peer: workers, their sockets and
 // the DTLS identity.
 type Endpoint struct {

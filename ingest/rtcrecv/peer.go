@@ -57,7 +57,7 @@ type Peer struct {
 	lastHeard    time.Time
 	dtlsStarted  bool
 	twcc         *twcc.Recorder
-	lastFeedback time.Time
+	feedback     feedbackPacer
 	mediaSSRC    uint32
 	rtcpBuf      []byte
 	pkt          rtp.Packet
@@ -203,8 +203,7 @@ func (p *Peer) tick(now time.Time) {
 	if p.handler != nil {
 		p.handler.OnTick(now)
 	}
-	if p.twcc != nil && p.Connected() && now.Sub(p.lastFeedback) >= feedbackInterval {
-		p.lastFeedback = now
+	if p.twcc != nil && p.Connected() && p.feedback.due(now) {
 		if pkts := p.twcc.BuildFeedbackPacket(); len(pkts) > 0 {
 			p.sendRTCP(pkts...)
 		}

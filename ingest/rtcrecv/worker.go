@@ -291,6 +291,7 @@ func (w *worker) handleSRTP(p *Peer, b []byte, arrival time.Time) {
 		return
 	}
 	p.lastHeard = arrival
+	p.feedback.received(len(b))
 	if p.twcc != nil {
 		if ext := p.pkt.GetExtension(p.twccExt); len(ext) >= 2 {
 			// The poll's read time, not the kernel's: feedback tells the
