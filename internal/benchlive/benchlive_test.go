@@ -69,6 +69,11 @@ func TestLiveOneCallTwoParticipants(t *testing.T) {
 			if res.FloorPerParticipantMin <= 0 || res.CPUPerParticipantMin <= 0 {
 				t.Errorf("floor %s, server %s per participant-minute", res.FloorPerParticipantMin, res.CPUPerParticipantMin)
 			}
+			// The floor is sampled all through the window, and measured
+			// quietly before and after it.
+			if len(res.FloorWindowSlices) != windowFloorSlices || res.FloorWindow <= 0 || len(res.FloorQuietRuns) != 2 {
+				t.Errorf("floor: %d slices in the window (median %s), %d quiet runs", len(res.FloorWindowSlices), res.FloorWindow, len(res.FloorQuietRuns))
+			}
 			line := regexp.MustCompile(`^live: calls=1 participants=2 loss=[0-9.]+% cpu_per_participant_min=[0-9.]+ mem_per_call=[0-9]+ intact=1/1$`)
 			if last := res.Line(); !line.MatchString(last) {
 				t.Errorf("last line %q", last)

@@ -122,9 +122,9 @@ func stepVerdict(s RampStep) string {
 	if !s.Pass {
 		v = "FAIL (" + s.Why + ")"
 	}
-	line := fmt.Sprintf("%s: %d streams, loss %.3f%%, %d late, delay p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute, %d KiB per call, intact %d/%d, %d clicks",
+	line := fmt.Sprintf("%s: %d streams, loss %.3f%%, %d late, delay p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute (floor %.4f quiet, %.4f in the window), %d KiB per call, intact %d/%d, %d clicks",
 		v, r.Participants, r.LossPct, r.Late, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate), 100*r.ServerCores(), 100*r.SimulatorCores(),
-		r.CPUPerParticipantMin.Seconds(), r.MemPerCall>>10, r.Intact, r.Recordings, r.Clicks)
+		r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.FloorWindow.Seconds(), r.MemPerCall>>10, r.Intact, r.Recordings, r.Clicks)
 	if len(r.Problems) > 0 {
 		line += fmt.Sprintf("; first of %d problems: %s", len(r.Problems), r.Problems[0])
 	}

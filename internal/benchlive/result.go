@@ -33,11 +33,18 @@ type Result struct {
 
 	// CPU over the window. ServerCPU is the server process alone (from
 	// /proc/<pid>/stat); SimulatorCPU is this process.
-	ServerMeasured         bool
-	ServerCPU              time.Duration
-	SimulatorCPU           time.Duration
-	CPUPerParticipantMin   time.Duration // server CPU per recorded participant-minute
-	FloorPerParticipantMin time.Duration // bare Opus decode of the same packets
+	ServerMeasured       bool
+	ServerCPU            time.Duration
+	SimulatorCPU         time.Duration
+	CPUPerParticipantMin time.Duration // server CPU per recorded participant-minute
+	// The floor: bare Opus decode of the same packets, per participant-
+	// minute (floor.go). FloorPerParticipantMin is the quiet floor, the
+	// least of FloorQuietRuns (before and after the calls); FloorWindow is
+	// the median of FloorWindowSlices, decoded through the window.
+	FloorPerParticipantMin time.Duration
+	FloorQuietRuns         []time.Duration // sorted
+	FloorWindow            time.Duration
+	FloorWindowSlices      []time.Duration // sorted
 	// ServerDecodePerParticipantMin is the time the server itself spent in
 	// Opus decode in the window (its decode_seconds histogram), per
 	// participant-minute: the floor under the run's own load.
@@ -61,12 +68,26 @@ func (r *Result) ServerCores() float64 { return r.ServerCPU.Seconds() / r.Window
 // SimulatorCores is the simulator's CPU use in the window, in cores.
 func (r *Result) SimulatorCores() float64 { return r.SimulatorCPU.Seconds() / r.Window.Seconds() }
 
-// VsFloor is server CPU per participant-minute over the decode floor.
-func (r *Result) VsFloor() float64 {
-	if r.FloorPerParticipantMin <= 0 {
+// VsFloor is server CPU per participant-minute over the quiet floor.
+func (r *Result) VsFloor() float64 { return ratio(r.CPUPerParticipantMin, r.FloorPerParticipantMin) }
+
+// VsWindowFloor is server CPU per participant-minute over the floor
+// measured through the window.
+func (r *Result) VsWindowFloor() float64 { return ratio(r.CPUPerParticipantMin, r.FloorWindow) }
+
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
 		return math.NaN()
 	}
-	return r.CPUPerParticipantMin.Seconds() / r.FloorPerParticipantMin.Seconds()
+	return a.Seconds() / b.Seconds()
+}
+
+// spread is "min–median–max s" of sorted durations.
+func spread(sorted []time.Duration) string {
+	if len(sorted) == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%.4f–%.4f–%.4f s", sorted[0].Seconds(), sorted[len(sorted)/2].Seconds(), sorted[len(sorted)-1].Seconds())
 }
 
 // Line is the summary line `callrec bench live` ends with.
@@ -95,8 +116,11 @@ func (r *Result) Report(w io.Writer) {
 	if r.ServerMeasured {
 		fmt.Fprintf(w, "cpu in window: server %.3f CPU-s (%.0f%% of a core), simulator %.3f CPU-s (%.0f%% of a core)\n",
 			r.ServerCPU.Seconds(), 100*r.ServerCores(), r.SimulatorCPU.Seconds(), 100*r.SimulatorCores())
-		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; bare Opus decode floor %.4f s; ratio %.2f\n",
-			r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.VsFloor())
+		fmt.Fprintf(w, "bare Opus decode floor per participant-minute: quiet %.4f s (least of %d runs before and after the calls; min–median–max %s); in the window %.4f s (median of %d slices through it; %s)\n",
+			r.FloorPerParticipantMin.Seconds(), len(r.FloorQuietRuns), spread(r.FloorQuietRuns),
+			r.FloorWindow.Seconds(), len(r.FloorWindowSlices), spread(r.FloorWindowSlices))
+		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; ratio %.2f to the quiet floor, %.2f to the window's floor\n",
+			r.CPUPerParticipantMin.Seconds(), r.VsFloor(), r.VsWindowFloor())
 		if r.ServerDecodePerParticipantMin > 0 {
 			fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per participant-minute; server cpu / its decode %.2f\n",
 				r.ServerDecodePerParticipantMin.Seconds(), r.CPUPerParticipantMin.Seconds()/r.ServerDecodePerParticipantMin.Seconds())

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -47,11 +48,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		sources[k] = c
 	}
-	floor, err := decodeFloor(sources, cfg.FloorRuns)
+	quiet, err := decodeFloor(sources, cfg.FloorRuns)
 	if err != nil {
 		return nil, fmt.Errorf("decode floor: %w", err)
 	}
-	res.FloorPerParticipantMin = floor
 
 	connStr, pid := cfg.ConnectionString, cfg.ServerPID
 	if connStr == "" {
@@ -162,7 +162,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	if err := hold(ctx, cfg, res, calls, pid, endpoint); err != nil {
+	if err := hold(ctx, cfg, res, calls, pid, endpoint, sources); err != nil {
 		return nil, err
 	}
 
@@ -204,11 +204,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	fmt.Fprintf(cfg.Progress, "checking %d recordings\n", len(calls))
 	checkRecordings(ctx, client.CallRecording(), calls, amp, res)
-	// The floor again, now that the machine has warmed up and the calls are
-	// over: the least of both measurements is the floor reported.
-	if again, err := decodeFloor(sources, cfg.FloorRuns); err == nil && again < res.FloorPerParticipantMin {
-		res.FloorPerParticipantMin = again
+	// The quiet floor again, now that the machine has warmed up and the
+	// calls are over.
+	if again, err := decodeFloor(sources, cfg.FloorRuns); err == nil {
+		quiet = append(quiet, again...)
 	}
+	slices.Sort(quiet)
+	res.FloorQuietRuns = quiet
+	res.FloorPerParticipantMin = quiet[0]
 	return res, nil
 }
 
@@ -252,7 +255,7 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 
 // hold is the measurement window: CPU of both processes, the server's
 // peak memory, and the delay of every packet.
-func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int, endpoint string) error {
+func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int, endpoint string, sources []*clip) error {
 	var serverCPU0 time.Duration
 	var err error
 	if res.ServerMeasured {
@@ -265,6 +268,9 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 	m0, m0err := scrapeIngest(ctx, client, endpoint)
 	self0 := selfCPU()
 	t0 := time.Now()
+	floorCtx, stopFloor := context.WithCancel(ctx)
+	defer stopFloor()
+	floorSamples := sampleFloor(floorCtx, sources, cfg.Hold)
 	for _, c := range calls {
 		for _, p := range c.ps {
 			if p.probe != nil {
@@ -286,8 +292,14 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 			return err
 		}
 	}
+	// The floor's last slice ends about when the window does.
+	wf := <-floorSamples
+	res.FloorWindowSlices = wf.slices
+	if len(wf.slices) > 0 {
+		res.FloorWindow = wf.slices[len(wf.slices)/2]
+	}
 	res.Window = time.Since(t0)
-	res.SimulatorCPU = selfCPU() - self0
+	res.SimulatorCPU = selfCPU() - self0 - wf.cpu
 	if res.ServerMeasured {
 		cpu, err := procCPU(pid)
 		if err != nil {
