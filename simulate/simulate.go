@@ -214,33 +214,44 @@ func Publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	whip := strings.TrimRight(endpoint, "/") + "/calls/" + url.PathEscape(callID) + "/whip"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, whip, strings.NewReader(pc.LocalDescription().SDP))
+	answer, loc, err := PublishSDP(ctx, client, endpoint, callID, token, pc.LocalDescription().SDP)
 	if err != nil {
-		return "", err
+		return loc, err
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return loc, fmt.Errorf("WHIP answer: %w", err)
+	}
+	return loc, nil
+}
+
+// PublishSDP posts an SDP offer to callrec's WHIP endpoint for callID,
+// authorised by a join token, and returns the answer and the session's
+// location (for Leave). A refusal is a *WHIPError.
+func PublishSDP(ctx context.Context, client *http.Client, endpoint, callID, token, offer string) (answer, location string, err error) {
+	whip := strings.TrimRight(endpoint, "/") + "/calls/" + url.PathEscape(callID) + "/whip"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, whip, strings.NewReader(offer))
+	if err != nil {
+		return "", "", err
 	}
 	req.Header.Set("Content-Type", "application/sdp")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if resp.StatusCode != http.StatusCreated {
-		return "", whipError(resp.StatusCode, body)
+		return "", "", whipError(resp.StatusCode, body)
 	}
 	loc, err := resp.Location()
 	if err != nil {
-		return "", fmt.Errorf("WHIP: 201 without a usable Location: %w", err)
+		return "", "", fmt.Errorf("WHIP: 201 without a usable Location: %w", err)
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
-		return loc.String(), fmt.Errorf("WHIP answer: %w", err)
-	}
-	return loc.String(), nil
+	return string(body), loc.String(), nil
 }
 
 func whipError(status int, body []byte) error {

@@ -4,29 +4,23 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 )
 
 // sentRing is how many recent sends a probe remembers, by transport-wide
 // sequence number: 20 s of packets, far longer than TWCC feedback takes.
 const sentRing = 1024
 
-// delayProbe measures, for one participant's PeerConnection, how long after
-// sending each packet the server's media pipeline read it. It is a Pion
-// interceptor registered below the TWCC header extension interceptor, so
-// it sees each packet's transport-wide sequence number as it leaves, and it
-// reads the server's TWCC feedback, which carries each packet's arrival
-// time on the server's clock.
+// delayProbe measures, for one publisher, how long after sending each
+// packet the server's media pipeline read it: the publisher notes each
+// packet's transport-wide sequence number as it leaves, and hands the probe
+// the server's TWCC feedback, which carries each packet's arrival time on
+// the server's clock.
 type delayProbe struct {
-	interceptor.NoOp
 	epoch time.Time
 
 	mu        sync.Mutex
 	sent      [sentRing]sentPacket
-	extID     uint8
 	recording bool
 	delays    []int64 // one-way delay, µs, offset by the unknown clock difference
 	minDelay  int64
@@ -41,54 +35,13 @@ type sentPacket struct {
 
 func newDelayProbe() *delayProbe { return &delayProbe{epoch: time.Now()} }
 
-// NewInterceptor implements interceptor.Factory: the probe serves one
-// PeerConnection.
-func (d *delayProbe) NewInterceptor(string) (interceptor.Interceptor, error) { return d, nil }
-
-// BindLocalStream notes the send time of each packet by its transport-wide
-// sequence number.
-func (d *delayProbe) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
-	var id uint8
-	for _, e := range info.RTPHeaderExtensions {
-		if e.URI == sdp.TransportCCURI {
-			id = uint8(e.ID)
-		}
-	}
-	if id == 0 {
-		return writer
-	}
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, attrs interceptor.Attributes) (int, error) {
-		if ext := h.GetExtension(id); len(ext) >= 2 {
-			seq := uint16(ext[0])<<8 | uint16(ext[1])
-			at := time.Since(d.epoch).Microseconds()
-			d.mu.Lock()
-			d.sent[seq%sentRing] = sentPacket{seq: seq, at: at, used: true}
-			d.mu.Unlock()
-		}
-		return writer.Write(h, payload, attrs)
-	})
-}
-
-// BindRTCPReader reads the server's TWCC feedback.
-func (d *delayProbe) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
-	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		n, attrs, err := reader.Read(b, a)
-		if err != nil {
-			return n, attrs, err
-		}
-		if attrs == nil {
-			attrs = make(interceptor.Attributes)
-		}
-		pkts, perr := attrs.GetRTCPPackets(b[:n])
-		if perr == nil {
-			for _, p := range pkts {
-				if cc, ok := p.(*rtcp.TransportLayerCC); ok {
-					d.feedback(cc)
-				}
-			}
-		}
-		return n, attrs, err
-	})
+// noteSent records that the packet of transport-wide sequence number seq
+// leaves now.
+func (d *delayProbe) noteSent(seq uint16) {
+	at := time.Since(d.epoch).Microseconds()
+	d.mu.Lock()
+	d.sent[seq%sentRing] = sentPacket{seq: seq, at: at, used: true}
+	d.mu.Unlock()
 }
 
 // setRecording starts or stops keeping delays (the measurement window).

@@ -2,27 +2,49 @@ package benchlive
 
 import (
 	"context"
+	"sync"
 	"time"
-
-	"github.com/pion/rtp"
 )
 
 const frameInterval = 20 * time.Millisecond
 
-// pace sends the call's participants' packets until ctx is done: packet i
-// of every participant is due at start + i×20 ms, whatever happened
-// before, so the sender's own lateness never shifts the streams. It is the
-// call's only sending goroutine and returns how late it ever was.
-func pace(ctx context.Context, ps []*participant) (maxLate time.Duration) {
-	start := time.Now()
+// pacer sends every call's packets from one goroutine on one 20 ms grid:
+// tick k is due at epoch + k×20 ms, and a call added before tick s sends
+// its participants' packet k−s at tick k, whatever happened before, so the
+// sender's own lateness never shifts a stream. One goroutine for all calls
+// keeps the load generator's wake-ups at 50 a second, however many calls.
+type pacer struct {
+	epoch time.Time
+
+	mu    sync.Mutex
+	calls []pacedCall
+}
+
+type pacedCall struct {
+	ps    []*participant
+	start int // the tick of its packet 0
+}
+
+func newPacer() *pacer { return &pacer{epoch: time.Now()} }
+
+// add starts a call's participants at the next tick.
+func (pc *pacer) add(ps []*participant) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	start := int(time.Since(pc.epoch)/frameInterval) + 1
 	for _, p := range ps {
-		p.first = start
+		p.first = pc.epoch.Add(time.Duration(start) * frameInterval)
 	}
-	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111}}
+	pc.calls = append(pc.calls, pacedCall{ps: ps, start: start})
+}
+
+// run sends until ctx is done and returns how late a tick ever was.
+func (pc *pacer) run(ctx context.Context) (maxLate time.Duration) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	for i := 0; ; i++ {
-		due := start.Add(time.Duration(i) * frameInterval)
+	var calls []pacedCall
+	for k := 1; ; k++ {
+		due := pc.epoch.Add(time.Duration(k) * frameInterval)
 		if wait := time.Until(due); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -34,17 +56,22 @@ func pace(ctx context.Context, ps []*participant) (maxLate time.Duration) {
 			return maxLate
 		}
 		maxLate = max(maxLate, time.Since(due))
-		for _, p := range ps {
-			pkt.Marker = i == 0
-			pkt.SequenceNumber = p.seq0 + uint16(i)
-			pkt.Timestamp = p.ts0 + uint32(i*frameSamples)
-			pkt.Payload = p.clip.packet(i)
-			if err := p.track.WriteRTP(&pkt); err != nil {
-				p.sendErrs++
+		pc.mu.Lock()
+		calls = append(calls[:0], pc.calls...)
+		pc.mu.Unlock()
+		for _, c := range calls {
+			i := k - c.start
+			if i < 0 {
 				continue
 			}
-			p.sent++
-			p.last = due
+			for _, p := range c.ps {
+				if err := p.pub.send(p.seq0+uint16(i), p.ts0+uint32(i*frameSamples), i == 0, p.clip.packet(i)); err != nil {
+					p.sendErrs++
+					continue
+				}
+				p.sent++
+				p.last = due
+			}
 		}
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/ingest"
@@ -25,7 +23,6 @@ type benchCall struct {
 	recordingID string
 	ps          []*participant
 	joinErr     error
-	maxLate     time.Duration
 }
 
 // Run runs one live benchmark: calls × participants publishing over real
@@ -86,10 +83,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
 	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		return nil, err
-	}
 
 	before, err := scrapeIngest(ctx, httpClient, endpoint)
 	if err != nil {
@@ -117,7 +110,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// sending as soon as its participants are connected.
 	paceCtx, stopPacing := context.WithCancel(ctx)
 	defer stopPacing()
-	var pacers sync.WaitGroup
+	pc := newPacer()
+	senderLate := make(chan time.Duration, 1)
+	go func() { senderLate <- pc.run(paceCtx) }()
 	var joins sync.WaitGroup
 	slots := make(chan struct{}, cfg.JoinConcurrency)
 	joinStart := time.Now()
@@ -132,7 +127,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					defer func() { <-slots }()
 					jctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 					defer cancel()
-					if err := p.join(jctx, httpClient, endpoint, c.id, se); err != nil {
+					if err := p.join(jctx, httpClient, endpoint, c.id); err != nil {
 						errs[j] = fmt.Errorf("%s: %w", p.rawID, err)
 					}
 				})
@@ -141,7 +136,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if c.joinErr = errors.Join(errs...); c.joinErr != nil {
 				return
 			}
-			pacers.Go(func() { c.maxLate = pace(paceCtx, c.ps) })
+			pc.add(c.ps)
 		})
 	}
 	joins.Wait()
@@ -167,13 +162,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	stopPacing()
-	pacers.Wait()
+	res.SenderMaxLate = <-senderLate
 	for _, c := range calls {
-		res.SenderMaxLate = max(res.SenderMaxLate, c.maxLate)
 		held := c.joinErr == nil
 		for _, p := range c.ps {
 			res.Sent += int64(p.sent)
-			if p.sendErrs > 0 || p.pc == nil || p.pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+			if p.sendErrs > 0 || p.pub == nil {
 				held = false
 			}
 		}
