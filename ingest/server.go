@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,8 @@ type Server struct {
 	latency  int64 // samples
 	metrics  *metrics
 	registry *prometheus.Registry // nil when cfg.Registerer was given
+	// decodePhase deals sessions their decode phase in turn (decodeEvery).
+	decodePhase atomic.Uint64
 
 	baseCtx context.Context // for work that outlives a request (leave bookkeeping)
 	cancel  context.CancelFunc

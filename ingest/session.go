@@ -22,10 +22,13 @@ const (
 	// a retransmission can still make it.
 	nackEvery = 2
 	// decodeEvery is how many ticks pass between releases of the reorder
-	// buffer to the decoder: packets are decoded in bursts every 60 ms, all
-	// participants of a worker together, which costs less CPU per packet
-	// than decoding each as it comes (docs/BENCHMARKS.md). A recorder can
-	// afford the delay.
+	// buffer to the decoder: a participant's packets are decoded in bursts
+	// every 60 ms, which costs less CPU per packet than decoding each as it
+	// comes (docs/BENCHMARKS.md). A recorder can afford the delay.
+	// Participants take the three phases in turn (Server.decodePhase), so
+	// that a worker decodes a third of its participants at each tick rather
+	// than all of them every third tick, which would hold its next socket
+	// read back by the whole burst.
 	decodeEvery = 3
 	// decodeDelay is the longest a packet in sequence waits to be decoded.
 	decodeDelay = decodeEvery * rtcrecv.TickInterval
@@ -67,6 +70,7 @@ func newSessionID() string {
 func newSession(srv *Server, call *callMedia, rawID string) *session {
 	id := newSessionID()
 	return &session{
+		ticks:  int(srv.decodePhase.Add(1) % decodeEvery),
 		id:     id,
 		rawID:  rawID,
 		call:   call,

@@ -11,8 +11,10 @@
 //
 // The load generator stays out of the server's way: every tone is encoded
 // to Opus once per process and its packets replayed with fresh sequence
-// numbers and timestamps, and one pacing goroutine per call sends the
-// packets of all the call's participants on a fixed 20 ms schedule.
+// numbers and timestamps; a participant is a publisher built from parts
+// (a UDP socket, one ICE check, a DTLS client, SRTP), not a full
+// PeerConnection; and one pacing goroutine sends every call's packets on
+// one fixed 20 ms grid.
 //
 // Media delay is measured without touching the server: the participants
 // put the transport-wide sequence number extension on their packets, the
