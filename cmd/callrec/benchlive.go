@@ -27,14 +27,17 @@ func newBenchLiveCmd() *cobra.Command {
 		Short: "Record live calls of simulated WebRTC participants; report loss, delay, server CPU and memory, and file integrity",
 		Long: `Starts ` + "`callrec serve --ice-loopback-only`" + ` as a child process (or targets --connection-string),
 creates --calls calls, records each (wav, --channel mixed or unmixed), joins --participants publishers
-per call over WHIP on 127.0.0.1, each sending its own tone (encoded once, packets replayed), holds
+per call over WHIP on 127.0.0.1 (lean publishers: a UDP socket, ICE check, DTLS, SRTP; one pacer
+for all calls), each sending its own tone (encoded once, packets replayed), holds
 the calls for --seconds, then stops the recordings, downloads every file and checks each
 participant's tone in it, without gaps, for as long as it was sent.
 
 Reported: calls held, packet loss, late packets, media delay (queueing from the sender to the
 server's pipeline, from the server's TWCC feedback), CPU of the server process alone
 (/proc/<pid>/stat) and of the simulator, server CPU per recorded participant-minute beside bare Opus
-decode of the same packets measured in the same run, server memory per call, intact recordings.
+decode of the same packets measured in the same run (quiet: the least of tight-loop runs before and
+after the calls; in the window: the median of slices decoded through it), server memory per call,
+intact recordings.
 
 --ramp searches for the largest number of calls held for --seconds with loss under 0.5%, p99
 media delay under 100 ms and intact files: it doubles from --ramp-start up to --max-calls, then
