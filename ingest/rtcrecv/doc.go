@@ -12,7 +12,9 @@
 //     drains its sockets with recvmmsg (kernel arrival timestamps, so polling
 //     does not blur arrival times), handles every packet inline and lets its
 //     peers' handlers work: one wake-up per poll for all of a worker's
-//     participants, not several per packet.
+//     participants, not several per packet. On Linux a socket is a bare
+//     non-blocking descriptor outside the runtime's network poller, so that
+//     datagrams arriving between polls wake no thread (socket_linux.go).
 //   - ICE-lite (RFC 8445 §2.5): the endpoint never sends checks; it answers
 //     the publisher's STUN binding requests (authenticated with the local
 //     ice-pwd, which also routes them to their peer by ufrag) and learns the
@@ -20,9 +22,10 @@
 //   - DTLS-SRTP (RFC 5764): the handshake runs on a goroutine of the peer's
 //     own over github.com/pion/dtls, fed by the worker; after it, packets are
 //     decrypted in place with github.com/pion/srtp on the worker.
-//   - RTCP out: transport-wide congestion control feedback every 100 ms when
-//     negotiated (github.com/pion/interceptor/pkg/twcc's recorder) and NACKs
-//     asked for by the handler. RTCP in is not needed and is not decrypted.
+//   - RTCP out: transport-wide congestion control feedback when negotiated
+//     (github.com/pion/interceptor/pkg/twcc's recorder), paced as libwebrtc's
+//     receiver (feedback.go), and NACKs asked for by the handler. RTCP in is
+//     not needed and is not decrypted.
 //
 // Everything a peer's Handler sees runs on its worker goroutine, one call at
 // a time; workers are filled up to 64 peers one after another, then evenly.
