@@ -30,8 +30,13 @@ type udpSocket struct {
 }
 
 func openUDP(at netip.AddrPort) (u udpSocket, local netip.AddrPort, err error) {
-	family, sa := unix.AF_INET, unix.Sockaddr(&unix.SockaddrInet4{Port: int(at.Port()), Addr: at.Addr().As4()})
-	if at.Addr().Is6() {
+	var (
+		family int
+		sa     unix.Sockaddr
+	)
+	if at.Addr().Is4() {
+		family, sa = unix.AF_INET, &unix.SockaddrInet4{Port: int(at.Port()), Addr: at.Addr().As4()}
+	} else {
 		family, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: int(at.Port()), Addr: at.Addr().As16()}
 	}
 	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
