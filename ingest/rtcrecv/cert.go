@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"crypto"
 	_ "crypto/sha1" // a=fingerprint:sha-1, still sent by old clients
-	"crypto/sha256"
+	_ "crypto/sha256"
 	_ "crypto/sha512" // sha-384 and sha-512
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"strings"
 
+	dtlsfingerprint "github.com/pion/dtls/v3/pkg/crypto/fingerprint"
 	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
 )
 
@@ -68,11 +70,13 @@ func newIdentity() (identity, error) {
 	if err != nil {
 		return identity{}, err
 	}
-	sum := sha256.Sum256(cert.Certificate[0])
-	hexed := strings.ToUpper(hex.EncodeToString(sum[:]))
-	parts := make([]string, 0, len(sum))
-	for i := 0; i < len(hexed); i += 2 {
-		parts = append(parts, hexed[i:i+2])
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return identity{}, err
 	}
-	return identity{cert: cert, fingerprint: strings.Join(parts, ":")}, nil
+	fp, err := dtlsfingerprint.Fingerprint(leaf, crypto.SHA256)
+	if err != nil {
+		return identity{}, err
+	}
+	return identity{cert: cert, fingerprint: strings.ToUpper(fp)}, nil
 }

@@ -10,10 +10,6 @@ import (
 	"github.com/pion/sdp/v3"
 )
 
-// twccURI is the RTP header extension that carries the transport-wide
-// sequence number.
-const twccURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
-
 // ErrInvalidOffer wraps every reason an offer cannot be answered.
 var ErrInvalidOffer = errors.New("invalid offer")
 
@@ -172,7 +168,7 @@ func (s *section) accept(m *sdp.MediaDescription, pt uint8) {
 		case "extmap":
 			idDir, uri, _ := strings.Cut(a.Value, " ")
 			id, _, _ := strings.Cut(idDir, "/")
-			if n, err := strconv.ParseUint(id, 10, 8); err == nil && n >= 1 && n <= 14 && strings.TrimSpace(uri) == twccURI {
+			if n, err := strconv.ParseUint(id, 10, 8); err == nil && n >= 1 && n <= 14 && strings.TrimSpace(uri) == sdp.TransportCCURI {
 				s.twccExt = uint8(n)
 			}
 		case "rtcp-rsize":
@@ -264,7 +260,7 @@ func (o *offer) answer(l localParams) string {
 		}
 		if s.twccExt != 0 {
 			line("a=rtcp-fb:%d transport-cc", s.pt)
-			line("a=extmap:%d %s", s.twccExt, twccURI)
+			line("a=extmap:%d %s", s.twccExt, sdp.TransportCCURI)
 		}
 		if s.nack && s.media == "audio" {
 			line("a=rtcp-fb:%d nack", s.pt)

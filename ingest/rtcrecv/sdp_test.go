@@ -87,7 +87,7 @@ func TestAnswerToBrowserOffer(t *testing.T) {
 		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
 		"a=rtpmap:111 opus/48000/2\r\n",
 		"a=fmtp:111 minptime=10;useinbandfec=1\r\n",
-		"a=extmap:3 " + twccURI + "\r\n",
+		"a=extmap:3 " + sdp.TransportCCURI + "\r\n",
 		"a=rtcp-fb:111 transport-cc\r\n",
 		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
 		"a=rtpmap:96 VP8/90000\r\n",

@@ -2,8 +2,8 @@ package benchlive
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
@@ -20,9 +20,11 @@ import (
 	"time"
 
 	"github.com/pion/dtls/v3"
+	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
 	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/stun/v4"
 
@@ -58,9 +60,6 @@ type publisher struct {
 	cipher []byte
 }
 
-// twccURI is the transport-wide sequence number header extension.
-const twccURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
-
 var benchCert = sync.OnceValues(selfsign.GenerateSelfSigned)
 
 // publish connects a publisher to the call over WHIP, ICE and DTLS and
@@ -77,8 +76,13 @@ func publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	p := &publisher{conn: conn, dtlsIn: make(chan []byte, 16), closed: make(chan struct{}), readDone: make(chan struct{}),
 		probe: probe, plain: make([]byte, 1500), cipher: make([]byte, 1500)}
 	p.hdr = rtp.Header{Version: 2, PayloadType: 111, SSRC: randUint32()}
+	fp, err := certFingerprint(cert.Certificate[0])
+	if err != nil {
+		_ = conn.Close()
+		return nil, "", err
+	}
 	ufrag, pwd := randHex(4), randHex(12)
-	answer, location, err := simulate.PublishSDP(ctx, client, endpoint, callID, token, offerSDP(cert, ufrag, pwd, p.hdr.SSRC))
+	answer, location, err := simulate.PublishSDP(ctx, client, endpoint, callID, token, offerSDP(fp, ufrag, pwd, p.hdr.SSRC))
 	if err != nil {
 		_ = conn.Close()
 		return nil, location, err
@@ -101,24 +105,22 @@ func publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	return p, location, nil
 }
 
-func offerSDP(cert tls.Certificate, ufrag, pwd string, ssrc uint32) string {
+func offerSDP(fp, ufrag, pwd string, ssrc uint32) string {
 	return "v=0\r\no=- " + strconv.FormatUint(uint64(randUint32()), 10) + " 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
 		"a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n" +
 		"a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\n" +
-		"a=fingerprint:sha-256 " + fingerprint(cert.Certificate[0]) + "\r\na=setup:active\r\n" +
+		"a=fingerprint:sha-256 " + fp + "\r\na=setup:active\r\n" +
 		"a=sendonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n" +
-		"a=extmap:3 " + twccURI + "\r\na=ssrc:" + strconv.FormatUint(uint64(ssrc), 10) + " cname:callrec-bench\r\n"
+		"a=extmap:3 " + sdp.TransportCCURI + "\r\na=ssrc:" + strconv.FormatUint(uint64(ssrc), 10) + " cname:callrec-bench\r\n"
 }
 
-// fingerprint is a certificate's SHA-256 in SDP's notation.
-func fingerprint(der []byte) string {
-	sum := sha256.Sum256(der)
-	hexed := strings.ToUpper(hex.EncodeToString(sum[:]))
-	parts := make([]string, len(sum))
-	for i := range parts {
-		parts[i] = hexed[2*i : 2*i+2]
+// certFingerprint is a DER certificate's SHA-256 in SDP's notation.
+func certFingerprint(der []byte) (string, error) {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", err
 	}
-	return strings.Join(parts, ":")
+	return fingerprint.Fingerprint(c, crypto.SHA256)
 }
 
 // answer is what the publisher needs of the server's SDP answer.
@@ -133,7 +135,7 @@ var (
 	pwdRe         = regexp.MustCompile(`(?m)^a=ice-pwd:(\S+)`)
 	fingerprintRe = regexp.MustCompile(`(?m)^a=fingerprint:sha-256 (\S+)`)
 	candidateRe   = regexp.MustCompile(`(?m)^a=candidate:\S+ 1 udp \d+ (\S+) (\d+) typ host`)
-	twccRe        = regexp.MustCompile(`(?m)^a=extmap:(\d+) ` + regexp.QuoteMeta(twccURI))
+	twccRe        = regexp.MustCompile(`(?m)^a=extmap:(\d+) ` + regexp.QuoteMeta(sdp.TransportCCURI))
 )
 
 func parseAnswer(sdp string) (answer, error) {
@@ -207,7 +209,10 @@ func (p *publisher) handshake(ctx context.Context, cert tls.Certificate, want st
 		ExtendedMasterSecret:   dtls.RequireExtendedMasterSecret,
 		InsecureSkipVerify:     true, // self-signed: the fingerprint is checked instead
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			if len(raw) == 0 || !strings.EqualFold(fingerprint(raw[0]), want) {
+			if len(raw) == 0 {
+				return errors.New("DTLS: the server sent no certificate")
+			}
+			if got, err := certFingerprint(raw[0]); err != nil || !strings.EqualFold(got, want) {
 				return errors.New("DTLS: the server's certificate does not match the answer's fingerprint")
 			}
 			return nil

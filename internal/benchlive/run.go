@@ -311,8 +311,9 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 			res.MemPerCall = max(res.ServerRSSPeak-res.ServerRSSBase, 0) / int64(res.Calls)
 		}
 	}
-	// Feedback for the window's last packets arrives within about 100 ms.
-	if err := sleep(ctx, 300*time.Millisecond); err != nil {
+	// Feedback for the window's last packets comes at most 250 ms apart
+	// (rtcrecv's pacing for Opus alone), plus a poll.
+	if err := sleep(ctx, 350*time.Millisecond); err != nil {
 		return err
 	}
 	var all []int64
