@@ -20,6 +20,7 @@ const (
 	KindUnsupported         ErrorKind = "unsupported"           // 415
 	KindRangeNotSatisfiable ErrorKind = "range_not_satisfiable" // 416
 	KindUnavailable         ErrorKind = "unavailable"           // 503
+	KindStorageFull         ErrorKind = "storage_full"          // 507
 	KindInternal            ErrorKind = "internal"              // 500
 )
 
@@ -56,6 +57,20 @@ func FieldErrorf(field, code, format string, args ...any) *Error {
 // Internal wraps an unexpected failure. The cause is kept for logs only.
 func Internal(err error, msg string) *Error {
 	return &Error{Kind: KindInternal, Code: "InternalError", Message: msg, Err: err}
+}
+
+// StorageFull wraps a write that failed for want of space (ENOSPC, EDQUOT,
+// SQLITE_FULL): 507 Insufficient Storage with CodeStorageFull. The cause is
+// kept for logs only.
+func StorageFull(err error, msg string) *Error {
+	return &Error{Kind: KindStorageFull, Code: CodeStorageFull, Message: msg, Err: err}
+}
+
+// Unavailable wraps a failure of a dependency that may pass (storage that
+// cannot be reached, a database that is busy or read-only): 503 with
+// CodeServiceUnavailable. The cause is kept for logs only.
+func Unavailable(err error, msg string) *Error {
+	return &Error{Kind: KindUnavailable, Code: CodeServiceUnavailable, Message: msg, Err: err}
 }
 
 // AsError returns the *Error in err's chain, or an internal error wrapping err.
@@ -106,4 +121,6 @@ const (
 	CodeStaleDate              = "RequestDateOutOfRange"
 	CodeContentHashInvalid     = "ContentHashMismatch"
 	CodeCallConnectionNotFound = "CallConnectionNotFound"
+	CodeStorageFull            = "InsufficientStorage" // KindStorageFull: the disk or database is full
+	CodeServiceUnavailable     = "ServiceUnavailable"  // KindUnavailable: storage or another dependency is unavailable
 )

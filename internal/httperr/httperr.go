@@ -32,6 +32,8 @@ func Status(k callrec.ErrorKind) int {
 		return http.StatusRequestedRangeNotSatisfiable
 	case callrec.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case callrec.KindStorageFull:
+		return http.StatusInsufficientStorage
 	default:
 		return http.StatusInternalServerError
 	}
