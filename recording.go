@@ -167,8 +167,8 @@ func ParsePauseBehavior(s string) (PauseBehavior, bool) {
 	return "", false
 }
 
-// Validate checks the combination rules of DESIGN §3 on a spec whose enums
-// are already parsed. maxChannels is the unmixed channel limit in force.
+// Validate checks the combination rules of the start request (listed in
+// docs/acs-compatibility.md) on a spec whose enums are already parsed. maxChannels is the unmixed channel limit in force.
 func (s *RecordingSpec) Validate(maxChannels int) error {
 	if s.Channel == ChannelUnmixed && s.Format != FormatWav {
 		return FieldErrorf("recordingFormatType", "InvalidRecordingFormatType",

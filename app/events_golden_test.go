@@ -18,7 +18,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// Field names of reference §10 (acs-recording-api.md): the Event Grid
+// Field names of RecordingFileStatusUpdated (docs/acs-compatibility.md): the Event Grid
 // envelope, data, and each chunk. recordingId and serverCallId are the
 // extra data fields of the BYOS variant that consumers read.
 var (
@@ -33,7 +33,7 @@ var (
 // subscription, and compares the delivery with
 // testdata/recording_file_status_updated.eventgrid.golden after replacing
 // the values that differ per run (ids, times, URLs) with placeholders. It
-// also checks the field names against reference §10 one by one, and the
+// also checks the field names against docs/acs-compatibility.md one by one, and the
 // PascalCase enums.
 func TestFileStatusUpdatedEventGridGolden(t *testing.T) {
 	rc := newEventReceiver("")
@@ -103,7 +103,7 @@ func checkFields(t *testing.T, what string, m map[string]any, want []string) {
 	slices.Sort(got)
 	want = slices.Sorted(slices.Values(want))
 	if !slices.Equal(got, want) {
-		t.Errorf("%s fields %v, want %v (reference §10)", what, got, want)
+		t.Errorf("%s fields %v, want %v (docs/acs-compatibility.md)", what, got, want)
 	}
 }
 

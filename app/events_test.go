@@ -29,7 +29,7 @@ func steadyRetries() testserver.Option {
 	})
 }
 
-// TestDeliverySurvivesOutagesAndRestarts is the acceptance test: the
+// TestDeliverySurvivesOutagesAndRestarts is the acceptance test of delivery: the
 // receiver is unreachable for the first 3 attempts, then answers 500 twice,
 // then 200; the node is stopped and started again on the same data between
 // attempts. The event arrives once as a success, with the same id on every

@@ -29,7 +29,7 @@ type speaker struct {
 	result   simulate.Result
 }
 
-// scenario runs the acceptance call: three participants with
+// scenario runs the acceptance call of recording: three participants with
 // distinct tones joining at different times, one leaving early, a 2 s pause,
 // and a stop. It returns the recording's result and the speakers with the
 // wall time each began sending, and the pause as the client saw it.

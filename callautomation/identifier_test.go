@@ -35,7 +35,7 @@ func TestIdentifierFromRawID(t *testing.T) {
 }
 
 // TestIdentifierWireMatchesJSSDK compares with the identifier models the
-// official JS SDK sent (reference/sdk-js-wire.md §2).
+// official JS SDK sends (docs/acs-compatibility.md, "The official SDKs").
 func TestIdentifierWireMatchesJSSDK(t *testing.T) {
 	cases := []struct {
 		id   CommunicationIdentifier

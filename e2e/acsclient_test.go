@@ -253,7 +253,7 @@ func decodeJSON(t *testing.T, b []byte, v any) {
 }
 
 // TestEncodeURIComponentMatchesJS pins the helper to the JS SDK's encoding,
-// captured on the wire (reference/sdk-js-wire.md §2).
+// captured on the wire (docs/acs-compatibility.md, "Routes").
 func TestEncodeURIComponentMatchesJS(t *testing.T) {
 	if got, want := recordingPath("eyJhIjoiYiJ9+/=:x", ":pause"), "/calling/recordings/eyJhIjoiYiJ9%2B%2F%3D%3Ax:pause"; got != want {
 		t.Fatalf("recordingPath = %q, want %q", got, want)

@@ -53,7 +53,7 @@
 // chunkMaximumSizeExceeded), whichever is less; the last chunk takes Stop's
 // end reason. Each chunk has a document id (0-loc-d1-<32 hex>), its WAV in
 // the blob store under "<documentId>/audio.wav" and its metadata document
-// (reference §11 plus "sha256" of the WAV) under
+// (ACS's schema plus "sha256" of the WAV, docs/acs-compatibility.md) under
 // "<documentId>/acsmetadata.json". audioConfiguration.bitRate is
 // 256000 × channels (16 kHz × 16 bit per channel), in bits per second.
 //

@@ -6,7 +6,8 @@ import (
 	"github.com/callrec/callrec"
 )
 
-// Metadata is the chunk metadata document of reference §11, plus sha256.
+// Metadata is ACS's chunk metadata document plus sha256 (see
+// docs/acs-compatibility.md, "Chunk metadata document").
 type Metadata struct {
 	ResourceID           string                `json:"resourceId"`
 	CallID               string                `json:"callId"`

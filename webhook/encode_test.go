@@ -18,7 +18,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-// stateChanged is the example of reference §9 (RecordingStateChanged).
+// stateChanged is the RecordingStateChanged example of docs/acs-compatibility.md.
 var stateChanged = callrec.Event{
 	ID:      "9ec1f3a0-5b1c-4b8e-9a59-1d2f3e4a5b6c",
 	Type:    callrec.EventRecordingStateChanged,
@@ -31,7 +31,7 @@ var stateChanged = callrec.Event{
 		`"resultInformation":{"code":200,"subCode":0,"message":"Recording started & <ok>"}}`),
 }
 
-// fileStatus is the example of reference §10 (RecordingFileStatusUpdated).
+// fileStatus is the RecordingFileStatusUpdated example of docs/acs-compatibility.md.
 var fileStatus = callrec.Event{
 	ID:          "7283825e-f8f1-4c61-a9ea-752c56890500",
 	Type:        callrec.EventRecordingFileStatusUpdated,
