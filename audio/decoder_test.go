@@ -88,20 +88,6 @@ func requireTool(t *testing.T, name string) string {
 	return path
 }
 
-// snrDB compares got against the reference want over their common length.
-func snrDB(want, got []int16) float64 {
-	var sig, noise float64
-	for i := range min(len(want), len(got)) {
-		d := float64(want[i]) - float64(got[i])
-		sig += float64(want[i]) * float64(want[i])
-		noise += d * d
-	}
-	if noise == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(sig/noise)
-}
-
 // TestOpusDecoderMatchesLibopus decodes the same packets with our decoder
 // and with libopus (opusdec from opus-tools, decoding natively at 16 kHz)
 // and requires the two outputs to agree to well beyond audibility.
@@ -134,9 +120,9 @@ func TestOpusDecoderMatchesLibopus(t *testing.T) {
 	// (about 15 dB SNR in those frames, measured), then agrees to about
 	// 90 dB. At 48 kHz the two agree bit for bit throughout.
 	const settle = 16000 / 2
-	snr := snrDB(ref[settle:], ours[settle:])
+	snr := SNR(ref[settle:], ours[settle:])
 	t.Logf("gopus vs libopus at 16 kHz: %d samples, SNR %.1f dB overall, %.1f dB after the first 0.5 s",
-		len(ref), snrDB(ref, ours), snr)
+		len(ref), SNR(ref, ours), snr)
 	if snr < 60 {
 		t.Fatalf("SNR %.1f dB against libopus after 0.5 s, want ≥ 60 dB", snr)
 	}

@@ -1,8 +1,9 @@
 // Package audio holds callrec's small audio building blocks: an Opus decoder
 // behind an interface of our own (decoding straight to 16 kHz mono), and the
 // measuring helpers that tests across callrec share — Goertzel tone
-// detection, RMS level in dBFS, sine generation and a minimal PCM WAV reader
-// and writer.
+// detection, RMS level in dBFS, signal-to-noise ratio, sine generation and a
+// minimal PCM WAV reader and writer. Telephony codecs live in subpackages:
+// g711, g722, and resample for 8 to 16 kHz.
 //
 // Samples are signed 16-bit PCM (int16) throughout, mono unless said
 // otherwise, as the recorder stores them.

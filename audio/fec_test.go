@@ -49,8 +49,8 @@ func TestRecoverUsesInBandFEC(t *testing.T) {
 			n, err := d.Conceal(pcm)
 			return n, false, err
 		})
-		fecSNR += snrDB(want, fec)
-		plcSNR += snrDB(want, plc)
+		fecSNR += SNR(want, fec)
+		plcSNR += SNR(want, plc)
 		n++
 	}
 	if n < 5 {

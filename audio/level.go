@@ -53,3 +53,19 @@ func FirstAbove(x []int16, threshold float64) int {
 	}
 	return -1
 }
+
+// SNR returns, in dB, the power of want over the power of the difference
+// got−want, over their common length: how closely got reproduces want.
+// Identical signals give +Inf.
+func SNR(want, got []int16) float64 {
+	var sig, noise float64
+	for i := range min(len(want), len(got)) {
+		d := float64(want[i]) - float64(got[i])
+		sig += float64(want[i]) * float64(want[i])
+		noise += d * d
+	}
+	if noise == 0 {
+		return math.Inf(1)
+	}
+	return 10 * math.Log10(sig/noise)
+}

@@ -8,23 +8,22 @@ var (
 	alawEncode [1 << 12]byte // indexed by the sample's top 12 bits (as uint16 >> 4)
 )
 
-func init() {
-	for c := range 256 {
-		a := byte(c) ^ 0x55
-		seg, step := int(a>>4)&7, int(a)&15
-		mag := 2*step + 1 // 13-bit units: the middle of the step
-		if seg > 0 {
-			mag = (2*step + 33) << (seg - 1)
-		}
-		v := int16(mag << 3)
-		if a&0x80 == 0 {
-			v = -v
-		}
-		alawDecode[c] = v
+func init() { fillTables(&alawDecode, alawExpand, alawEncode[:], 4, alawCompress) }
+
+// alawExpand is the G.711 A-law decoder for one code: the reconstruction
+// value in the middle of the code's step, in 13-bit units, left-justified.
+func alawExpand(c byte) int16 {
+	a := c ^ 0x55
+	seg, step := int(a>>4)&7, int(a)&15
+	mag := 2*step + 1
+	if seg > 0 {
+		mag = (2*step + 33) << (seg - 1)
 	}
-	for i := range alawEncode {
-		alawEncode[i] = alawCompress(int16(uint16(i) << 4))
+	v := int16(mag << 3)
+	if a&0x80 == 0 {
+		return -v
 	}
+	return v
 }
 
 // alawCompress is the G.711 A-law encoder for one sample: the 12-bit

@@ -39,17 +39,6 @@ func encode(l Law, x []int16) []byte {
 	return out
 }
 
-// snrDB is the power of want over the power of want-got, in dB.
-func snrDB(want, got []int16) float64 {
-	var sig, noise float64
-	for i := range min(len(want), len(got)) {
-		d := float64(want[i]) - float64(got[i])
-		sig += float64(want[i]) * float64(want[i])
-		noise += d * d
-	}
-	return 10 * math.Log10(sig/noise)
-}
-
 // TestDecodeEveryCodeLikeFFmpeg decodes all 256 codes of each law and
 // requires ffmpeg's sample values exactly.
 func TestDecodeEveryCodeLikeFFmpeg(t *testing.T) {
@@ -112,7 +101,7 @@ func checkTone(t *testing.T, want, got []int16) {
 	if d := audio.DBFS(audio.RMS(got)) - audio.DBFS(audio.RMS(want)); math.Abs(d) > 0.1 {
 		t.Errorf("level differs by %.2f dB", d)
 	}
-	snr := snrDB(want, got)
+	snr := audio.SNR(want, got)
 	if snr < 35 {
 		t.Errorf("SNR %.1f dB, want at least 35", snr)
 	}

@@ -64,3 +64,15 @@ func (l Law) Encode(dst []byte, src []int16) int {
 	}
 	return n
 }
+
+// fillTables fills a law's decode table from its expander and its encode
+// table, indexed by a sample's bits above the lowest shift ones, from its
+// compressor.
+func fillTables(decode *[256]int16, expand func(byte) int16, encode []byte, shift uint, compress func(int16) byte) {
+	for c := range decode {
+		decode[c] = expand(byte(c))
+	}
+	for i := range encode {
+		encode[i] = compress(int16(uint16(i) << shift))
+	}
+}

@@ -14,20 +14,18 @@ var (
 // power of two.
 const ulawBias = 33
 
-func init() {
-	for c := range 256 {
-		u := ^byte(c)
-		seg, step := int(u>>4)&7, int(u)&15
-		mag := ((2*step + ulawBias) << seg) - ulawBias // 14-bit units
-		v := int16(mag << 2)
-		if u&0x80 != 0 {
-			v = -v
-		}
-		ulawDecode[c] = v
+func init() { fillTables(&ulawDecode, ulawExpand, ulawEncode[:], 2, ulawCompress) }
+
+// ulawExpand is the G.711 µ-law decoder for one code: the reconstruction
+// value in the middle of the code's step, in 14-bit units, left-justified.
+func ulawExpand(c byte) int16 {
+	u := ^c
+	seg, step := int(u>>4)&7, int(u)&15
+	v := int16((((2*step + ulawBias) << seg) - ulawBias) << 2)
+	if u&0x80 != 0 {
+		return -v
 	}
-	for i := range ulawEncode {
-		ulawEncode[i] = ulawCompress(int16(uint16(i) << 2))
-	}
+	return v
 }
 
 // ulawCompress is the G.711 µ-law encoder for one sample: the 14-bit
