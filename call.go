@@ -45,4 +45,6 @@ type CallService interface {
 	JoinParticipant(ctx context.Context, callID, rawID string) error
 	// LeaveParticipant records that rawID left the call.
 	LeaveParticipant(ctx context.Context, callID, rawID string) error
+	// ListCalls returns a page of calls, oldest first.
+	ListCalls(ctx context.Context, q CallQuery) (*CallPage, error)
 }

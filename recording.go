@@ -125,6 +125,9 @@ type RecordingService interface {
 	StopRecording(ctx context.Context, id string) error
 	// RecordingResult returns any recording, stopped or not, with its chunks.
 	RecordingResult(ctx context.Context, id string) (*Recording, error)
+	// ListRecordings returns a page of recordings, stopped or not, oldest
+	// first.
+	ListRecordings(ctx context.Context, q RecordingQuery) (*RecordingPage, error)
 }
 
 // ParseContent parses a recordingContentType case-insensitively.

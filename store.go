@@ -32,6 +32,13 @@ type Store interface {
 	// RecordingsOfCall returns the recordings of a call that are not stopped.
 	RecordingsOfCall(ctx context.Context, callID string) ([]*Recording, error)
 
+	// ListCalls returns a page of calls with their participants, oldest
+	// first; a cursor it did not issue is an InvalidContinuationToken error.
+	ListCalls(ctx context.Context, q CallQuery) (*CallPage, error)
+	// ListRecordings returns a page of recordings, stopped or not, oldest
+	// first.
+	ListRecordings(ctx context.Context, q RecordingQuery) (*RecordingPage, error)
+
 	Outbox
 	Close() error
 }

@@ -44,6 +44,9 @@ type RecordingChunk struct {
 	ContentLocation  string `json:"contentLocation"`
 	MetadataLocation string `json:"metadataLocation"`
 	DeleteLocation   string `json:"deleteLocation"`
+	// Deleted is a callrec extension: true once the chunk's files were
+	// deleted (through DeleteLocation or by the server's retention).
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // ErrorDetail is one error reported inside a successful result, such as a

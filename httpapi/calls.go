@@ -9,14 +9,17 @@ import (
 	"github.com/callrec/callrec/internal/acswire"
 )
 
-// routeCalls serves callrec's own call API: POST /calls, GET|DELETE
-// /calls/{id}, POST /calls/{id}/tokens.
+// routeCalls serves callrec's own call API: POST|GET /calls, GET|DELETE
+// /calls/{id} (GET lists the call's recordings), POST /calls/{id}/tokens.
 func (s *Server) routeCalls(w http.ResponseWriter, r *http.Request, segs []string, body []byte) error {
 	ctx := r.Context()
 	switch len(segs) {
 	case 0:
+		if r.Method == http.MethodGet {
+			return s.listCalls(w, r)
+		}
 		if r.Method != http.MethodPost {
-			return methodNotAllowed(w, r, http.MethodPost)
+			return methodNotAllowed(w, r, http.MethodGet, http.MethodPost)
 		}
 		var req struct {
 			ServerCallID string `json:"serverCallId"`
@@ -43,7 +46,11 @@ func (s *Server) routeCalls(w http.ResponseWriter, r *http.Request, segs []strin
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, c)
+			recs, err := s.callRecordings(ctx, id)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, acswire.CallDetails{Call: *c, Recordings: recs})
 			return nil
 		case http.MethodDelete:
 			if err := s.cfg.Calls.EndCall(ctx, id); err != nil {

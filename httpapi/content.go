@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -81,4 +82,19 @@ func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, doc stri
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// documentDeleted reports whether a finalized document's files are gone:
+// deleted through its deleteLocation or by retention. A document that
+// cannot be read for another reason is not reported deleted.
+func (s *Server) documentDeleted(ctx context.Context, doc string) bool {
+	if s.cfg.Content == nil {
+		return false
+	}
+	c, err := s.cfg.Content.OpenContent(ctx, doc, callrec.PartMetadata)
+	if err != nil {
+		return callrec.CodeOf(err) == callrec.CodeContentNotFound
+	}
+	c.Close()
+	return false
 }

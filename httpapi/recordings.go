@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -8,13 +9,17 @@ import (
 	"github.com/callrec/callrec/internal/acswire"
 )
 
-// routeRecordings serves /calling/recordings[/{id}[:pause|:resume][/result]].
+// routeRecordings serves /calling/recordings[/{id}[:pause|:resume][/result]];
+// GET /calling/recordings lists recordings (a callrec extension, list.go).
 func (s *Server) routeRecordings(w http.ResponseWriter, r *http.Request, segs []string, body []byte) error {
 	ctx := r.Context()
 	switch len(segs) {
 	case 0:
+		if r.Method == http.MethodGet {
+			return s.listRecordings(w, r)
+		}
 		if r.Method != http.MethodPost {
-			return methodNotAllowed(w, r, http.MethodPost)
+			return methodNotAllowed(w, r, http.MethodGet, http.MethodPost)
 		}
 		return s.startRecording(w, r, body)
 	case 1:
@@ -75,7 +80,7 @@ func (s *Server) routeRecordings(w http.ResponseWriter, r *http.Request, segs []
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, s.resultResponse(rec))
+		writeJSON(w, http.StatusOK, s.resultResponse(ctx, rec))
 		return nil
 	}
 	return routeNotFound(r)
@@ -103,22 +108,23 @@ func stateResponse(rec *callrec.Recording) acswire.RecordingStateResponse {
 	return acswire.RecordingStateResponse{
 		RecordingID:    rec.ID,
 		RecordingState: string(rec.State),
-		RecordingKind:  "azureCommunicationServices",
+		RecordingKind:  acswire.RecordingKindACS,
 	}
 }
 
-func (s *Server) resultResponse(rec *callrec.Recording) acswire.RecordingResultResponse {
+func (s *Server) resultResponse(ctx context.Context, rec *callrec.Recording) acswire.RecordingResultResponse {
+	chunks := acswire.ChunkLocations(s.cfg.PublicURL, rec, false)
+	for i := range chunks {
+		chunks[i].Deleted = s.documentDeleted(ctx, chunks[i].DocumentID)
+	}
 	out := acswire.RecordingResultResponse{
 		RecordingID:          rec.ID,
-		RecordingStorageInfo: acswire.RecordingStorageInfo{RecordingChunks: acswire.ChunkLocations(s.cfg.PublicURL, rec, false)},
+		RecordingStorageInfo: acswire.RecordingStorageInfo{RecordingChunks: chunks},
 		RecordingStartTime:   &rec.StartedAt,
 		SessionEndReason:     callrec.EndReasonStillOngoing,
 	}
 	if rec.Stopped {
-		var d int64
-		for _, c := range rec.Chunks {
-			d += c.DurationMs
-		}
+		d := acswire.RecordedMs(rec)
 		out.RecordingDurationMs = &d
 		out.SessionEndReason = rec.EndReason
 	}

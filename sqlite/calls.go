@@ -43,26 +43,38 @@ func (d *DB) Call(ctx context.Context, id string) (*callrec.Call, error) {
 		return nil, callrec.Internal(err, "reading call")
 	}
 	c.CreatedAt, c.EndedAt = parseTime(created), parseTimePtr(ended)
-	rows, err := d.db.QueryContext(ctx,
-		`SELECT raw_id, joined_at, left_at FROM participants WHERE call_id = ? ORDER BY joined_at, raw_id`, id)
+	err = d.participants(ctx, "call_id = ?", []any{id}, func(_ string, p callrec.Participant) {
+		c.Participants = append(c.Participants, p)
+	})
 	if err != nil {
-		return nil, callrec.Internal(err, "reading participants")
+		return nil, err
+	}
+	return c, nil
+}
+
+// participants calls add for each participant of the calls that the
+// where clause selects, in join order.
+func (d *DB) participants(ctx context.Context, where string, args []any, add func(callID string, p callrec.Participant)) error {
+	rows, err := d.db.QueryContext(ctx,
+		`SELECT call_id, raw_id, joined_at, left_at FROM participants WHERE `+where+` ORDER BY joined_at, raw_id`, args...)
+	if err != nil {
+		return callrec.Internal(err, "reading participants")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p callrec.Participant
-		var joined string
+		var callID, joined string
 		var left sql.NullString
-		if err := rows.Scan(&p.RawID, &joined, &left); err != nil {
-			return nil, callrec.Internal(err, "reading participants")
+		if err := rows.Scan(&callID, &p.RawID, &joined, &left); err != nil {
+			return callrec.Internal(err, "reading participants")
 		}
 		p.JoinedAt, p.LeftAt = parseTime(joined), parseTimePtr(left)
-		c.Participants = append(c.Participants, p)
+		add(callID, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "reading participants")
+		return callrec.Internal(err, "reading participants")
 	}
-	return c, nil
+	return nil
 }
 
 // EndCall marks a call ended.

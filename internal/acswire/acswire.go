@@ -101,6 +101,9 @@ type RecordingChunk struct {
 	ContentLocation  string `json:"contentLocation"`
 	MetadataLocation string `json:"metadataLocation"`
 	DeleteLocation   string `json:"deleteLocation"`
+	// Deleted is a callrec extension on the result route: true once the
+	// chunk's files were deleted (through deleteLocation or by retention).
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // RecordingStorageInfo lists the chunks of a recording.
