@@ -259,7 +259,7 @@ func TestAuthenticationAndLimits(t *testing.T) {
 	if r := c.do("GET", "/nowhere", nil); r.status != 404 || r.errorCode(t) != "RouteNotFound" {
 		t.Errorf("unknown route: %d %s", r.status, r.body)
 	}
-	if r := c.do("PUT", "/calling/recordings", nil); r.status != 405 || r.header.Get("Allow") != "POST" {
+	if r := c.do("PUT", "/calling/recordings", nil); r.status != 405 || r.header.Get("Allow") != "GET, POST" {
 		t.Errorf("wrong method: %d %s", r.status, r.body)
 	}
 	if r := c.do("POST", "/calls", []byte(`<xml/>`), func(r *http.Request) {
