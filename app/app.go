@@ -112,6 +112,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Outbox:         a.DB,
 		Policy:         cfg.WebhookPolicy,
 		PollInterval:   cfg.WebhookPollInterval,
+		DrainTimeout:   cfg.DrainTimeout,
 		Logger:         log.With("component", "webhook"),
 		CallbackSecret: key,
 		Secrets:        a.Subscriptions.Secret,

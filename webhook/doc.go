@@ -73,8 +73,8 @@
 // # Shutdown and leases
 //
 // When Run's context ends, the worker stops claiming, waits up to
-// Config.DrainTimeout for attempts in flight, records their outcome, and
-// returns. An attempt cut short by shutdown is not recorded: its lease runs
+// Config.DrainTimeout (callrec serve --drain-timeout) for attempts in flight,
+// records their outcome, and returns. An attempt cut short by shutdown is not recorded: its lease runs
 // out and a worker (this one after a restart, or another) tries it again, so
 // delivery is at least once. Deliveries claimed but still queued behind their
 // target's concurrency cap are released the same way.

@@ -55,7 +55,9 @@ type Handshake struct {
 	// Origin is sent as WebHook-Request-Origin; default "callrec".
 	Origin    string
 	UserAgent string
-	// Secret, when set, signs the validation POST as deliveries are signed.
+	// Secret, when set, signs the validation request as deliveries are
+	// signed (callrec-signature): the Event Grid POST over its body, the
+	// CloudEvents OPTIONS over the empty body.
 	Secret string
 	Now    func() time.Time
 }
@@ -127,9 +129,6 @@ func (h Handshake) validateEventGrid(ctx context.Context, t callrec.Target) erro
 	req.Header.Set(HeaderEventGridDeliveryCount, "0")
 	req.Header.Set(HeaderEventGridDataVersion, "1")
 	req.Header.Set(HeaderEventGridMetadataVersion, eventGridMetadataVersion)
-	if h.Secret != "" {
-		req.Header.Set(SignatureHeader, SignBody(h.Secret, h.Now(), body))
-	}
 	resp, reply, err := h.do(req)
 	if err != nil {
 		return err
@@ -179,6 +178,11 @@ func (h Handshake) request(ctx context.Context, method, url string, body []byte)
 		return nil, callrec.FieldErrorf("endpointUrl", CodeValidationFailed, "endpoint URL %q is not an http(s) URL", url)
 	}
 	req.Header.Set("User-Agent", h.UserAgent)
+	if h.Secret != "" {
+		// Signed as deliveries are: the CloudEvents OPTIONS request over its
+		// empty body.
+		req.Header.Set(SignatureHeader, SignBody(h.Secret, h.Now(), body))
+	}
 	return req, nil
 }
 

@@ -122,3 +122,36 @@ func TestHandshakeTimeoutAndBadURL(t *testing.T) {
 		}
 	}
 }
+
+// The CloudEvents OPTIONS request is signed over its empty body, as the
+// Event Grid validation POST is over its body; without a secret it carries
+// no signature.
+func TestHandshakeCloudEventsIsSigned(t *testing.T) {
+	const secret = "subscription-secret"
+	rc := newReceiver(t, func(_ int, r *http.Request) reply {
+		return reply{header: map[string]string{"WebHook-Allowed-Origin": "*"}}
+	})
+	for _, schema := range []callrec.Schema{callrec.SchemaCloudEvents, callrec.SchemaCloudEventsArray} {
+		if err := (Handshake{Secret: secret}).Validate(t.Context(), callrec.Target{URL: rc.srv.URL, Schema: schema}); err != nil {
+			t.Fatalf("%s: %v", schema, err)
+		}
+	}
+	if err := (Handshake{}).Validate(t.Context(), callrec.Target{URL: rc.srv.URL, Schema: callrec.SchemaCloudEvents}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rc.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	for i, r := range reqs[:2] {
+		if err := VerifySignature(r.header.Get(SignatureHeader), secret, nil, time.Now(), time.Minute); err != nil {
+			t.Errorf("signed OPTIONS %d: %v", i+1, err)
+		}
+		if err := VerifySignature(r.header.Get(SignatureHeader), "another-secret", nil, time.Now(), time.Minute); err == nil {
+			t.Errorf("signed OPTIONS %d verifies under another secret", i+1)
+		}
+	}
+	if h := reqs[2].header.Get(SignatureHeader); h != "" {
+		t.Errorf("unsigned handshake carries %s: %q", SignatureHeader, h)
+	}
+}
