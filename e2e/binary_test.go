@@ -27,11 +27,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// prebuiltBinary names a callrec binary that a parent test process built
+// (a test re-run in a network namespace uses it rather than building).
+const prebuiltBinary = "E2E_CALLREC_BINARY"
+
 // callrecBinary returns the path of a freshly built callrec binary
 // (`go build ./cmd/callrec`, with -race when the tests have it).
 func callrecBinary(t *testing.T) string {
 	t.Helper()
 	binaryOnce.Do(func() {
+		if p := os.Getenv(prebuiltBinary); p != "" {
+			binaryPath = p
+			return
+		}
 		binaryDir, binaryErr = os.MkdirTemp("", "callrec-e2e-bin-")
 		if binaryErr != nil {
 			return

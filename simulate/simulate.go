@@ -66,6 +66,10 @@ type Result struct {
 	Dropped int // packets dropped on the wire, retransmissions included
 }
 
+// ErrNotConnected is a WHIP session whose media connection (ICE, DTLS)
+// did not come up: mostly the two ends have no address in common.
+var ErrNotConnected = errors.New("simulate: media not connected")
+
 // Join joins the call, streams the source for Duration (or until ctx is
 // done), then leaves with DELETE. The returned Result is filled in as far
 // as the run got, also on error.
@@ -100,9 +104,9 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	case <-connected:
 		res.Connected = time.Now()
 	case <-failed:
-		return res, errors.New("simulate: the peer connection failed before connecting")
+		return res, fmt.Errorf("%w: the peer connection failed", ErrNotConnected)
 	case <-connectCtx.Done():
-		return res, fmt.Errorf("simulate: not connected after %s: %w", o.ConnectTimeout, connectCtx.Err())
+		return res, fmt.Errorf("%w after %s: %w", ErrNotConnected, o.ConnectTimeout, connectCtx.Err())
 	}
 	err = o.stream(ctx, track, clip, &res, failed)
 	res.Dropped = int(loss.dropped.Load())

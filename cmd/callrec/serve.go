@@ -90,7 +90,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 func runServe(ctx context.Context, cfg app.Config, log *slog.Logger) error {
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
-		return err
+		return mediaFlagHint(err)
 	}
 	ln, err := a.Listen()
 	if err != nil {

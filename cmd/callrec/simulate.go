@@ -40,6 +40,10 @@ func newSimulateCmd() *cobra.Command {
 				return err
 			}
 			ice := ingest.ICEConfig{}
+			if !loopback && simulateFallsBack() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "callrec simulate: no network interface but loopback has an address: WebRTC media on 127.0.0.1 only")
+				loopback = true
+			}
 			if loopback {
 				ice = ingest.LoopbackICE()
 			}
@@ -66,7 +70,7 @@ func newSimulateCmd() *cobra.Command {
 					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: &se,
 				})
 			}
-			return runSimulation(cmd, opts)
+			return mediaFlagHint(runSimulation(cmd, opts))
 		},
 	}
 	cmd.Flags().StringVar(&callID, "call", "", "serverCallId of the call to join")

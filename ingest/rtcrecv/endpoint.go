@@ -16,6 +16,9 @@ import (
 // interface's addresses, on ephemeral ports.
 type Config struct {
 	// LoopbackOnly listens on 127.0.0.1 alone (tests, single-host setups).
+	// Without it, on a host with no usable address on any interface but
+	// loopback and with neither Interfaces nor PublicIPs set, Listen does
+	// the same and logs that it did.
 	LoopbackOnly bool
 	// Interfaces, if set, limits the addresses to these interfaces'.
 	Interfaces []string
@@ -77,13 +80,17 @@ func Listen(cfg Config) (*Endpoint, error) {
 	for _, s := range cfg.PublicIPs {
 		ip, err := netip.ParseAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("public IP %q is not an IP address", s)
+			return nil, fmt.Errorf("%w: %q", ErrPublicIP, s)
 		}
 		public = append(public, ip.Unmap())
 	}
-	addrs, err := localAddrs(cfg.LoopbackOnly, cfg.Interfaces)
+	addrs, fellBack, err := listenAddrs(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if fellBack {
+		cfg.Logger.Warn("no network interface but loopback has an address: WebRTC media on 127.0.0.1 only, for participants on this host",
+			"component", "rtcrecv")
 	}
 	id, err := newIdentity()
 	if err != nil {

@@ -2,6 +2,7 @@ package rtcrecv_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -280,7 +281,7 @@ func TestNarrowPortRange(t *testing.T) {
 		t.Errorf("answer lacks %q:\n%s", want, answer)
 	}
 	waitFor(t, 10*time.Second, "connected", peer.Connected)
-	if _, err := rtcrecv.Listen(rtcrecv.Config{LoopbackOnly: true, UDPPortMin: port, UDPPortMax: port}); err == nil {
-		t.Error("Listen succeeded with its only port taken")
+	if _, err := rtcrecv.Listen(rtcrecv.Config{LoopbackOnly: true, UDPPortMin: port, UDPPortMax: port}); !errors.Is(err, rtcrecv.ErrPortRange) {
+		t.Errorf("Listen with its only port taken: %v, want ErrPortRange", err)
 	}
 }

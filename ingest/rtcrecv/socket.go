@@ -3,9 +3,7 @@ package rtcrecv
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"slices"
 	"time"
 )
 
@@ -54,7 +52,7 @@ func listenSocket(addr netip.Addr, portMin, portMax uint16, public []netip.Addr)
 		if portMax == 0 {
 			portMax = 65535
 		}
-		err = errors.New("no free port")
+		err = errors.New("the range is empty")
 		for port := int(portMin); port <= int(portMax); port++ {
 			if u, local, err = openUDP(netip.AddrPortFrom(addr, uint16(port))); err == nil {
 				break
@@ -62,7 +60,10 @@ func listenSocket(addr netip.Addr, portMin, portMax uint16, public []netip.Addr)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s (ports %d–%d): %w", addr, portMin, portMax, err)
+		if portMin != 0 || portMax != 0 {
+			return nil, fmt.Errorf("%w: listen on %s, ports %d–%d: %w", ErrPortRange, addr, portMin, portMax, err)
+		}
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s := &socket{udpSocket: u, local: local}
 	for _, ip := range public {
@@ -89,44 +90,4 @@ func arrivalTime(oob []byte, readAt time.Time) time.Time {
 		return readAt
 	}
 	return readAt.Add(-age)
-}
-
-// localAddrs lists the addresses to listen on: 127.0.0.1 alone when
-// loopbackOnly; otherwise every global unicast address of the allowed
-// interfaces that are up (all interfaces when allowed is empty).
-func localAddrs(loopbackOnly bool, allowed []string) ([]netip.Addr, error) {
-	if loopbackOnly {
-		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
-	}
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.Addr
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		if len(allowed) > 0 && !slices.Contains(allowed, ifc.Name) {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			prefix, err := netip.ParsePrefix(a.String())
-			if err != nil {
-				continue
-			}
-			ip := prefix.Addr().Unmap()
-			if ip.IsGlobalUnicast() || ip.IsPrivate() {
-				out = append(out, ip)
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no usable network address (set the interfaces, or loopback only)")
-	}
-	return out, nil
 }
