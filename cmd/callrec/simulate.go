@@ -78,7 +78,7 @@ func newSimulateCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long each participant streams")
 	cmd.Flags().StringVar(&loss, "loss", "0", "fraction of packets to drop before sending, e.g. 5% or 0.05")
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "random extra delay per packet, up to this much")
-	cmd.Flags().BoolVar(&loopback, "ice-loopback-only", false, "carry media over 127.0.0.1 only (as the server flag of that name)")
+	cmd.Flags().BoolVar(&loopback, "ice-loopback-only", false, "carry media over 127.0.0.1 only, as the server flag of that name (taken anyway on a host with no address but loopback)")
 	addConnectionStringFlag(cmd)
 	return cmd
 }
