@@ -151,27 +151,14 @@ func loopbackHTTPClient(t *testing.T, caFile, publicHost, addr string) *http.Cli
 // loopback WebRTC, stops the recording and returns its first chunk.
 func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client, connectionString string, httpClient *http.Client) callautomation.RecordingChunk {
 	t.Helper()
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := client.CallRecording()
-	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingContent: callautomation.RecordingContentAudio,
-		RecordingChannel: callautomation.RecordingChannelUnmixed,
-		RecordingFormat:  callautomation.RecordingFormatWav,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelUnmixed)
 	se, err := ingest.LoopbackICE().SettingEngine()
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := simulate.Join(ctx, simulate.Options{
 		ConnectionString: connectionString,
-		CallID:           call.ServerCallID,
+		CallID:           callID,
 		Participant:      "8:acs:tone-440",
 		Source:           "tone:440",
 		Duration:         3 * time.Second,
@@ -182,18 +169,7 @@ func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client
 		t.Fatalf("participant streaming the tone: %v", err)
 	}
 	t.Logf("participant sent %d packets from %s", res.Sent, res.Started.Format(time.RFC3339Nano))
-	if err := rec.Stop(ctx, st.RecordingID); err != nil {
-		t.Fatal(err)
-	}
-	result, err := rec.Result(ctx, st.RecordingID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks := result.RecordingStorageInfo.RecordingChunks
-	if len(chunks) == 0 {
-		t.Fatalf("recording %s has no chunks: %+v", st.RecordingID, result)
-	}
-	return chunks[0]
+	return stopFirstChunk(ctx, t, client, recordingID)
 }
 
 // checkHoldsTone parses a downloaded WAV and requires the tone in its first

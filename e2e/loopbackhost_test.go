@@ -41,22 +41,9 @@ func TestLoopbackOnlyHostNoFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := client.CallRecording()
-	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingContent: callautomation.RecordingContentAudio,
-		RecordingChannel: callautomation.RecordingChannelMixed,
-		RecordingFormat:  callautomation.RecordingFormatWav,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelMixed)
 
-	sim := exec.CommandContext(ctx, callrecBinary(t), "simulate", "--call", call.ServerCallID, "--duration", "3s",
+	sim := exec.CommandContext(ctx, callrecBinary(t), "simulate", "--call", callID, "--duration", "3s",
 		"--participant", "8:acs:tone-440=tone:440")
 	sim.Env = append(childEnv(), "CALLREC_CONNECTION_STRING="+cs)
 	out, err := sim.CombinedOutput()
@@ -67,19 +54,9 @@ func TestLoopbackOnlyHostNoFlags(t *testing.T) {
 		t.Errorf("callrec simulate said:\n%s\nwant its fallback to loopback and 150 packets sent", out)
 	}
 
-	if err := rec.Stop(ctx, st.RecordingID); err != nil {
-		t.Fatal(err)
-	}
-	result, err := rec.Result(ctx, st.RecordingID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks := result.RecordingStorageInfo.RecordingChunks
-	if len(chunks) == 0 {
-		t.Fatalf("recording %s has no chunks: %+v", st.RecordingID, result)
-	}
+	chunk := stopFirstChunk(ctx, t, client, recordingID)
 	var content bytes.Buffer
-	if _, err := rec.DownloadTo(ctx, chunks[0].ContentLocation, &content); err != nil {
+	if _, err := client.CallRecording().DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
 		t.Fatal(err)
 	}
 	checkHoldsTone(t, content.Bytes(), 440)

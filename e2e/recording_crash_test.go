@@ -29,20 +29,7 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := client.CallRecording()
-	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingContent: callautomation.RecordingContentAudio,
-		RecordingChannel: callautomation.RecordingChannelUnmixed,
-		RecordingFormat:  callautomation.RecordingFormatWav,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelUnmixed)
 
 	se, err := ingest.LoopbackICE().SettingEngine()
 	if err != nil {
@@ -56,7 +43,7 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 		// is what the server kept.
 		res, _ := simulate.Join(streamCtx, simulate.Options{
 			ConnectionString: srv.ConnectionString(),
-			CallID:           call.ServerCallID,
+			CallID:           callID,
 			Participant:      "8:acs:survivor",
 			Source:           "tone:440",
 			Duration:         30 * time.Second,
@@ -75,27 +62,20 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 
 	srv = startServer(t, serverOptions{dataDir: dataDir, args: []string{"--ice-loopback-only"}})
 	client, _ = callautomation.NewCallAutomationClient(srv.ConnectionString(), nil)
-	rec = client.CallRecording()
-	state, err := rec.GetState(ctx, st.RecordingID)
+	rec := client.CallRecording()
+	state, err := rec.GetState(ctx, recordingID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if state.RecordingState != "active" {
 		t.Errorf("state after restart %s, want active", state.RecordingState)
 	}
-	if err := rec.Stop(ctx, st.RecordingID); err != nil {
-		t.Fatal(err)
-	}
-	result, err := rec.Result(ctx, st.RecordingID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks := result.RecordingStorageInfo.RecordingChunks
-	if len(chunks) == 0 || chunks[0].EndReason != "serviceRestarted" {
-		t.Fatalf("chunks after restart: %+v", chunks)
+	chunk := stopFirstChunk(ctx, t, client, recordingID)
+	if chunk.EndReason != "serviceRestarted" {
+		t.Fatalf("first chunk after restart: %+v, want end reason serviceRestarted", chunk)
 	}
 	var content bytes.Buffer
-	if _, err := rec.DownloadTo(ctx, chunks[0].ContentLocation, &content); err != nil {
+	if _, err := rec.DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
 		t.Fatal(err)
 	}
 	a, err := wav.Read(bytes.NewReader(content.Bytes()))
