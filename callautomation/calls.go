@@ -43,8 +43,8 @@ func (cc *CallsClient) Create(ctx context.Context, serverCallID string) (*callre
 	return &call, nil
 }
 
-// Get returns a call with its participants.
-func (cc *CallsClient) Get(ctx context.Context, serverCallID string) (*callrec.Call, error) {
+// Get returns a call with its participants and its recordings.
+func (cc *CallsClient) Get(ctx context.Context, serverCallID string) (*CallDetails, error) {
 	path, err := callPath(serverCallID)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (cc *CallsClient) Get(ctx context.Context, serverCallID string) (*callrec.C
 	if err != nil {
 		return nil, err
 	}
-	var call callrec.Call
+	var call CallDetails
 	if err := cc.c.doJSON(ctx, req, &call); err != nil {
 		return nil, err
 	}

@@ -186,7 +186,12 @@ func (r *CallRecording) DownloadStreaming(ctx context.Context, contentURL string
 // file is an error, not a splice), up to RetryOptions.MaxRetries times; w
 // receives each byte once.
 func (r *CallRecording) DownloadTo(ctx context.Context, contentURL string, w io.Writer) (int64, error) {
-	var written int64
+	n, _, err := r.downloadTo(ctx, contentURL, w)
+	return n, err
+}
+
+// downloadTo is DownloadTo that also returns the document's Content-Type.
+func (r *CallRecording) downloadTo(ctx context.Context, contentURL string, w io.Writer) (written int64, contentType string, err error) {
 	size := int64(-1)
 	etag := ""
 	for attempt := 0; ; attempt++ {
@@ -196,14 +201,14 @@ func (r *CallRecording) DownloadTo(ctx context.Context, contentURL string, w io.
 		}
 		s, err := r.openContent(ctx, contentURL, rng, etag)
 		if err != nil {
-			return written, err
+			return written, contentType, err
 		}
 		if written == 0 {
-			etag = s.ETag
+			etag, contentType = s.ETag, s.ContentType
 		}
 		if size >= 0 && s.Size >= 0 && s.Size != size {
 			s.Close()
-			return written, fmt.Errorf("callautomation: the file changed size from %d to %d while resuming its download", size, s.Size)
+			return written, contentType, fmt.Errorf("callautomation: the file changed size from %d to %d while resuming its download", size, s.Size)
 		}
 		size = s.Size
 		dst := &trackingWriter{w: w}
@@ -211,15 +216,15 @@ func (r *CallRecording) DownloadTo(ctx context.Context, contentURL string, w io.
 		s.Close()
 		written += n
 		if err == nil {
-			return written, nil
+			return written, contentType, nil
 		}
 		if dst.err != nil || ctx.Err() != nil || attempt >= r.c.retry.MaxRetries {
-			return written, fmt.Errorf("callautomation: downloading %s: %w", contentURL, err)
+			return written, contentType, fmt.Errorf("callautomation: downloading %s: %w", contentURL, err)
 		}
 		r.c.log.DebugContext(ctx, "callautomation: resuming broken download",
 			"url", contentURL, "written", written, "attempt", attempt+1, "err", err)
 		if err := r.c.sleep(ctx, r.c.backoff(attempt, nil)); err != nil {
-			return written, err
+			return written, contentType, err
 		}
 	}
 }

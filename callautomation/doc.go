@@ -28,4 +28,19 @@
 //
 // Calls (Client.Calls) are callrec's own extension: ACS has no REST API to
 // create a call, callrec hosts them itself.
+//
+// Lists are callrec extensions too. CallsClient.List and CallRecording.List
+// return a Pager that reads pages (More, NextPage) by following the
+// server's nextLink, or walks every item with All:
+//
+//	for s, err := range rec.List(callautomation.ListRecordingsOptions{ServerCallID: id}).All(ctx) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(s.RecordingID, s.RecordingState) // active, inactive or stopped
+//	}
+//
+// CallsClient.Get returns a call with its recordings, and
+// CallRecording.DownloadAll fetches every file of a stopped recording
+// (media and metadata of each chunk) into a directory.
 package callautomation

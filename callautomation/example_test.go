@@ -145,14 +145,14 @@ func ExampleCallsClient_Create() {
 	if err := client.Calls().End(ctx, call.ServerCallID); err != nil {
 		log.Fatal(err)
 	}
-	call, err = client.Calls().Get(ctx, call.ServerCallID)
+	details, err := client.Calls().Get(ctx, call.ServerCallID)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(call.State)
+	fmt.Println(details.State, len(details.Recordings))
 	// Output:
 	// ZXhhbXBsZS1jYWxs active
-	// ended
+	// ended 0
 }
 
 // stoppedRecording starts and stops a recording of a new call and returns
