@@ -162,4 +162,3 @@ func TestListRecordingsAndDownloadAll(t *testing.T) {
 		t.Fatalf("DownloadAll after delete: %+v %v", got, err)
 	}
 }
-
