@@ -2,6 +2,8 @@ package hmacauth
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
@@ -15,8 +17,9 @@ const DefaultMaxSkew = 15 * time.Minute
 
 // Verifier checks HMAC-SHA256 signed requests. It tolerates the variants
 // the official SDKs produce: the host with or without its port, the JS SDK's
-// "host:port:port", x-ms-host on content requests, and the path signed with
-// or without its query.
+// "host:port:port", x-ms-host on content requests, and the path signed
+// without a query of api-version alone (or without any query on routes
+// that ignore it, see QueryScope).
 type Verifier struct {
 	Key     []byte
 	MaxSkew time.Duration // zero means DefaultMaxSkew
@@ -26,9 +29,38 @@ type Verifier struct {
 	Now   func() time.Time
 }
 
-// Verify checks r's signature over body. It returns a coded
-// callrec.KindUnauthorized error saying what is wrong.
+// QueryScope says how much of a request's query its signature must cover.
+type QueryScope int
+
+const (
+	// QuerySigned: the signature covers the path and the query. A signature
+	// over the path alone is accepted only when the query is nothing but
+	// api-version, which says how to read the request, not what to do.
+	QuerySigned QueryScope = iota
+	// QueryIgnored is for routes that do not read the query: a signature
+	// over the path alone is accepted whatever the query. The official SDKs
+	// sign content requests (download, delete) that way: over the content
+	// URL's path, then they send the URL with its query.
+	QueryIgnored
+)
+
+// Verify checks r's signature over body, with the query signed
+// (QuerySigned): VerifyHeaders, then VerifyBody.
 func (v *Verifier) Verify(r *http.Request, body []byte) error {
+	if err := v.VerifyHeaders(r, QuerySigned); err != nil {
+		return err
+	}
+	return VerifyBody(r, body)
+}
+
+// VerifyHeaders checks everything about r's signature that does not need the
+// body: the Authorization header and its format, the date and its skew, the
+// form of x-ms-content-sha256 and its agreement with Content-Length, and the
+// HMAC itself, which covers the declared content hash. A server calls it
+// before reading the body, so that a client without the key cannot make it
+// read one, then VerifyBody. It returns a coded callrec.KindUnauthorized
+// error saying what is wrong.
+func (v *Verifier) VerifyHeaders(r *http.Request, scope QueryScope) error {
 	auth := r.Header.Get(HeaderAuthorization)
 	if auth == "" {
 		return callrec.Errorf(callrec.KindUnauthorized, callrec.CodeMissingAuth,
@@ -61,15 +93,22 @@ func (v *Verifier) Verify(r *http.Request, body []byte) error {
 		return callrec.Errorf(callrec.KindUnauthorized, callrec.CodeStaleDate,
 			"x-ms-date %q is %s from the server's clock; at most %s is allowed", date, d.Round(time.Second), skew)
 	}
-	hash := ContentHash(body)
-	if got := r.Header.Get(HeaderContentSHA256); got != hash {
+	hash := r.Header.Get(HeaderContentSHA256)
+	if !isSHA256(hash) {
+		return callrec.Errorf(callrec.KindUnauthorized, callrec.CodeInvalidAuth,
+			"x-ms-content-sha256 must be the base64 SHA-256 of the request body")
+	}
+	if (r.ContentLength == 0) != (hash == EmptyContentHash) && r.ContentLength >= 0 {
 		return callrec.Errorf(callrec.KindUnauthorized, callrec.CodeContentHashInvalid,
-			"x-ms-content-sha256 does not match the SHA-256 of the request body")
+			"x-ms-content-sha256 does not match the SHA-256 of the request body (Content-Length %d)", r.ContentLength)
 	}
 	withQuery, pathOnly := PathAndQuery(r)
 	paths := []string{withQuery}
 	if pathOnly != withQuery {
-		paths = append(paths, pathOnly)
+		_, query, _ := strings.Cut(withQuery, "?")
+		if scope == QueryIgnored || onlyAPIVersion(query) {
+			paths = append(paths, pathOnly)
+		}
 	}
 	ok := false
 	for _, host := range v.candidateHosts(r) {
@@ -83,9 +122,35 @@ func (v *Verifier) Verify(r *http.Request, body []byte) error {
 	}
 	if !ok {
 		return callrec.Errorf(callrec.KindUnauthorized, callrec.CodeInvalidSignature,
-			"the HMAC-SHA256 signature does not match the request; check the access key, method, path, host and date")
+			"the HMAC-SHA256 signature does not match the request; check the access key, method, path, query, host and date")
 	}
 	return nil
+}
+
+// VerifyBody checks that body is the one whose hash r declared in
+// x-ms-content-sha256 (and VerifyHeaders found signed).
+func VerifyBody(r *http.Request, body []byte) error {
+	if got := r.Header.Get(HeaderContentSHA256); got != ContentHash(body) {
+		return callrec.Errorf(callrec.KindUnauthorized, callrec.CodeContentHashInvalid,
+			"x-ms-content-sha256 does not match the SHA-256 of the request body")
+	}
+	return nil
+}
+
+// onlyAPIVersion reports whether a raw query holds nothing but api-version.
+func onlyAPIVersion(query string) bool {
+	for part := range strings.SplitSeq(query, "&") {
+		if k, _, _ := strings.Cut(part, "="); part != "" && k != "api-version" {
+			return false
+		}
+	}
+	return true
+}
+
+// isSHA256 reports whether s is a base64 SHA-256 (32 bytes, padded).
+func isSHA256(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && len(b) == sha256.Size
 }
 
 func parseAuthorization(auth string) (string, error) {
@@ -110,6 +175,10 @@ func parseAuthorization(auth string) (string, error) {
 	}
 	if sig == "" {
 		return "", callrec.Errorf(callrec.KindUnauthorized, callrec.CodeInvalidAuth, "the Authorization header has no Signature")
+	}
+	if !isSHA256(sig) {
+		return "", callrec.Errorf(callrec.KindUnauthorized, callrec.CodeInvalidAuth,
+			"the Signature in the Authorization header is not a base64 HMAC-SHA256")
 	}
 	return sig, nil
 }
