@@ -18,6 +18,7 @@ const (
 	KindConflict            ErrorKind = "conflict"              // 409
 	KindTooLarge            ErrorKind = "too_large"             // 413
 	KindUnsupported         ErrorKind = "unsupported"           // 415
+	KindTimeout             ErrorKind = "timeout"               // 408
 	KindRangeNotSatisfiable ErrorKind = "range_not_satisfiable" // 416
 	KindUnavailable         ErrorKind = "unavailable"           // 503
 	KindStorageFull         ErrorKind = "storage_full"          // 507
@@ -122,5 +123,7 @@ const (
 	CodeContentHashInvalid     = "ContentHashMismatch"
 	CodeCallConnectionNotFound = "CallConnectionNotFound"
 	CodeStorageFull            = "InsufficientStorage" // KindStorageFull: the disk or database is full
+	CodeServerBusy             = "ServerBusy"          // KindUnavailable: too many requests being verified; Retry-After says when to retry
+	CodeRequestTimeout         = "RequestTimeout"      // KindTimeout: the request body did not arrive in time
 	CodeServiceUnavailable     = "ServiceUnavailable"  // KindUnavailable: storage or another dependency is unavailable
 )

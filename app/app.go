@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
@@ -203,13 +202,7 @@ func (a *App) Listen() (net.Listener, error) {
 // lets requests in flight finish (up to DrainTimeout), stops the webhook
 // worker after its attempts in flight, and closes the store.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.API,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	srv.RegisterOnShutdown(a.API.CloseStreams)
+	srv := a.API.HTTPServer(context.WithoutCancel(ctx), slog.NewLogLogger(a.log.Handler(), slog.LevelWarn))
 	if a.cfg.tlsEnabled() {
 		certFile, keyFile := a.cfg.TLSCert, a.cfg.TLSKey
 		if a.TLSFiles != nil {
@@ -219,7 +212,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			return fmt.Errorf("loading TLS certificate: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		ln = tls.NewListener(ln, serverTLSConfig(cert))
 	}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))

@@ -97,6 +97,24 @@ func EnsureSelfSigned(dataDir, publicURL string) (SelfSignedFiles, error) {
 	return files, nil
 }
 
+// serverTLSConfig serves cert over TLS 1.2 and 1.3. On 1.2 it offers only
+// forward-secret AEAD suites (ECDHE with AES-GCM or ChaCha20-Poly1305), not
+// the CBC suites Go still enables by default; 1.3's suites are all AEAD.
+func serverTLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}
+}
+
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	return n

@@ -15,9 +15,12 @@ import (
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, content bool) {
 	e := callrec.AsError(err)
 	status := httperr.Status(e.Kind)
-	if status >= 500 {
+	switch {
+	case e.Kind == callrec.KindUnavailable: // busy, shutting down, storage away: it passes
+		s.log.WarnContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.EscapedPath(), "code", e.Code, "err", err)
+	case status >= 500:
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.EscapedPath(), "code", e.Code, "err", err)
-	} else {
+	default:
 		s.log.InfoContext(r.Context(), "request rejected", "method", r.Method, "path", r.URL.EscapedPath(), "status", status, "code", e.Code, "message", e.Message)
 	}
 	body := acswire.ErrorResponse{Error: acswire.ErrorDetail{Code: e.Code, Message: e.Message, Target: e.Target}}

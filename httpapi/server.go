@@ -1,8 +1,9 @@
 // Package httpapi is callrec's REST edge: the ACS Call Recording routes, the
 // content routes (download, range, delete), callrec's own call routes, and
 // the mount point for the media routes (WHIP, join page, metrics). It
-// verifies HMAC signatures, limits bodies, and maps coded callrec errors to
-// HTTP statuses and ACS error bodies. Routing works on the escaped request
+// verifies HMAC signatures before it reads a body, limits bodies in size and
+// time and the requests being verified in number (limits.go), and maps coded
+// callrec errors to HTTP statuses and ACS error bodies. Routing works on the escaped request
 // path, because ACS SDKs percent-encode ids that contain '/', '+' and ':'.
 package httpapi
 
@@ -45,14 +46,22 @@ type Config struct {
 	Events       EventAdmin
 	PublicURL    string
 	MaxBodyBytes int64
+	// Timeouts bound how long clients may take; zero fields take defaults.
+	Timeouts Timeouts
+	// MaxVerifying caps the signed requests being verified (signature
+	// checked, body read and hashed) at once; 0 means DefaultMaxVerifying.
+	// Over it, a request waits Timeouts.BusyWait, then is answered 503.
+	MaxVerifying int
 	Logger       *slog.Logger
 }
 
 // Server is the HTTP handler of callrec.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	streams streams
+	cfg       Config
+	log       *slog.Logger
+	timeouts  Timeouts
+	verifying chan struct{} // a slot per request being verified
+	streams   streams
 }
 
 // New returns a Server.
@@ -64,7 +73,10 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{cfg: cfg, log: log}
+	if cfg.MaxVerifying <= 0 {
+		cfg.MaxVerifying = DefaultMaxVerifying
+	}
+	return &Server{cfg: cfg, log: log, timeouts: cfg.Timeouts.withDefaults(), verifying: make(chan struct{}, cfg.MaxVerifying)}
 }
 
 // ServeHTTP routes a request.
@@ -72,6 +84,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if id := r.Header.Get("x-ms-client-request-id"); id != "" {
 		w.Header().Set("x-ms-client-request-id", id)
 	}
+	s.bodyDeadline(w, r)
 	segs := splitPath(r.URL.EscapedPath())
 	switch {
 	case len(segs) >= 2 && segs[0] == "calling" && segs[1] == "recordings":

@@ -22,6 +22,8 @@ func Status(k callrec.ErrorKind) int {
 		return http.StatusNotFound
 	case callrec.KindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case callrec.KindTimeout:
+		return http.StatusRequestTimeout
 	case callrec.KindConflict:
 		return http.StatusConflict
 	case callrec.KindTooLarge:

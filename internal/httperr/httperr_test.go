@@ -10,7 +10,7 @@ import (
 func TestEveryKindHasItsOwnStatus(t *testing.T) {
 	kinds := map[callrec.ErrorKind]int{
 		callrec.KindInvalid: 400, callrec.KindUnauthorized: 401, callrec.KindForbidden: 403,
-		callrec.KindNotFound: 404, callrec.KindMethodNotAllowed: 405, callrec.KindConflict: 409,
+		callrec.KindNotFound: 404, callrec.KindMethodNotAllowed: 405, callrec.KindConflict: 409, callrec.KindTimeout: 408,
 		callrec.KindTooLarge: 413, callrec.KindUnsupported: 415, callrec.KindRangeNotSatisfiable: 416,
 		callrec.KindUnavailable: 503, callrec.KindStorageFull: 507, callrec.KindInternal: 500, "unknown": 500,
 	}
