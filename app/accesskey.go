@@ -45,11 +45,24 @@ func ReadAccessKey(dataDir string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// writeFileSync writes a file atomically and durably (temp file, fsync, rename).
-func writeFileSync(path string, data []byte, perm os.FileMode) error {
+// writeFileSync writes a file atomically and durably: a temporary file
+// beside it, fsync, rename, fsync of the directory. A failure at any step
+// leaves the old file (or none) and no temporary file behind.
+func writeFileSync(path string, data []byte, perm os.FileMode) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
 	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	// The mode is set whatever the umask and whatever an old temporary file
+	// had.
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -63,7 +76,19 @@ func writeFileSync(path string, data []byte, perm os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 const publicURLFile = "public-url"

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -42,6 +41,7 @@ type App struct {
 	Ingest        *ingest.Server
 	Engine        *recorder.Engine
 
+	dataDir   *dataDir // locked while the node runs
 	closeOnce sync.Once
 }
 
@@ -53,18 +53,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log}
 	ok := false
+	dir, err := openDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a.dataDir = dir
 	defer func() {
 		if !ok {
 			a.Close() // whatever was opened before the failure
+			dir.undo(log)
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data directory: %w", err)
-	}
 	key, created, err := LoadOrCreateAccessKey(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
+	dir.keyCreated = created
 	if created {
 		log.Info("generated a new access key", "file", filepath.Join(cfg.DataDir, accessKeyFile))
 	}
@@ -83,7 +87,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.ConnectionString = hmacauth.FormatConnectionString(a.PublicURL, key)
 	if err := writeFileSync(filepath.Join(cfg.DataDir, publicURLFile), []byte(a.PublicURL+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("writing public URL: %w", err)
+		// Only `callrec connection-string` reads it: a full disk must not
+		// keep the node (and the recordings on it) from serving.
+		log.Warn("cannot write the public URL file", "file", filepath.Join(cfg.DataDir, publicURLFile), "err", err)
 	}
 	if cfg.TLSSelfSigned {
 		files, err := EnsureSelfSigned(cfg.DataDir, a.PublicURL)
@@ -258,6 +264,7 @@ func (a *App) Close() {
 		if a.DB != nil {
 			a.DB.Close()
 		}
+		a.dataDir.unlock()
 	})
 }
 

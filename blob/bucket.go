@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 
 	"gocloud.dev/blob"
@@ -19,20 +21,30 @@ type Bucket struct {
 	// hideTemp hides fileblob's in-progress uploads ("<key>.<hex>.tmp")
 	// from List.
 	hideTemp bool
+	// dir is the directory of a bucket opened with OpenDir, whose files are
+	// kept private.
+	dir string
 }
+
+// Modes of what OpenDir's buckets create, whatever the process umask:
+// recordings are for the server's user alone.
+const (
+	dirMode  os.FileMode = 0o700
+	fileMode os.FileMode = 0o600
+)
 
 var _ Store = (*Bucket)(nil)
 
 // OpenDir opens a bucket on a local directory, creating it if needed.
 func OpenDir(dir string) (*Bucket, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
-	b, err := fileblob.OpenBucket(dir, &fileblob.Options{CreateDir: true, NoTempDir: true})
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{CreateDir: true, NoTempDir: true, DirFileMode: dirMode})
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
 	}
-	return &Bucket{b: b, hideTemp: true}, nil
+	return &Bucket{b: b, hideTemp: true, dir: dir}, nil
 }
 
 // OpenURL opens a bucket by gocloud URL (file:///path, and azblob:// or
@@ -69,7 +81,18 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts PutOptio
 	// half-written object never appears.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := b.b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: opts.ContentType, Metadata: opts.Metadata})
+	wopts := &blob.WriterOptions{ContentType: opts.ContentType, Metadata: opts.Metadata}
+	if b.dir != "" {
+		// fileblob creates its files 0666 minus the umask.
+		wopts.BeforeWrite = func(as func(any) bool) error {
+			var f *os.File
+			if as(&f) {
+				return f.Chmod(fileMode)
+			}
+			return nil
+		}
+	}
+	w, err := b.b.NewWriter(ctx, key, wopts)
 	if err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)
 	}
@@ -80,6 +103,13 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts PutOptio
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)
+	}
+	if b.dir != "" {
+		// fileblob's sidecar of attributes, created 0666 minus the umask.
+		attrs := filepath.Join(b.dir, filepath.FromSlash(key)) + ".attrs"
+		if err := os.Chmod(attrs, fileMode); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blob: put %s: %w", key, err)
+		}
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func (c *chunker) open(pos int64) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(c.s.dir, pc.File), os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o640)
+	f, err := os.OpenFile(filepath.Join(c.s.dir, pc.File), os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("recorder: open chunk: %w", err)
 	}

@@ -48,7 +48,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	spool := filepath.Join(cfg.DataDir, "spool")
-	if err := os.MkdirAll(spool, 0o750); err != nil {
+	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -146,7 +146,7 @@ func (e *Engine) Start(ctx context.Context, r *callrec.Recording) error {
 }
 
 func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recording) error {
-	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return callrec.Internal(err, "cannot create spool")
 	}
 	jf, err := readJournal(s.dir)

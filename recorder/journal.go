@@ -93,7 +93,7 @@ func (jf *journalFile) saveLocked() error {
 		return err
 	}
 	tmp := jf.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("recorder: journal: %w", err)
 	}
