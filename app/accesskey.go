@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/callrec/callrec/internal/atomicfile"
 )
 
 const accessKeyFile = "access-key"
@@ -30,7 +32,7 @@ func LoadOrCreateAccessKey(dataDir string) (key string, created bool, err error)
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", false, fmt.Errorf("creating data directory: %w", err)
 	}
-	if err := writeFileSync(path, []byte(key+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(key+"\n"), 0o600); err != nil {
 		return "", false, fmt.Errorf("writing access key: %w", err)
 	}
 	return key, true, nil
@@ -43,52 +45,6 @@ func ReadAccessKey(dataDir string) (string, error) {
 		return "", fmt.Errorf("no access key in %s (has `callrec serve --data %s` run?): %w", dataDir, dataDir, err)
 	}
 	return strings.TrimSpace(string(b)), nil
-}
-
-// writeFileSync writes a file atomically and durably: a temporary file
-// beside it, fsync, rename, fsync of the directory. A failure at any step
-// leaves the old file (or none) and no temporary file behind.
-func writeFileSync(path string, data []byte, perm os.FileMode) (err error) {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	// The mode is set whatever the umask and whatever an old temporary file
-	// had.
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 const publicURLFile = "public-url"

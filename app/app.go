@@ -17,6 +17,7 @@ import (
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/httpapi"
 	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/internal/atomicfile"
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/service"
 	"github.com/callrec/callrec/sqlite"
@@ -86,7 +87,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.PublicURL = scheme + "://" + cfg.Addr
 	}
 	a.ConnectionString = hmacauth.FormatConnectionString(a.PublicURL, key)
-	if err := writeFileSync(filepath.Join(cfg.DataDir, publicURLFile), []byte(a.PublicURL+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(cfg.DataDir, publicURLFile), []byte(a.PublicURL+"\n"), 0o600); err != nil {
 		// Only `callrec connection-string` reads it: a full disk must not
 		// keep the node (and the recordings on it) from serving.
 		log.Warn("cannot write the public URL file", "file", filepath.Join(cfg.DataDir, publicURLFile), "err", err)

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/callrec/callrec/internal/atomicfile"
 )
 
 // SelfSignedFiles are the files --tls-self-signed keeps in DataDir/tls.
@@ -90,7 +92,7 @@ func EnsureSelfSigned(dataDir, publicURL string) (SelfSignedFiles, error) {
 		files.Cert: {Type: "CERTIFICATE", Bytes: srvDER},
 		files.Key:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
 	} {
-		if err := writeFileSync(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		if err := atomicfile.Write(path, pem.EncodeToMemory(block), 0o600); err != nil {
 			return files, fmt.Errorf("writing %s: %w", path, err)
 		}
 	}

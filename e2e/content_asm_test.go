@@ -152,6 +152,14 @@ func loopbackHTTPClient(t *testing.T, caFile, publicHost, addr string) *http.Cli
 func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client, connectionString string, httpClient *http.Client) callautomation.RecordingChunk {
 	t.Helper()
 	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelUnmixed)
+	streamTone(ctx, t, connectionString, callID, 3*time.Second, httpClient)
+	return stopFirstChunk(ctx, t, client, recordingID)
+}
+
+// streamTone joins an in-process participant, 8:acs:tone-440, to a call over
+// loopback WebRTC and streams a 440 Hz tone for d (httpClient may be nil).
+func streamTone(ctx context.Context, t *testing.T, connectionString, callID string, d time.Duration, httpClient *http.Client) {
+	t.Helper()
 	se, err := ingest.LoopbackICE().SettingEngine()
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +169,7 @@ func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client
 		CallID:           callID,
 		Participant:      "8:acs:tone-440",
 		Source:           "tone:440",
-		Duration:         3 * time.Second,
+		Duration:         d,
 		SettingEngine:    &se,
 		HTTPClient:       httpClient,
 	})
@@ -169,7 +177,6 @@ func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client
 		t.Fatalf("participant streaming the tone: %v", err)
 	}
 	t.Logf("participant sent %d packets from %s", res.Sent, res.Started.Format(time.RFC3339Nano))
-	return stopFirstChunk(ctx, t, client, recordingID)
 }
 
 // checkHoldsTone parses a downloaded WAV and requires the tone in its first

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/callautomation"
-	"github.com/callrec/callrec/ingest"
-	"github.com/callrec/callrec/simulate"
 )
 
 // TestSecondServerOnSameDataDirExits starts `callrec serve`, then a second
@@ -89,41 +87,13 @@ func TestDataDirIsPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := client.CallRecording()
-	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingContent: callautomation.RecordingContentAudio,
-		RecordingChannel: callautomation.RecordingChannelUnmixed,
-		RecordingFormat:  callautomation.RecordingFormatWav,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simulate.Join(ctx, simulate.Options{
-		ConnectionString: srv.ConnectionString(),
-		CallID:           call.ServerCallID,
-		Participant:      "8:acs:private",
-		Source:           "tone:440",
-		Duration:         1500 * time.Millisecond,
-		SettingEngine:    &se,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelUnmixed)
+	streamTone(ctx, t, srv.ConnectionString(), callID, 1500*time.Millisecond, nil)
 	whileRecording := checkPrivate(t, dataDir)
 	if !hasFile(whileRecording, "spool", ".wav") {
 		t.Errorf("no spool chunk found while recording: %v", whileRecording)
 	}
-	if err := rec.Stop(ctx, st.RecordingID); err != nil {
-		t.Fatal(err)
-	}
+	stopFirstChunk(ctx, t, client, recordingID)
 	after := checkPrivate(t, dataDir)
 	for _, want := range [][2]string{{"recordings", "audio.wav"}, {"recordings", "acsmetadata.json"}, {"", "callrec.db-wal"}, {"", "access-key"}, {"", "lock"}} {
 		if !hasFile(after, want[0], want[1]) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/atomicfile"
 )
 
 const journalName = "journal.json"
@@ -92,33 +93,8 @@ func (jf *journalFile) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp := jf.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
+	if err := atomicfile.Write(jf.path, b, 0o600); err != nil {
 		return fmt.Errorf("recorder: journal: %w", err)
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("recorder: journal: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("recorder: journal: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("recorder: journal: %w", err)
-	}
-	if err := os.Rename(tmp, jf.path); err != nil {
-		return fmt.Errorf("recorder: journal: %w", err)
-	}
-	return syncDir(filepath.Dir(jf.path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return nil
 }
