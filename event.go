@@ -3,6 +3,8 @@ package callrec
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -87,13 +89,51 @@ type Attempt struct {
 	Status DeliveryStatus
 }
 
+// AttemptRecord is the outcome of an attempt at delivery ID.
+type AttemptRecord struct {
+	ID      int64
+	Attempt Attempt
+}
+
+// Destination names the endpoint that t's deliveries go to:
+// scheme://host[:port] of its URL, lower-cased, or the URL itself when it
+// has no host. Each destination has its own concurrency budget, so that a
+// slow or dead endpoint only slows itself.
+func (t Target) Destination() string {
+	u, err := url.Parse(t.URL)
+	if err != nil || u.Host == "" {
+		return t.URL
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// Claim asks an Outbox for due deliveries.
+type Claim struct {
+	Now   time.Time
+	Limit int
+	// Lease is how long claimed deliveries stay hidden from other claims.
+	Lease time.Duration
+	// PerDestination bounds the deliveries of one destination that the
+	// claimer holds, those in Held included; 0 means no bound.
+	PerDestination int
+	// Held counts the deliveries the claimer holds already, by destination.
+	Held map[string]int
+}
+
+// Full reports whether the claimer may take no more deliveries to dest
+// after taking extra of them in this claim.
+func (c Claim) Full(dest string, extra int) bool {
+	return c.PerDestination > 0 && c.Held[dest]+extra >= c.PerDestination
+}
+
 // Outbox is the durable queue of deliveries that a webhook worker drains.
 type Outbox interface {
-	// ClaimDue returns up to limit pending deliveries due at now, and pushes
-	// their next attempt to now+lease so that another worker skips them.
-	ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Delivery, error)
-	// RecordAttempt stores the outcome of one attempt.
-	RecordAttempt(ctx context.Context, id int64, a Attempt) error
-	// NextDue returns when the earliest pending delivery is due (zero if none).
-	NextDue(ctx context.Context) (time.Time, error)
+	// ClaimDue leases up to c.Limit pending deliveries due at c.Now, earliest
+	// due first, skipping those whose destination is full (Claim.Full): it
+	// pushes their next attempt to Now+Lease so that other claims skip them.
+	// next is when the earliest pending delivery that the claimer may still
+	// take is due (zero if none; at or before Now when more are due).
+	ClaimDue(ctx context.Context, c Claim) (claimed []Delivery, next time.Time, err error)
+	// RecordAttempts stores the outcomes of attempts, all in one write.
+	RecordAttempts(ctx context.Context, records []AttemptRecord) error
 }

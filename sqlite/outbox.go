@@ -29,9 +29,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []callrec.Outgoing) er
 			return callrec.Internal(err, "storing event")
 		}
 		for _, t := range o.Targets {
-			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, url, schema, subscription, status, next_attempt_ms, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, t.URL, t.Schema, t.Subscription, callrec.DeliveryPending,
-				e.Time.UnixMilli(), formatTime(e.Time))
+			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, url, destination, schema, subscription, status,
+				next_attempt_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, t.URL, t.Destination(), t.Schema,
+				t.Subscription, callrec.DeliveryPending, e.Time.UnixMilli(), formatTime(e.Time))
 			if err != nil {
 				return callrec.Internal(err, "storing delivery")
 			}
@@ -57,69 +57,6 @@ func scanDelivery(s scanner) (callrec.Delivery, error) {
 	d.CreatedAt, d.Event.Time = parseTime(created), parseTime(etime)
 	d.Event.Data = []byte(data)
 	return d, nil
-}
-
-// ClaimDue returns pending deliveries due at now and leases them.
-func (d *DB) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]callrec.Delivery, error) {
-	var out []callrec.Delivery
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN events e ON e.id = d.event_id
-			WHERE d.status = ? AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms, d.id LIMIT ?`,
-			callrec.DeliveryPending, now.UnixMilli(), limit)
-		if err != nil {
-			return callrec.Internal(err, "reading outbox")
-		}
-		for rows.Next() {
-			del, err := scanDelivery(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, del)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return callrec.Internal(err, "reading outbox")
-		}
-		until := now.Add(lease).UnixMilli()
-		for _, del := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET leased_next_ms = next_attempt_ms, next_attempt_ms = ?
-				WHERE id = ?`, until, del.ID); err != nil {
-				return callrec.Internal(err, "leasing delivery")
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// RecordAttempt stores the outcome of one attempt.
-func (d *DB) RecordAttempt(ctx context.Context, id int64, a callrec.Attempt) error {
-	return d.inTx(ctx, func(tx *sql.Tx) error {
-		next := a.Next
-		if next.IsZero() {
-			next = a.At
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, status = ?, next_attempt_ms = ?, leased_next_ms = NULL,
-			last_status = ?, last_error = ? WHERE id = ?`, a.Status, next.UnixMilli(), a.HTTPStatus, a.Error, id)
-		if err != nil {
-			return callrec.Internal(err, "recording delivery attempt")
-		}
-		return nil
-	})
-}
-
-// NextDue returns when the earliest pending delivery is due.
-func (d *DB) NextDue(ctx context.Context) (time.Time, error) {
-	var next sql.NullInt64
-	err := d.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_ms) FROM deliveries WHERE status = ?`, callrec.DeliveryPending).Scan(&next)
-	if err != nil {
-		return time.Time{}, callrec.Internal(err, "reading outbox")
-	}
-	if !next.Valid {
-		return time.Time{}, nil
-	}
-	return time.UnixMilli(next.Int64).UTC(), nil
 }
 
 // Deliveries lists deliveries in a status (all when status is empty), newest

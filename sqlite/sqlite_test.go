@@ -77,26 +77,26 @@ func TestRecordingRepeatabilityAndOutbox(t *testing.T) {
 		t.Fatalf("repeat: %v %v %v", got, created, err)
 	}
 
-	due, err := db.ClaimDue(ctx, now, 10, time.Minute)
+	due, _, err := db.ClaimDue(ctx, callrec.Claim{Now: now, Limit: 10, Lease: time.Minute})
 	if err != nil || len(due) != 1 || due[0].Event.ID != "e1" || string(due[0].Event.Data) != `{"a":1}` {
 		t.Fatalf("claim: %+v %v", due, err)
 	}
-	if again, _ := db.ClaimDue(ctx, now, 10, time.Minute); len(again) != 0 {
+	if again, _, _ := db.ClaimDue(ctx, callrec.Claim{Now: now, Limit: 10, Lease: time.Minute}); len(again) != 0 {
 		t.Fatalf("leased delivery claimed twice: %+v", again)
 	}
 	next := now.Add(10 * time.Second)
-	if err := db.RecordAttempt(ctx, due[0].ID, callrec.Attempt{At: now, HTTPStatus: 500, Error: "HTTP 500", Next: next, Status: callrec.DeliveryPending}); err != nil {
+	if err := db.RecordAttempts(ctx, []callrec.AttemptRecord{{ID: due[0].ID, Attempt: callrec.Attempt{At: now, HTTPStatus: 500, Error: "HTTP 500", Next: next, Status: callrec.DeliveryPending}}}); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := db.NextDue(ctx); n.UnixMilli() != next.UnixMilli() {
+	if n, _ := pendingNext(ctx, db); n.UnixMilli() != next.UnixMilli() {
 		t.Fatalf("next due %v want %v", n, next)
 	}
-	due, _ = db.ClaimDue(ctx, next, 10, time.Minute)
+	due, _, _ = db.ClaimDue(ctx, callrec.Claim{Now: next, Limit: 10, Lease: time.Minute})
 	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastStatus != 500 {
 		t.Fatalf("second claim: %+v", due)
 	}
-	db.RecordAttempt(ctx, due[0].ID, callrec.Attempt{At: next, HTTPStatus: 200, Status: callrec.DeliveryDelivered})
-	if n, _ := db.NextDue(ctx); !n.IsZero() {
+	db.RecordAttempts(ctx, []callrec.AttemptRecord{{ID: due[0].ID, Attempt: callrec.Attempt{At: next, HTTPStatus: 200, Status: callrec.DeliveryDelivered}}})
+	if n, _ := pendingNext(ctx, db); !n.IsZero() {
 		t.Fatalf("nothing should be due, got %v", n)
 	}
 	r.State, r.Stopped = callrec.StateInactive, true
@@ -125,25 +125,32 @@ func TestReleaseLeasesAfterADeadProcess(t *testing.T) {
 	if err := db.EndCall(ctx, "c1", now, ev); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.ClaimDue(ctx, now, 10, time.Hour); len(got) != 1 {
+	if got, _, _ := db.ClaimDue(ctx, callrec.Claim{Now: now, Limit: 10, Lease: time.Hour}); len(got) != 1 {
 		t.Fatalf("claimed %d", len(got))
 	}
-	if got, _ := db.ClaimDue(ctx, now, 10, time.Hour); len(got) != 0 {
+	if got, _, _ := db.ClaimDue(ctx, callrec.Claim{Now: now, Limit: 10, Lease: time.Hour}); len(got) != 0 {
 		t.Fatal("a leased delivery was claimed again")
 	}
 	n, err := db.ReleaseLeases(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("released %d, %v", n, err)
 	}
-	got, _ := db.ClaimDue(ctx, now, 10, time.Hour)
+	got, _, _ := db.ClaimDue(ctx, callrec.Claim{Now: now, Limit: 10, Lease: time.Hour})
 	if len(got) != 1 || got[0].Event.ID != "e1" {
 		t.Fatalf("after release: %+v", got)
 	}
-	db.RecordAttempt(ctx, got[0].ID, callrec.Attempt{At: now, HTTPStatus: 500, Next: now.Add(time.Minute), Status: callrec.DeliveryPending})
+	db.RecordAttempts(ctx, []callrec.AttemptRecord{{ID: got[0].ID, Attempt: callrec.Attempt{At: now, HTTPStatus: 500, Next: now.Add(time.Minute), Status: callrec.DeliveryPending}}})
 	if n, _ := db.ReleaseLeases(ctx); n != 0 {
 		t.Fatalf("a recorded attempt left a lease behind (%d released)", n)
 	}
-	if next, _ := db.NextDue(ctx); next.UnixMilli() != now.Add(time.Minute).UnixMilli() {
+	if next, _ := pendingNext(ctx, db); next.UnixMilli() != now.Add(time.Minute).UnixMilli() {
 		t.Fatalf("release moved a backed-off delivery: next %v", next)
 	}
+}
+
+// pendingNext is when the earliest pending delivery is due, as a claim of
+// nothing reports it.
+func pendingNext(ctx context.Context, db *DB) (time.Time, error) {
+	_, next, err := db.ClaimDue(ctx, callrec.Claim{Now: time.Now()})
+	return next, err
 }

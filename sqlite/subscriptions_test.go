@@ -106,7 +106,7 @@ func TestReplayDeadLetter(t *testing.T) {
 	if err := db.ReplayDeadLetter(ctx, id, t0); callrec.CodeOf(err) != CodeDeadLetterNotFound {
 		t.Fatalf("replaying a pending delivery: %v", err)
 	}
-	if err := db.RecordAttempt(ctx, id, callrec.Attempt{At: t0, HTTPStatus: 400, Error: "DeliveryRejected: HTTP 400", Status: callrec.DeliveryDead}); err != nil {
+	if err := db.RecordAttempts(ctx, []callrec.AttemptRecord{{ID: id, Attempt: callrec.Attempt{At: t0, HTTPStatus: 400, Error: "DeliveryRejected: HTTP 400", Status: callrec.DeliveryDead}}}); err != nil {
 		t.Fatal(err)
 	}
 	dead, err := db.DeadLetters(ctx, 10)
@@ -124,7 +124,7 @@ func TestReplayDeadLetter(t *testing.T) {
 	if d.Status != callrec.DeliveryPending || d.Attempts != 0 || !d.NextAttemptAt.Equal(later) || !d.CreatedAt.Equal(later) || d.Event.ID != "e1" {
 		t.Fatalf("replayed delivery %+v", d)
 	}
-	due, err := db.ClaimDue(ctx, later, 10, time.Minute)
+	due, _, err := db.ClaimDue(ctx, callrec.Claim{Now: later, Limit: 10, Lease: time.Minute})
 	if err != nil || len(due) != 1 {
 		t.Fatalf("claim after replay: %v %v", due, err)
 	}

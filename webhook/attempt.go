@@ -24,16 +24,14 @@ const (
 	maxSnippet = 256
 )
 
-// errShutdown marks an attempt abandoned because the worker is stopping.
-var errShutdown = errors.New("webhook: worker shutting down")
-
-// attempt makes one delivery attempt and records its outcome. When shutdown
-// cancelled ctx before a response came back it records nothing and returns
-// errShutdown; a response that did come back is recorded.
-func (w *Worker) attempt(ctx context.Context, d callrec.Delivery) error {
+// attempt makes one delivery attempt and returns the outcome to record.
+// When shutdown cancelled ctx before a response came back it returns false:
+// nothing is recorded and the lease brings the delivery back. A response
+// that did come back is recorded.
+func (w *Worker) attempt(ctx context.Context, d callrec.Delivery) (callrec.Attempt, bool) {
 	o := w.send(ctx, d)
 	if o.status == 0 && !o.invalid && ctx.Err() != nil {
-		return errShutdown
+		return callrec.Attempt{}, false
 	}
 	a := w.cfg.Policy.decide(d, w.cfg.Now(), o, rand.Float64)
 	log := w.cfg.Logger.With("delivery", d.ID, "event", d.Event.ID, "target", redactURL(d.Target.URL), "attempt", d.Attempts+1)
@@ -45,14 +43,7 @@ func (w *Worker) attempt(ctx context.Context, d callrec.Delivery) error {
 	default:
 		log.Info("webhook attempt failed", "status", o.status, "error", a.Error, "next", a.Next)
 	}
-	// The outcome must be recorded even if shutdown starts now.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.Policy.AttemptTimeout)
-	defer cancel()
-	if err := w.cfg.Outbox.RecordAttempt(rctx, d.ID, a); err != nil {
-		log.Error("webhook: recording attempt failed; the lease will bring it back", "err", err)
-		return err
-	}
-	return nil
+	return a, true
 }
 
 // send encodes, signs and posts d, and reads the response.

@@ -26,10 +26,10 @@ const benchConcurrency = 8
 // the time per request of bare concurrent POSTs of the same body to the same
 // receiver, measured in the same process just before (the floor).
 //
-// Each delivery costs a share of a claim transaction and one RecordAttempt
-// transaction, each a durable (fsynced) SQLite commit on one connection;
-// those commits, not HTTP, set the pace (a RecordAttempt alone measured
-// about 1.5 ms on the machine where this was written).
+// Each delivery costs a share of a claim transaction and a share of a
+// RecordAttempts transaction (the outcomes of every attempt that finished
+// since the last write), each a durable (fsynced) SQLite commit on one
+// connection.
 //
 //	go test -run XXX -bench Drain -benchtime 2000x ./webhook/
 func BenchmarkDrainSQLiteOutbox(b *testing.B) {

@@ -17,17 +17,19 @@ type Config struct {
 	// by Policy.AttemptTimeout whatever the client's own timeout.
 	Client *http.Client
 	Policy RetryPolicy
-	// Concurrency bounds the deliveries claimed and not yet finished.
+	// Concurrency bounds the attempts in flight in all.
 	Concurrency int
-	// PerTargetConcurrency bounds the attempts in flight to one target: one
-	// subscription, or for state callbacks one scheme://host.
+	// PerTargetConcurrency bounds the attempts in flight to one destination
+	// (callrec.Target.Destination: the endpoint's scheme://host), whatever
+	// subscriptions or callbacks they are for. A destination that never
+	// answers holds this many attempts and no more.
 	PerTargetConcurrency int
 	// PollInterval bounds how long the worker sleeps when it has not been
 	// notified; it also paces retries after an outbox error.
 	PollInterval time.Duration
 	// Lease is how long a claimed delivery is hidden from other workers. It
-	// must exceed Policy.AttemptTimeout; a claimed delivery that cannot start
-	// before Lease - AttemptTimeout has passed is released to the lease.
+	// must exceed Policy.AttemptTimeout; an outcome that could not be stored
+	// before the lease ended is dropped, and the delivery tried again.
 	Lease time.Duration
 	// DrainTimeout bounds the wait for attempts in flight at shutdown.
 	DrainTimeout time.Duration
@@ -43,7 +45,7 @@ type Config struct {
 
 // Config defaults.
 const (
-	DefaultConcurrency          = 16
+	DefaultConcurrency          = 128
 	DefaultPerTargetConcurrency = 4
 	DefaultPollInterval         = 5 * time.Second
 	DefaultUserAgent            = "callrec-webhook/1.0"

@@ -4,11 +4,31 @@
 // Events are written to a durable outbox (callrec.Outbox) in the same
 // database transaction as the state change that caused them, one delivery
 // per target. A Worker drains that outbox: one owner goroutine claims due
-// deliveries under a lease, runs them with bounded concurrency (overall and
-// per target), and records every attempt through Outbox.RecordAttempt. The
-// service calls Worker.Notify after a commit so that fresh events go out at
-// once rather than at the next poll.
+// deliveries under a lease, runs them with bounded concurrency, and stores
+// their outcomes through Outbox.RecordAttempts. The service calls
+// Worker.Notify after a commit so that fresh events go out at once rather
+// than at the next poll.
 //
+// # Destinations
+//
+// Each destination (callrec.Target.Destination: the endpoint's
+// scheme://host:port, whatever subscriptions or callbacks its deliveries
+// are for) has its own budget of attempts in flight
+// (Config.PerTargetConcurrency, 4 by default). A claim skips destinations
+// whose budget is spent and takes no more of a destination than its budget
+// has left, and a claimed delivery starts at once: an endpoint that never
+// answers holds its own budget and nothing else, and every other endpoint
+// is served as if it were not there.
+//
+// # Writes
+//
+// The worker's writes are batched for SQLite's single writer: each turn of
+// its loop stores the outcomes of every attempt that finished since the
+// previous turn in one transaction, then claims in another. The busier the
+// database, the larger the batches. A failed write is retried; an outcome
+// that cannot be stored before its lease ends is dropped and the delivery
+// tried again (at least once).
+
 // # Encodings
 //
 // Each target names a schema (callrec.Schema):
@@ -76,6 +96,5 @@
 // Config.DrainTimeout (callrec serve --drain-timeout) for attempts in flight,
 // records their outcome, and returns. An attempt cut short by shutdown is not recorded: its lease runs
 // out and a worker (this one after a restart, or another) tries it again, so
-// delivery is at least once. Deliveries claimed but still queued behind their
-// target's concurrency cap are released the same way.
+// delivery is at least once.
 package webhook

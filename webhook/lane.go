@@ -1,84 +1,54 @@
 package webhook
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/callrec/callrec"
 )
 
-// claimed is a delivery held under this worker's lease since at.
-type claimed struct {
-	d   callrec.Delivery
-	at  time.Time
-	key string
+// A destination (callrec.Target.Destination: the endpoint's scheme://host)
+// is a lane: the worker claims no more of its deliveries than
+// PerTargetConcurrency minus the attempts it has in flight there, and starts
+// each claimed delivery at once. A destination that hangs therefore holds
+// at most its own budget of claims and connections, and every other
+// destination keeps its whole budget.
+
+// finished is an attempt that ended, sent from its goroutine to the loop.
+type finished struct {
+	dest string
+	// record is the outcome to store; nil when shutdown cut the attempt
+	// short (its lease brings it back).
+	record *callrec.AttemptRecord
+	// until is when the delivery's lease ends: past it, another claim may
+	// have taken it, and the outcome is not worth storing.
+	until time.Time
 }
 
-// lane queues the claimed deliveries of one target, so that no target gets
-// more than PerTargetConcurrency attempts at once.
-type lane struct {
-	queue   []claimed
-	running int
-}
-
-// laneKey names the target a delivery counts against: its subscription, or
-// for state callbacks the receiving scheme://host.
-func laneKey(t callrec.Target) string {
-	if t.Subscription != "" {
-		return "subscription:" + t.Subscription
-	}
-	if u, err := url.Parse(t.URL); err == nil && u.Host != "" {
-		return "host:" + u.Scheme + "://" + u.Host
-	}
-	return "url:" + t.URL
-}
-
-func (l *loop) enqueue(c claimed) {
-	ln := l.lanes[c.key]
-	if ln == nil {
-		ln = &lane{}
-		l.lanes[c.key] = ln
-	}
-	ln.queue = append(ln.queue, c)
+// start runs an attempt at a claimed delivery in its own goroutine, which
+// reports to the loop through done.
+func (l *loop) start(d callrec.Delivery, claimedAt time.Time) {
+	dest := d.Target.Destination()
+	l.running[dest]++
 	l.held++
-	l.startReady(c.key)
-}
-
-// finished accounts for an attempt that ended and starts the next in line.
-func (l *loop) finished(key string) {
-	l.held--
-	if ln := l.lanes[key]; ln != nil {
-		ln.running--
-	}
-	l.startReady(key)
-}
-
-// startReady starts queued attempts of a lane up to its cap. A delivery that
-// waited so long that its lease could lapse during the attempt is released
-// instead: another claim will bring it back.
-func (l *loop) startReady(key string) {
-	cfg := l.w.cfg
-	ln := l.lanes[key]
-	if ln == nil {
-		return
-	}
-	for ln.running < cfg.PerTargetConcurrency && len(ln.queue) > 0 {
-		c := ln.queue[0]
-		ln.queue = ln.queue[1:]
-		if cfg.Now().Sub(c.at) > cfg.Lease-cfg.Policy.AttemptTimeout {
-			l.held--
-			cfg.Logger.Info("webhook: releasing a delivery that waited past its lease", "delivery", c.d.ID)
-			continue
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		f := finished{dest: dest, until: claimedAt.Add(l.w.cfg.Lease)}
+		if a, ok := l.w.attempt(l.attemptCtx, d); ok {
+			f.record = &callrec.AttemptRecord{ID: d.ID, Attempt: a}
 		}
-		ln.running++
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			_ = l.w.attempt(l.attemptCtx, c.d) // logged inside
-			l.done <- c.key
-		}()
+		l.done <- f
+	}()
+}
+
+// finished accounts for an attempt that ended and queues its outcome for
+// the next write.
+func (l *loop) finished(f finished) {
+	l.held--
+	if l.running[f.dest]--; l.running[f.dest] <= 0 {
+		delete(l.running, f.dest)
 	}
-	if ln.running == 0 && len(ln.queue) == 0 {
-		delete(l.lanes, key)
+	if f.record != nil {
+		l.results = append(l.results, f)
 	}
 }

@@ -10,14 +10,15 @@ import (
 )
 
 // memOutbox is an in-memory callrec.Outbox with the semantics the SQL
-// outbox has: claims hide a delivery for the lease, RecordAttempt counts the
-// attempt and sets the status and next time.
+// outbox has: claims take each destination within its budget and hide a
+// delivery for the lease, RecordAttempts counts each attempt and sets the
+// status and next time.
 type memOutbox struct {
 	mu      sync.Mutex
 	nextID  int64
 	rows    map[int64]*callrec.Delivery
 	history map[int64][]callrec.Attempt
-	polls   int // NextDue calls: how often a worker went idle
+	polls   int // claims that found nothing: how often a worker went idle
 }
 
 func newMemOutbox() *memOutbox {
@@ -41,61 +42,67 @@ func (o *memOutbox) add(ev callrec.Event, targets ...callrec.Target) []int64 {
 	return ids
 }
 
-func (o *memOutbox) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]callrec.Delivery, error) {
+func (o *memOutbox) ClaimDue(ctx context.Context, c callrec.Claim) ([]callrec.Delivery, time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var due []*callrec.Delivery
+	var pending []*callrec.Delivery
 	for _, d := range o.rows {
-		if d.Status == callrec.DeliveryPending && !d.NextAttemptAt.After(now) {
-			due = append(due, d)
+		if d.Status == callrec.DeliveryPending {
+			pending = append(pending, d)
 		}
 	}
-	slices.SortFunc(due, func(a, b *callrec.Delivery) int {
+	slices.SortFunc(pending, func(a, b *callrec.Delivery) int {
 		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
 			return c
 		}
 		return int(a.ID - b.ID)
 	})
-	out := make([]callrec.Delivery, 0, min(limit, len(due)))
-	for _, d := range due[:min(limit, len(due))] {
-		d.NextAttemptAt = now.Add(lease)
+	var out []callrec.Delivery
+	taken := map[string]int{}
+	for _, d := range pending {
+		dest := d.Target.Destination()
+		if len(out) == c.Limit || d.NextAttemptAt.After(c.Now) || c.Full(dest, taken[dest]) {
+			continue
+		}
+		taken[dest]++
+		d.NextAttemptAt = c.Now.Add(c.Lease)
 		out = append(out, *d)
 	}
-	return out, nil
-}
-
-func (o *memOutbox) RecordAttempt(ctx context.Context, id int64, a callrec.Attempt) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	d := o.rows[id]
-	if d == nil {
-		return callrec.Errorf(callrec.KindNotFound, "DeliveryNotFound", "no delivery %d", id)
-	}
-	d.Attempts++
-	d.Status = a.Status
-	d.LastStatus = a.HTTPStatus
-	d.LastError = a.Error
-	if a.Status == callrec.DeliveryPending {
-		d.NextAttemptAt = a.Next
-	}
-	o.history[id] = append(o.history[id], a)
-	return nil
-}
-
-func (o *memOutbox) NextDue(ctx context.Context) (time.Time, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.polls++
 	var next time.Time
-	for _, d := range o.rows {
-		if d.Status == callrec.DeliveryPending && (next.IsZero() || d.NextAttemptAt.Before(next)) {
+	for _, d := range pending {
+		dest := d.Target.Destination()
+		if !c.Full(dest, taken[dest]) && (next.IsZero() || d.NextAttemptAt.Before(next)) {
 			next = d.NextAttemptAt
 		}
 	}
-	return next, nil
+	if len(out) == 0 {
+		o.polls++
+	}
+	return out, next, nil
+}
+
+func (o *memOutbox) RecordAttempts(ctx context.Context, records []callrec.AttemptRecord) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range records {
+		d := o.rows[r.ID]
+		if d == nil {
+			return callrec.Errorf(callrec.KindNotFound, "DeliveryNotFound", "no delivery %d", r.ID)
+		}
+		a := r.Attempt
+		d.Attempts++
+		d.Status = a.Status
+		d.LastStatus = a.HTTPStatus
+		d.LastError = a.Error
+		if a.Status == callrec.DeliveryPending {
+			d.NextAttemptAt = a.Next
+		}
+		o.history[r.ID] = append(o.history[r.ID], a)
+	}
+	return nil
 }
 
 func (o *memOutbox) get(id int64) callrec.Delivery {

@@ -38,8 +38,14 @@ var errAlreadyRunning = errors.New("webhook: worker is already running")
 
 // Run delivers until ctx is done, then stops claiming, waits up to
 // Config.DrainTimeout for attempts in flight (cancelling those still running
-// after that) and returns nil. Outbox errors are logged and retried after
-// PollInterval; they do not end Run. Only one Run may be active at a time.
+// after that), stores their outcomes and returns nil. Outbox errors are
+// logged and retried; they do not end Run. Only one Run may be active at a
+// time.
+//
+// Each turn of the loop stores the outcomes of every attempt that finished
+// since the last turn in one write, then claims what the free slots and
+// each destination's budget allow: the slower the store, the larger the
+// batches, so that a busy database is written less often, not more.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return errAlreadyRunning
@@ -49,65 +55,58 @@ func (w *Worker) Run(ctx context.Context) error {
 	attemptCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
 	defer abort()
 	l := newLoop(w, attemptCtx)
-	wait, look := time.Duration(0), true
 	for ctx.Err() == nil {
-		if look {
-			wait = l.step(ctx)
-		}
-		timer := time.NewTimer(wait)
-		start := time.Now()
+		timer := time.NewTimer(l.step(ctx))
 		select {
 		case <-ctx.Done():
 		case <-w.wake:
-			look = true
-		case key := <-l.done:
-			l.finished(key)
-			// Claim in batches: while most slots are busy, finished
-			// attempts only free slots, and the claim waits for more.
-			look = l.free() >= l.batch
-			wait = max(0, wait-time.Since(start))
+		case f := <-l.done:
+			l.finished(f)
+			l.collect()
 		case <-timer.C:
-			look = true
 		}
 		timer.Stop()
 	}
-	l.shutdown(abort)
+	l.shutdown(ctx, abort)
 	return nil
 }
 
-// step claims what it can and returns how long to sleep before the next
-// look, unless woken earlier.
+// retryStore paces the retries of a failed write of outcomes.
+const retryStore = 250 * time.Millisecond
+
+// step stores finished outcomes, claims what it can, and returns how long
+// to sleep before the next turn, unless woken earlier.
 func (l *loop) step(ctx context.Context) time.Duration {
 	cfg := l.w.cfg
-	asked, got, err := l.claim(ctx)
+	wait := cfg.PollInterval
+	if !l.store(ctx) {
+		wait = min(wait, retryStore)
+	}
+	if l.free() <= 0 {
+		// Every slot is taken: a finished attempt brings us back.
+		return wait
+	}
+	got, next, err := l.claim(ctx)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
 			cfg.Logger.Error("webhook: claiming due deliveries failed", "err", err)
 		}
-		return cfg.PollInterval
-	case asked == 0:
-		// Every slot is taken: a finished attempt brings us back.
-		return cfg.PollInterval
-	case got == asked:
-		// A full claim: more may be due at once.
+		return wait
+	case next.IsZero():
+		return wait
+	}
+	until := next.Sub(cfg.Now())
+	switch {
+	case until > 0:
+		return min(wait, until)
+	case got > 0 && l.free() > 0:
+		// More are due than this claim took: claim again at once.
 		return 0
+	case l.free() <= 0:
+		return wait
 	}
-	next, err := cfg.Outbox.NextDue(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			cfg.Logger.Error("webhook: reading next due time failed", "err", err)
-		}
-		return cfg.PollInterval
-	}
-	if next.IsZero() {
-		return cfg.PollInterval
-	}
-	wait := next.Sub(cfg.Now())
-	if wait <= 0 {
-		// Due yet not claimable (claimed elsewhere a moment ago, or a
-		// clock step): look again soon, without spinning.
-		wait = min(cfg.PollInterval, 100*time.Millisecond)
-	}
-	return min(wait, cfg.PollInterval)
+	// Due yet not claimable (claimed elsewhere a moment ago, or a clock
+	// step): look again soon, without spinning.
+	return min(wait, 100*time.Millisecond)
 }

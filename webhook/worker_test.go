@@ -237,38 +237,3 @@ func TestWorkerCapsConcurrencyPerTarget(t *testing.T) {
 		}
 	}
 }
-
-// Deliveries claimed together but queued behind their target's cap for
-// longer than the lease allows are released, come back through the lease,
-// and are each delivered once, never two at a time.
-func TestQueuedDeliveriesPastTheirLeaseAreReleased(t *testing.T) {
-	rc := newReceiver(t, func(int, *http.Request) reply { return reply{delay: 150 * time.Millisecond} })
-	ob := newMemOutbox()
-	var ids []int64
-	for i := range 3 {
-		ids = append(ids, ob.add(testEvent(600+i), callrec.Target{URL: rc.srv.URL, Schema: callrec.SchemaCloudEventsArray})...)
-	}
-	p := fastPolicy()
-	p.AttemptTimeout = 500 * time.Millisecond
-	// A queued delivery may wait Lease-AttemptTimeout = 100ms; each attempt
-	// takes 150ms, so the second and third must be released.
-	startWorker(t, Config{Outbox: ob, Policy: p, PerTargetConcurrency: 1, Lease: 600 * time.Millisecond})
-	waitFor(t, "all delivered", func() bool { return ob.countStatus(callrec.DeliveryDelivered) == len(ids) })
-	if m := rc.maxInflight(); m != 1 {
-		t.Errorf("%d requests at once to a target capped at 1", m)
-	}
-	seen := map[string]int{}
-	for _, r := range rc.requests() {
-		seen[eventID(t, r.body)]++
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("event %s delivered %d times", id, n)
-		}
-	}
-	for _, id := range ids {
-		if d := ob.get(id); d.Attempts != 1 {
-			t.Errorf("delivery %d: %d attempts recorded, want 1", id, d.Attempts)
-		}
-	}
-}
