@@ -66,6 +66,9 @@ type Result struct {
 	Dropped int // packets dropped on the wire, retransmissions included
 }
 
+// Streamed is how much audio the participant sent: one packet per frame.
+func (r Result) Streamed() time.Duration { return time.Duration(r.Sent) * frameInterval }
+
 // ErrNotConnected is a WHIP session whose media connection (ICE, DTLS)
 // did not come up: mostly the two ends have no address in common.
 var ErrNotConnected = errors.New("simulate: media not connected")

@@ -13,7 +13,7 @@ import (
 func newCallCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "call",
-		Short: "Create, show and end calls on a callrec server",
+		Short: "Create, list, show and end calls on a callrec server",
 	}
 	flags := addClientFlags(cmd)
 
@@ -39,7 +39,7 @@ func newCallCmd() *cobra.Command {
 
 	show := &cobra.Command{
 		Use:   "show SERVER_CALL_ID",
-		Short: "Print a call and its participants as JSON",
+		Short: "Print a call with its participants and recordings as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := flags.client()
@@ -67,7 +67,7 @@ func newCallCmd() *cobra.Command {
 		},
 	}
 
-	cmd.AddCommand(create, show, end)
+	cmd.AddCommand(create, show, end, newCallListCmd(flags))
 	return cmd
 }
 

@@ -8,10 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/internal/testserver"
 )
@@ -27,8 +26,7 @@ type cliResult struct {
 func runCLI(t *testing.T, cs string, args ...string) cliResult {
 	t.Helper()
 	t.Setenv(connectionStringEnv, cs)
-	root := &cobra.Command{Use: "callrec", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newRecordingCmd(), newCallCmd())
+	root := newRootCmd()
 	var stdout, stderr bytes.Buffer
 	root.SetOut(&stdout)
 	root.SetErr(&stderr)
@@ -93,9 +91,15 @@ func TestCLIRecordingLifecycle(t *testing.T) {
 	state("inactive")
 	mustRun(t, cs, "recording", "stop", id)
 
-	r := runCLI(t, cs, "recording", "state", id)
+	// The state route answers 404 for a stopped recording, as ACS's does;
+	// the CLI tells it from an unknown one through the result.
+	state("stopped")
+	if err := json.Unmarshal([]byte(mustRun(t, cs, "recording", "state", "--json", id)), &st); err != nil || st["recordingState"] != "stopped" {
+		t.Errorf("state --json after stop: %v %v", st, err)
+	}
+	r := runCLI(t, cs, "recording", "state", "bm8tc3VjaA==")
 	if r.err == nil || r.stdout != "" || !strings.HasPrefix(r.stderr, "callrec: RecordingNotFound: ") || !strings.HasSuffix(r.stderr, " (HTTP 404)\n") {
-		t.Errorf("state after stop: err %v stdout %q stderr %q", r.err, r.stdout, r.stderr)
+		t.Errorf("state of an unknown recording: err %v stdout %q stderr %q", r.err, r.stdout, r.stderr)
 	}
 
 	var res struct {
@@ -239,33 +243,76 @@ func TestCLIMainProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// TestCLIExitStatus runs the real main in a child process, to check what
-// a shell sees: stdout, stderr and the exit status.
+// runMain runs the real main in a child process (TestCLIMainProcess) with
+// args and the extra environment env, to see what a shell sees: stdout,
+// stderr and the exit status.
+func runMain(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := mainProcess(t, env, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// mainProcess prepares the child process of runMain without starting it.
+func mainProcess(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	a, _ := json.Marshal(args)
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestCLIMainProcess$")
+	cmd.Env = append(append(os.Environ(), "CALLREC_TEST_MAIN_ARGS="+string(a)), env...)
+	return cmd
+}
+
+// TestCLIExitStatus: success exits 0, a failed command 1, and a command
+// used wrongly (unknown command or flag, wrong arguments) 2, with a hint.
 func TestCLIExitStatus(t *testing.T) {
 	srv := testserver.Start(t)
-	run := func(args ...string) (string, string, int) {
-		t.Helper()
-		a, _ := json.Marshal(args)
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCLIMainProcess$")
-		cmd.Env = append(os.Environ(), "CALLREC_TEST_MAIN_ARGS="+string(a), connectionStringEnv+"="+srv.ConnectionString)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return stdout.String(), stderr.String(), code
-	}
-	stdout, stderr, code := run("call", "create")
+	env := []string{connectionStringEnv + "=" + srv.ConnectionString}
+	stdout, stderr, code := runMain(t, env, "call", "create")
 	if code != 0 || strings.Count(stdout, "\n") != 1 || stderr != "" {
 		t.Errorf("call create: exit %d stdout %q stderr %q", code, stdout, stderr)
 	}
-	stdout, stderr, code = run("recording", "state", "bm8tc3VjaA==")
-	if code == 0 || stdout != "" || !strings.HasPrefix(stderr, "callrec: RecordingNotFound: ") || !strings.HasSuffix(stderr, "(HTTP 404)\n") {
+	stdout, stderr, code = runMain(t, env, "recording", "state", "bm8tc3VjaA==")
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "callrec: RecordingNotFound: ") || !strings.HasSuffix(stderr, "(HTTP 404)\n") {
 		t.Errorf("state of unknown recording: exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	misuse := []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"nosuch"}, `unknown command "nosuch" for "callrec"`},
+		{[]string{"recording", "nosuch"}, `unknown command "nosuch" for "callrec recording"`},
+		{[]string{"call", "lst"}, `unknown command "lst" for "callrec call"`},
+		{[]string{"events", "nosuch"}, `unknown command "nosuch" for "callrec events"`},
+		{[]string{"--nosuch"}, "unknown flag: --nosuch"},
+		{[]string{"recording", "state", "--nosuch", "x"}, "unknown flag: --nosuch"},
+		{[]string{"call", "list", "-z"}, "unknown shorthand flag: 'z'"},
+		{[]string{"serve", "--nosuch"}, "unknown flag: --nosuch"},
+		{[]string{"recording", "state"}, "accepts 1 arg(s), received 0"},
+		{[]string{"call", "list", "extra"}, `unknown command "extra" for "callrec call list"`},
+		{[]string{"recording", "list", "--state", "paused"}, `--state "paused": want active, inactive or stopped`},
+		{[]string{"recording", "download", "cmVj"}, "needs -o DIR"},
+	}
+	for _, m := range misuse {
+		stdout, stderr, code := runMain(t, env, m.args...)
+		if code != 2 || stdout != "" || !strings.HasPrefix(stderr, "callrec: ") || !strings.Contains(stderr, m.say) || !strings.Contains(stderr, "--help' for usage.") {
+			t.Errorf("callrec %s: exit %d stdout %q stderr %q; want exit 2 saying %q", strings.Join(m.args, " "), code, stdout, stderr, m.say)
+		}
+	}
+	// A group alone shows its help and succeeds.
+	stdout, _, code = runMain(t, env, "recording")
+	if code != 0 || !strings.Contains(stdout, "Available Commands:") {
+		t.Errorf("recording alone: exit %d stdout %q", code, stdout)
+	}
+	stdout, stderr, code = runMain(t, env, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "callrec ") || !strings.Contains(stdout, runtime.Version()) || stderr != "" {
+		t.Errorf("--version: exit %d stdout %q stderr %q", code, stdout, stderr)
 	}
 }

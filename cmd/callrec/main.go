@@ -1,10 +1,14 @@
 // Command callrec is the callrec server and its client: `callrec serve` runs
 // the service; the other commands talk to a running server through the Go
 // SDK (callautomation), or work offline (bench).
+//
+// Exit status: 0 on success, 1 when a command fails, 2 when it is used
+// wrongly (an unknown command or flag, a missing or extra argument).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,19 +17,33 @@ import (
 )
 
 func main() {
-	root := &cobra.Command{
-		Use:           "callrec",
-		Short:         "Self-hosted call recording with an ACS-compatible API",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.AddCommand(commands()...)
+	root := newRootCmd()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "callrec:", err)
+		var usage *usageError
+		if errors.As(err, &usage) {
+			fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", usage.cmd.CommandPath())
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
+}
+
+// newRootCmd is the whole command tree, as main runs it.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "callrec",
+		Short:         "Self-hosted call recording with an ACS-compatible API",
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("callrec {{.Version}}\n")
+	root.AddCommand(commands()...)
+	strictUsage(root)
+	return root
 }
 
 // commands lists the command groups; each lives in its own file.

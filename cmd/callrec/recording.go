@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,7 +24,7 @@ import (
 func newRecordingCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "recording",
-		Short: "Start, pause, resume and stop recordings; download and delete their files",
+		Short: "Start, pause, resume, stop and list recordings; download and delete their files",
 	}
 	flags := addClientFlags(cmd)
 	cmd.AddCommand(
@@ -32,6 +34,7 @@ func newRecordingCmd() *cobra.Command {
 		newRecordingActionCmd(flags, "resume", "Resume a paused recording", (*callautomation.CallRecording).Resume),
 		newRecordingActionCmd(flags, "stop", "Stop a recording; its files are finalized", (*callautomation.CallRecording).Stop),
 		newRecordingResultCmd(flags),
+		newRecordingListCmd(flags),
 		newRecordingDownloadCmd(flags),
 		newRecordingDeleteCmd(flags),
 	)
@@ -47,7 +50,11 @@ func newRecordingStartCmd(flags *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "start --call SERVER_CALL_ID",
 		Short: "Start recording a call and print the recordingId",
-		Args:  cobra.NoArgs,
+		Long: `Start recording a call and print the recordingId.
+
+The server records audio as WAV, mixed into one channel or unmixed with one
+channel per participant (up to 5).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := callautomation.StartRecordingOptions{
 				CallLocator:               callautomation.ServerCallLocator{ID: callID},
@@ -85,9 +92,15 @@ func newRecordingStartCmd(flags *clientFlags) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&callID, "call", "", "serverCallId of the call to record (required)")
-	f.StringVar(&content, "content", "", "audio or audioVideo (server default when empty)")
-	f.StringVar(&channel, "channel", "", "mixed or unmixed")
-	f.StringVar(&format, "format", "", "wav, mp3 or mp4")
+	// The server records audio as WAV today: the help offers nothing else
+	// (other values still reach the server, which answers 400 saying so).
+	f.StringVar(&content, "content", "", "audio (the default)")
+	f.StringVar(&channel, "channel", "", "mixed (the default: one channel) or unmixed (one channel per participant)")
+	f.StringVar(&format, "format", "", "wav (the default)")
+	completeValues(cmd, "content", "audio")
+	completeValues(cmd, "channel", "mixed", "unmixed")
+	completeValues(cmd, "format", "wav")
+	completeValues(cmd, "pause-behavior", "cut", "silence")
 	f.StringArrayVar(&affinity, "affinity", nil, "CHANNEL=RAWID: pin a participant to an unmixed channel (repeatable)")
 	f.StringArrayVar(&order, "order", nil, "RAWID: next participant in channel assignment order (repeatable)")
 	f.StringVar(&callback, "callback", "", "URL that receives RecordingStateChanged events")
@@ -112,14 +125,19 @@ func newRecordingStateCmd(flags *clientFlags) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "state RECORDING_ID",
-		Short: "Print a recording's state (active or inactive)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Print a recording's state (active, inactive or stopped)",
+		Long: `Print a recording's state: active, inactive (paused) or stopped.
+
+ACS's state route answers 404 for a stopped recording, and so does the
+server's; this command then asks for the recording's result, and prints
+stopped if the recording exists.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := flags.client()
 			if err != nil {
 				return err
 			}
-			st, err := c.CallRecording().GetState(cmd.Context(), args[0])
+			st, err := recordingState(cmd.Context(), c.CallRecording(), args[0])
 			if err != nil {
 				return err
 			}
@@ -132,6 +150,25 @@ func newRecordingStateCmd(flags *clientFlags) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print recordingId, recordingState and recordingKind as JSON")
 	return cmd
+}
+
+// recordingState is GetState, or state stopped when GetState answers 404
+// and the recording's result says it ended.
+func recordingState(ctx context.Context, rec *callautomation.CallRecording, id string) (*callautomation.RecordingStateResult, error) {
+	st, err := rec.GetState(ctx, id)
+	var re *callautomation.ResponseError
+	if err == nil || !errors.As(err, &re) || re.StatusCode != http.StatusNotFound {
+		return st, err
+	}
+	res, rerr := rec.Result(ctx, id)
+	if rerr != nil || res.SessionEndReason == "" || res.SessionEndReason == "sessionStillOngoing" {
+		return nil, err // unknown: the state route's 404
+	}
+	return &callautomation.RecordingStateResult{
+		RecordingID:    id,
+		RecordingState: callautomation.RecordingStateStopped,
+		RecordingKind:  callautomation.RecordingKindAzureCommunicationServices,
+	}, nil
 }
 
 func newRecordingActionCmd(flags *clientFlags, name, short string,
@@ -175,16 +212,39 @@ func newRecordingDownloadCmd(flags *clientFlags) *cobra.Command {
 		offset, length int64
 	)
 	cmd := &cobra.Command{
-		Use:   "download CONTENT_URL",
-		Short: "Download a recording file (contentLocation or metadataLocation) to stdout or a file",
-		Args:  cobra.ExactArgs(1),
+		Use:   "download RECORDING_ID -o DIR | download CONTENT_URL [-o FILE]",
+		Short: "Download every file of a recording into a directory, or one file by its URL",
+		Long: `Download a recording's files.
+
+With a recording id, every chunk of the stopped recording, media and
+metadata, is written into DIR (created if missing) as
+chunk-<index>-<documentId>.wav and chunk-<index>-<documentId>.metadata.json,
+and each path is printed. Chunks whose files were deleted are skipped, with a
+note on stderr.
+
+With a URL (a chunk's contentLocation or metadataLocation, as "recording
+result" prints them) that one file is written to stdout or to FILE; --offset
+and --length download part of it.`,
+		Example: `  callrec recording download "$REC" -o ./recordings
+  callrec recording download -o call.wav "$(callrec recording result "$REC" | jq -r '.recordingStorageInfo.recordingChunks[0].contentLocation')"`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := flags.client()
 			if err != nil {
 				return err
 			}
+			ranged := cmd.Flags().Changed("offset") || cmd.Flags().Changed("length")
+			if !isURL(args[0]) {
+				if ranged {
+					return &usageError{cmd, errors.New("--offset and --length download part of one file: give its URL, not a recording id")}
+				}
+				if output == "" || output == "-" {
+					return &usageError{cmd, errors.New("downloading a recording by its id needs -o DIR, the directory to write its files into")}
+				}
+				return downloadRecording(cmd, c.CallRecording(), args[0], output)
+			}
 			var rng *callautomation.HTTPRange
-			if cmd.Flags().Changed("offset") || cmd.Flags().Changed("length") {
+			if ranged {
 				rng = &callautomation.HTTPRange{Offset: offset, Length: length}
 			}
 			if output == "" || output == "-" {
@@ -193,10 +253,38 @@ func newRecordingDownloadCmd(flags *clientFlags) *cobra.Command {
 			return downloadToFile(cmd, c.CallRecording(), args[0], rng, output)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write, created with mode 0600 as recordings are private (default stdout)")
-	cmd.Flags().Int64Var(&offset, "offset", 0, "first byte to download")
-	cmd.Flags().Int64Var(&length, "length", 0, "number of bytes to download (default: to the end)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "with a recording id: the directory to write into; with a URL: the file "+
+		"(default stdout). Files are created with mode 0600, as recordings are private")
+	cmd.Flags().Int64Var(&offset, "offset", 0, "first byte to download (URL only)")
+	cmd.Flags().Int64Var(&length, "length", 0, "number of bytes to download (URL only; default: to the end)")
 	return cmd
+}
+
+// isURL tells a content URL from a recording id (standard base64, which
+// never holds "://").
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// downloadRecording writes every file of a recording into dir and prints
+// their paths.
+func downloadRecording(cmd *cobra.Command, rec *callautomation.CallRecording, id, dir string) error {
+	res, err := rec.DownloadAll(cmd.Context(), id, dir)
+	if res != nil {
+		for _, f := range res.Files {
+			fmt.Fprintln(cmd.OutOrStdout(), f.Path)
+		}
+		for _, c := range res.Deleted {
+			fmt.Fprintf(cmd.ErrOrStderr(), "chunk %d (%s) was deleted on the server; skipped\n", c.Index, c.DocumentID)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Files) == 0 {
+		return fmt.Errorf("recording %s: every file was deleted on the server; nothing to download", id)
+	}
+	return nil
 }
 
 // downloadToFile downloads into a temporary file beside path and renames it

@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +19,7 @@ import (
 // newSimulateCmd is `callrec simulate`: pure-Go WebRTC participants that
 // join a call over WHIP and stream tones, silence or WAV files.
 func newSimulateCmd() *cobra.Command {
-	var callID, loss string
+	var callID, loss, ca string
 	var participants []string
 	var duration, jitter time.Duration
 	var loopback bool
@@ -51,6 +53,10 @@ func newSimulateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			hc, err := httpClient(ca, 15*time.Second)
+			if err != nil {
+				return err
+			}
 			var opts []simulate.Options
 			for _, p := range participants {
 				rawID, source, ok := strings.Cut(p, "=")
@@ -67,7 +73,7 @@ func newSimulateCmd() *cobra.Command {
 				opts = append(opts, simulate.Options{
 					Endpoint: cs.Endpoint.String(), Token: token,
 					CallID: callID, Participant: rawID, Source: source,
-					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: &se,
+					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: &se, HTTPClient: hc,
 				})
 			}
 			return mediaFlagHint(runSimulation(cmd, opts))
@@ -79,27 +85,37 @@ func newSimulateCmd() *cobra.Command {
 	cmd.Flags().StringVar(&loss, "loss", "0", "fraction of packets to drop before sending, e.g. 5% or 0.05")
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "random extra delay per packet, up to this much")
 	cmd.Flags().BoolVar(&loopback, "ice-loopback-only", false, "carry media over 127.0.0.1 only, as the server flag of that name (taken anyway on a host with no address but loopback)")
+	addCAFlag(cmd.Flags().StringVar, &ca)
 	addConnectionStringFlag(cmd)
 	return cmd
 }
 
-// runSimulation runs every participant at once and reports each one.
+// runSimulation runs every participant at once and reports what each one
+// really sent. SIGTERM, like SIGINT, stops the participants early: each
+// leaves the call (WHIP DELETE) before the command exits.
 func runSimulation(cmd *cobra.Command, opts []simulate.Options) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM)
+	defer stop()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
 	out := cmd.OutOrStdout()
 	for _, o := range opts {
 		wg.Go(func() {
-			res, err := simulate.Join(cmd.Context(), o)
+			res, err := simulate.Join(ctx, o)
 			mu.Lock()
 			defer mu.Unlock()
+			note := ""
+			if err == nil && ctx.Err() != nil && res.Streamed() < o.Duration {
+				note = " (stopped early by a signal)"
+			}
+			if res.Location != "" {
+				fmt.Fprintf(out, "%s: sent %d packets, %s of %s (of %s asked), %d dropped on the wire; left the call%s\n",
+					o.Participant, res.Sent, res.Streamed(), o.Source, o.Duration, res.Dropped, note)
+			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", o.Participant, err))
-				return
 			}
-			fmt.Fprintf(out, "%s: streamed %s for %s: %d packets sent, %d dropped\n",
-				o.Participant, o.Source, o.Duration, res.Sent, res.Dropped)
 		})
 	}
 	wg.Wait()
