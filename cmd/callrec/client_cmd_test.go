@@ -316,3 +316,13 @@ func TestCLIExitStatus(t *testing.T) {
 		t.Errorf("--version: exit %d stdout %q stderr %q", code, stdout, stderr)
 	}
 }
+
+// TestVersionFromLinkerFlag: -ldflags "-X main.buildVersion=…" wins over
+// the build information.
+func TestVersionFromLinkerFlag(t *testing.T) {
+	defer func(v string) { buildVersion = v }(buildVersion)
+	buildVersion = "v1.2.3-test"
+	if out := mustRun(t, "", "--version"); out != "callrec v1.2.3-test\n" {
+		t.Errorf("--version printed %q", out)
+	}
+}

@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,8 +23,8 @@ import (
 // TestCLIUnmixedRecordingOfARealCall drives a real call end to end through
 // the CLI: two participants publish distinct tones over WebRTC (loopback);
 // `recording start --affinity --order` decides their channels; the file the
-// CLI downloads must carry each tone on its channel and silence elsewhere,
-// and hash to the metadata's sha256.
+// CLI downloads by recording id must carry each tone on its channel and
+// silence elsewhere, and hash to the metadata's sha256.
 func TestCLIUnmixedRecordingOfARealCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real WebRTC call")
@@ -67,17 +67,12 @@ func TestCLIUnmixedRecordingOfARealCall(t *testing.T) {
 	}
 	mustRun(t, cs, "recording", "stop", id)
 
-	var res struct {
-		RecordingStorageInfo struct {
-			RecordingChunks []struct{ ContentLocation, MetadataLocation string } `json:"recordingChunks"`
-		} `json:"recordingStorageInfo"`
+	// Every file of the recording, by its id: one chunk, media and metadata.
+	files := strings.Fields(mustRun(t, cs, "recording", "download", id, "-o", t.TempDir()))
+	if len(files) != 2 || !strings.HasSuffix(files[0], ".wav") || !strings.HasSuffix(files[1], ".metadata.json") {
+		t.Fatalf("download by id wrote %v", files)
 	}
-	if err := json.Unmarshal([]byte(mustRun(t, cs, "recording", "result", id)), &res); err != nil || len(res.RecordingStorageInfo.RecordingChunks) != 1 {
-		t.Fatalf("result %+v %v", res, err)
-	}
-	chunk := res.RecordingStorageInfo.RecordingChunks[0]
-	file := filepath.Join(t.TempDir(), "call.wav")
-	mustRun(t, cs, "recording", "download", "-o", file, chunk.ContentLocation)
+	file := files[0]
 	var md struct {
 		SHA256       string `json:"sha256"`
 		Participants []struct {
@@ -85,8 +80,8 @@ func TestCLIUnmixedRecordingOfARealCall(t *testing.T) {
 			Channel       *int   `json:"channel"`
 		} `json:"participants"`
 	}
-	if err := json.Unmarshal([]byte(mustRun(t, cs, "recording", "download", chunk.MetadataLocation)), &md); err != nil {
-		t.Fatal(err)
+	if b, err := os.ReadFile(files[1]); err != nil || json.Unmarshal(b, &md) != nil {
+		t.Fatalf("metadata %s: %v", files[1], err)
 	}
 	content, err := os.ReadFile(file)
 	if err != nil {

@@ -110,7 +110,7 @@ func runSimulation(cmd *cobra.Command, opts []simulate.Options) error {
 				note = " (stopped early by a signal)"
 			}
 			if res.Location != "" {
-				fmt.Fprintf(out, "%s: sent %d packets, %s of %s (of %s asked), %d dropped on the wire; left the call%s\n",
+				fmt.Fprintf(out, "%s: sent %d packets, %s of %s (of %s asked), %d dropped on the wire%s\n",
 					o.Participant, res.Sent, res.Streamed(), o.Source, o.Duration, res.Dropped, note)
 			}
 			if err != nil {

@@ -72,7 +72,7 @@ func TestTokenAndSimulateCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("simulate: %v\n%s", err, out)
 	}
-	if strings.Count(out, "packets sent") != 2 {
+	if strings.Count(out, ": sent 50 packets, 1s of ") != 2 { // 20 ms packets for the whole second
 		t.Fatalf("simulate printed %q", out)
 	}
 	got, err := node.App.Service.Call(context.Background(), call.ServerCallID)
