@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/audio/internal/ffmpegtest"
 )
 
 // BenchmarkDecode decodes one 20 ms frame (160 bytes) per op.
@@ -16,9 +17,7 @@ func BenchmarkDecode(b *testing.B) {
 			pcm := make([]int16, 160)
 			b.ReportAllocs()
 			b.SetBytes(160)
-			for b.Loop() {
-				l.Decode(pcm, frame)
-			}
+			ffmpegtest.LoopCPU(b, func() { l.Decode(pcm, frame) })
 		})
 	}
 }
@@ -31,9 +30,7 @@ func BenchmarkEncode(b *testing.B) {
 			frame := make([]byte, 160)
 			b.ReportAllocs()
 			b.SetBytes(160)
-			for b.Loop() {
-				l.Encode(frame, pcm)
-			}
+			ffmpegtest.LoopCPU(b, func() { l.Encode(frame, pcm) })
 		})
 	}
 }
