@@ -147,10 +147,10 @@ func quickstartScript(t *testing.T, blocks []quickstartBlock, binary, receiverUR
 // TestQuickstartAsWritten runs the README's quickstart, extracted from
 // README.md, against a freshly built binary in a temporary directory: the
 // server, the event subscription and tail, a call with two simulated
-// participants, a ten-second unmixed recording with a pause, its download,
-// and the official JS SDK module. It then checks the downloaded file by
-// content (each participant's tone on its channel) and that the events
-// reached the endpoints the quickstart names.
+// participants, a ten-second unmixed recording with a pause, the list and
+// the download by recording id, and the official JS SDK module. It then checks the downloaded file by
+// content (each participant's tone on its channel), its metadata, and that
+// the events reached the endpoints the quickstart names.
 func TestQuickstartAsWritten(t *testing.T) {
 	blocks := readQuickstart(t)
 	bin := callrecBinary(t)
@@ -203,11 +203,22 @@ func TestQuickstartAsWritten(t *testing.T) {
 	}
 	rec := string(m[1])
 
-	// `recording state` printed inactive while paused, then active.
-	if !regexp.MustCompile(`(?ms)^inactive$.*^active$`).Match(out) {
-		t.Errorf("recording state did not print inactive, then active; stdout:\n%s", out)
+	// `recording state` printed inactive while paused, active, then stopped.
+	if !regexp.MustCompile(`(?ms)^inactive$.*^active$.*^stopped$`).Match(out) {
+		t.Errorf("recording state did not print inactive, active, then stopped; stdout:\n%s", out)
 	}
-	checkQuickstartRecording(t, filepath.Join(dir, "call.wav"))
+	// `recording list --call` listed the recording.
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(rec) + `\s.*\sstopped\s`).Match(out) {
+		t.Errorf("recording list printed no line for %s; stdout:\n%s", rec, out)
+	}
+	// `recording download REC -o recordings` wrote the chunk and its metadata.
+	wavs, _ := filepath.Glob(filepath.Join(dir, "recordings", "chunk-0-*.wav"))
+	metas, _ := filepath.Glob(filepath.Join(dir, "recordings", "chunk-0-*.metadata.json"))
+	if len(wavs) != 1 || len(metas) != 1 {
+		t.Fatalf("recordings/ holds %q and %q; want one chunk-0 WAV and its metadata", wavs, metas)
+	}
+	checkQuickstartRecording(t, wavs[0])
+	checkQuickstartMetadata(t, metas[0], wavs[0])
 
 	// The endpoints the quickstart names got the recording's events: the
 	// state callbacks and, through the subscription, the files.
@@ -271,16 +282,16 @@ func checkQuickstartRecording(t *testing.T, path string) {
 	defer f.Close()
 	a, err := wav.Read(f)
 	if err != nil {
-		t.Fatalf("call.wav is not a valid WAV: %v", err)
+		t.Fatalf("%s is not a valid WAV: %v", path, err)
 	}
 	if a.SampleRate != 16000 || len(a.Channels) != 5 {
-		t.Fatalf("call.wav: %d Hz, %d channels; want 16000 Hz, 5 channels", a.SampleRate, len(a.Channels))
+		t.Fatalf("%s: %d Hz, %d channels; want 16000 Hz, 5 channels", path, a.SampleRate, len(a.Channels))
 	}
 	n := len(a.Channels[0])
 	seconds := float64(n) / float64(a.SampleRate)
-	t.Logf("call.wav: %.2f s, %d channels", seconds, len(a.Channels))
+	t.Logf("%s: %.2f s, %d channels", filepath.Base(path), seconds, len(a.Channels))
 	if seconds < 9 || seconds > 60 {
-		t.Fatalf("call.wav holds %.2f s; the quickstart records about 10 s", seconds)
+		t.Fatalf("%s holds %.2f s; the quickstart records about 10 s", path, seconds)
 	}
 	for ch, want := range map[int]float64{0: 440, 1: 660} {
 		x := a.Channels[ch]
@@ -302,6 +313,50 @@ func checkQuickstartRecording(t *testing.T, path string) {
 		if p := audio.Peak(a.Channels[ch]); p != 0 {
 			t.Errorf("channel %d has audio (peak %v); only two participants spoke", ch, p)
 		}
+	}
+}
+
+// checkQuickstartMetadata checks the downloaded metadata document: the
+// channel of each participant the quickstart pinned or ordered, the pause,
+// and the sha256 of the downloaded WAV.
+func checkQuickstartMetadata(t *testing.T, metaPath, wavPath string) {
+	t.Helper()
+	b, err := os.ReadFile(metaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		PauseResumeIntervals []struct {
+			Duration float64 `json:"duration"`
+		} `json:"pauseResumeIntervals"`
+		Participants []struct {
+			ParticipantID string `json:"participantId"`
+			Channel       *int   `json:"channel"`
+		} `json:"participants"`
+		SHA256 string `json:"sha256"`
+	}
+	decodeJSON(t, b, &meta)
+	channels := map[string]int{}
+	for _, p := range meta.Participants {
+		if p.Channel != nil {
+			channels[p.ParticipantID] = *p.Channel
+		}
+	}
+	if c, ok := channels["8:acs:agent-1"]; !ok || c != 0 {
+		t.Errorf("metadata puts 8:acs:agent-1 on channel %d (listed %v), want 0: %s", c, ok, b)
+	}
+	if c, ok := channels["4:+14255550123"]; !ok || c != 1 {
+		t.Errorf("metadata puts 4:+14255550123 on channel %d (listed %v), want 1: %s", c, ok, b)
+	}
+	if len(meta.PauseResumeIntervals) != 1 || meta.PauseResumeIntervals[0].Duration <= 0 {
+		t.Errorf("metadata lists pauses %+v, want the quickstart's one pause", meta.PauseResumeIntervals)
+	}
+	w, err := os.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sha256Hex(w); got != meta.SHA256 {
+		t.Errorf("the downloaded WAV's sha256 is %s; its metadata says %s", got, meta.SHA256)
 	}
 }
 
