@@ -108,6 +108,7 @@ func (c *chunker) write(pos int64, interleaved []int16, frames int) error {
 		if err := c.cur.w.Write(interleaved[:k*nch]); err != nil {
 			return err
 		}
+		c.s.e.metrics.wrote(int64(k * nch * 2))
 		interleaved, frames, pos = interleaved[k*nch:], frames-k, pos+int64(k)
 	}
 	return nil
@@ -123,6 +124,7 @@ func (c *chunker) silence(pos int64, frames int64) error {
 		if err := c.cur.w.WriteSilence(k); err != nil {
 			return err
 		}
+		c.s.e.metrics.wrote(k * int64(c.format.Channels) * 2)
 		frames, pos = frames-k, pos+k
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/container/wav"
@@ -52,6 +54,8 @@ type Config struct {
 	Region string
 	// Clock returns the wall time [time.Now].
 	Clock func() time.Time
+	// Registerer receives the engine's metrics [none: counted, not served].
+	Registerer prometheus.Registerer
 	// Logger [slog.Default()].
 	Logger *slog.Logger
 }

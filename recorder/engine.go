@@ -33,6 +33,8 @@ type Engine struct {
 	commitEpoch time.Time
 
 	owners sync.WaitGroup // session goroutines and the retention sweeper
+
+	metrics *metrics
 }
 
 var (
@@ -54,6 +56,7 @@ func New(cfg Config) (*Engine, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{},
 		commitEpoch: time.Now()}
+	e.metrics = newMetrics(cfg.Registerer, e.liveCount)
 	if cfg.Retention > 0 {
 		e.owners.Go(e.retentionLoop)
 	}
@@ -142,6 +145,7 @@ func (e *Engine) Start(ctx context.Context, r *callrec.Recording) error {
 		return callrec.Errorf(callrec.KindUnavailable, "EngineClosed", "the recording engine is shutting down")
 	}
 	e.owners.Go(s.run)
+	e.metrics.started.Inc()
 	return nil
 }
 
@@ -239,7 +243,7 @@ func (e *Engine) Resume(ctx context.Context, id string) error {
 // in index order, then removes the recording's spool. Stop also ends a
 // recording recovered from a previous process and not restarted.
 func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callrec.Chunk, error) {
-	at := e.cfg.Clock()
+	began, at := time.Now(), e.cfg.Clock()
 	// The session stays registered until it has stopped, so that a Start
 	// of the same id meanwhile is refused instead of sharing its spool.
 	e.mu.Lock()
@@ -300,6 +304,7 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 	if err := os.RemoveAll(dir); err != nil {
 		e.log.Warn("recorder: remove spool", "dir", dir, "err", err)
 	}
+	e.metrics.stoppedAfter(endReason, began)
 	return chunks, nil
 }
 

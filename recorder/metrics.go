@@ -1,0 +1,63 @@
+package recorder
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the recording engine's Prometheus collectors. They count
+// whether or not Config.Registerer is set; only registered ones are
+// scraped.
+type metrics struct {
+	started  prometheus.Counter
+	stopped  *prometheus.CounterVec
+	bytes    prometheus.Counter
+	finalize prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer, active func() float64) *metrics {
+	m := &metrics{
+		started: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "recordings_started_total",
+			Help: "Recordings started (or restarted after a process restart) by this process.",
+		}),
+		stopped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "recordings_stopped_total",
+			Help: "Recordings stopped and finalized, by end reason (sessionEnded, callEnded, ...).",
+		}, []string{"reason"}),
+		bytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "written_bytes_total",
+			Help: "Audio bytes written to recording files (WAV sample data, silence included).",
+		}),
+		finalize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "finalize_seconds",
+			Help:    "Time from a stop request until every chunk of the recording is stored (the stop grace included).",
+			Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.started, m.stopped, m.bytes, m.finalize,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Namespace: "callrec", Subsystem: "recorder", Name: "recordings_active",
+				Help: "Recordings being recorded now (active or paused).",
+			}, active))
+	}
+	return m
+}
+
+// wrote counts n bytes of sample data written.
+func (m *metrics) wrote(n int64) { m.bytes.Add(float64(n)) }
+
+// stoppedAfter counts a finalized stop that was asked for at since.
+func (m *metrics) stoppedAfter(reason string, since time.Time) {
+	m.stopped.WithLabelValues(reason).Inc()
+	m.finalize.Observe(time.Since(since).Seconds())
+}
+
+// liveCount is the number of recordings being recorded.
+func (e *Engine) liveCount() float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return float64(len(e.live))
+}
