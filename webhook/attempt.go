@@ -34,6 +34,7 @@ func (w *Worker) attempt(ctx context.Context, d callrec.Delivery) (callrec.Attem
 		return callrec.Attempt{}, false
 	}
 	a := w.cfg.Policy.decide(d, w.cfg.Now(), o, rand.Float64)
+	w.metrics.attempted(d, a, a.At)
 	log := w.cfg.Logger.With("delivery", d.ID, "event", d.Event.ID, "target", redactURL(d.Target.URL), "attempt", d.Attempts+1)
 	switch a.Status {
 	case callrec.DeliveryDelivered:

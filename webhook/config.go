@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/callrec/callrec"
 )
 
@@ -41,6 +43,9 @@ type Config struct {
 	Secrets func(subscription string) string
 	// CallbackSecret signs state callbacks (targets with no subscription).
 	CallbackSecret string
+	// Registerer receives the worker's metrics (metrics.go); nil serves
+	// none.
+	Registerer prometheus.Registerer
 }
 
 // Config defaults.

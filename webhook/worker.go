@@ -13,6 +13,7 @@ type Worker struct {
 	cfg     Config
 	wake    chan struct{}
 	running atomic.Bool
+	metrics *metrics
 }
 
 // New checks cfg, fills its defaults and returns a Worker.
@@ -21,7 +22,7 @@ func New(cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Worker{cfg: cfg, wake: make(chan struct{}, 1)}, nil
+	return &Worker{cfg: cfg, wake: make(chan struct{}, 1), metrics: newMetrics(cfg.Registerer, cfg.Outbox)}, nil
 }
 
 // Notify wakes the worker to look for due deliveries now. The service calls
