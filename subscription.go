@@ -34,7 +34,26 @@ type Subscription struct {
 	// ValidationDeadline is when an awaitingValidation subscription fails.
 	ValidationDeadline *time.Time `json:"validationDeadline,omitempty"`
 	CreatedAt          time.Time  `json:"createdAt"`
+
+	// ProvisioningState is State in Event Grid's words: Succeeded
+	// (validated), AwaitingManualAction (awaitingValidation: the handshake
+	// is retried, and an Event Grid endpoint may GET its validationUrl,
+	// until ValidationDeadline) or Failed. Set on reads only.
+	ProvisioningState string `json:"provisioningState,omitempty"`
+	// ValidationAttempts counts the handshakes tried since the subscription
+	// was created or re-pointed (by this server process); set on reads only.
+	ValidationAttempts int `json:"validationAttempts,omitempty"`
+	// NextValidationAttempt is when the handshake is tried again; set on
+	// reads only.
+	NextValidationAttempt *time.Time `json:"nextValidationAttempt,omitempty"`
 }
+
+// Provisioning states (Event Grid's names).
+const (
+	ProvisioningSucceeded            = "Succeeded"
+	ProvisioningAwaitingManualAction = "AwaitingManualAction"
+	ProvisioningFailed               = "Failed"
+)
 
 // Matches reports whether s wants an event of type typ with subject subject.
 func (s *Subscription) Matches(typ, subject string) bool {

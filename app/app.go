@@ -225,6 +225,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Worker.Run(workerCtx) })
+	wg.Go(func() { a.Subscriptions.Run(workerCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

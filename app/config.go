@@ -33,8 +33,9 @@ type Config struct {
 	// (or updated) at startup; see LoadSubscriptionsFile.
 	SubscriptionsFile string
 	// ValidationTimeout bounds a subscription's validation handshake
-	// (default 30s, Event Grid's); ValidationDeadline is how long an Event
-	// Grid endpoint has to GET its validationUrl instead (default 5m).
+	// (default 30s, Event Grid's); ValidationDeadline is how long an
+	// endpoint that failed it is retried (and an Event Grid one may GET its
+	// validationUrl instead) before the subscription fails (default 5m).
 	ValidationTimeout  time.Duration
 	ValidationDeadline time.Duration
 

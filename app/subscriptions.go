@@ -18,7 +18,7 @@ func (a *App) openSubscriptions(ctx context.Context) error {
 	var err error
 	a.Subscriptions, err = service.NewSubscriptions(ctx, service.SubscriptionsConfig{
 		Store: a.DB,
-		Handshake: webhook.Handshake{
+		Validator: webhook.Handshake{
 			Timeout: a.cfg.ValidationTimeout,
 			Topic:   a.PublicURL,
 		},

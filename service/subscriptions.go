@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
-	"github.com/callrec/callrec/webhook"
 )
 
 // SubscriptionStore persists event subscriptions and gives operators the
@@ -21,6 +20,7 @@ type SubscriptionStore interface {
 	PutSubscription(ctx context.Context, s *callrec.Subscription, token string) error
 	SetSubscriptionState(ctx context.Context, name string, state callrec.SubscriptionState, reason string, deadline *time.Time) error
 	ValidateSubscription(ctx context.Context, name, token string, now time.Time) error
+	SubscriptionToken(ctx context.Context, name string) (string, error)
 	Subscription(ctx context.Context, name string) (*callrec.Subscription, error)
 	Subscriptions(ctx context.Context) ([]*callrec.Subscription, error)
 	DeleteSubscription(ctx context.Context, name string) error
@@ -31,17 +31,29 @@ type SubscriptionStore interface {
 	LastEventPosition(ctx context.Context) (int64, error)
 }
 
+// EndpointValidator runs the validation handshake with a subscription's
+// endpoint t: secret ("" for none) signs it, and validationURL ("" for
+// none) is offered to an Event Grid endpoint that validates by a GET
+// instead of answering. A refusal is an error that says what the endpoint
+// answered. webhook.Handshake implements it.
+type EndpointValidator interface {
+	ValidateEndpoint(ctx context.Context, t callrec.Target, secret, validationURL string) error
+}
+
 // SubscriptionsConfig wires Subscriptions.
 type SubscriptionsConfig struct {
-	Store SubscriptionStore
-	// Handshake validates endpoints; its ValidationURL is set per
-	// subscription.
-	Handshake webhook.Handshake
+	Store     SubscriptionStore
+	Validator EndpointValidator
 	// PublicURL is where endpoints GET their manual validation URL.
 	PublicURL string
-	// ValidationDeadline is how long an Event Grid endpoint that did not
-	// answer the handshake has to GET its validationUrl (Event Grid: 5 min).
+	// ValidationDeadline is how long an endpoint that failed the handshake
+	// stays awaitingValidation (retried, and for Event Grid free to GET its
+	// validationUrl) before it fails (Event Grid: 5 min).
 	ValidationDeadline time.Duration
+	// ValidationRetries are the waits before the 2nd, 3rd, ... handshake
+	// of an endpoint that failed it; the last repeats until the deadline.
+	// Default DefaultValidationRetries.
+	ValidationRetries []time.Duration
 	// Notify wakes the webhook worker (after a replay).
 	Notify func()
 	Now    func() time.Time
@@ -50,6 +62,10 @@ type SubscriptionsConfig struct {
 
 // DefaultValidationDeadline is Event Grid's manual validation window.
 const DefaultValidationDeadline = 5 * time.Minute
+
+// DefaultValidationRetries: 10 s, 30 s, 1 min, then every 2 min until the
+// deadline.
+var DefaultValidationRetries = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}
 
 // Error codes of subscription requests.
 const (
@@ -65,6 +81,10 @@ type Subscriptions struct {
 
 	mu      sync.RWMutex
 	secrets map[string]string // subscription name → signing secret
+	// retries holds the handshake retries of subscriptions awaiting
+	// validation, by name; Run works through them.
+	retries map[string]*retry
+	wake    chan struct{}
 }
 
 // NewSubscriptions loads the subscriptions' secrets and returns the manager.
@@ -78,17 +98,26 @@ func NewSubscriptions(ctx context.Context, cfg SubscriptionsConfig) (*Subscripti
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
+	if len(cfg.ValidationRetries) == 0 {
+		cfg.ValidationRetries = DefaultValidationRetries
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Subscriptions{cfg: cfg, log: log, secrets: map[string]string{}}
+	m := &Subscriptions{cfg: cfg, log: log, secrets: map[string]string{}, retries: map[string]*retry{},
+		wake: make(chan struct{}, 1)}
 	subs, err := cfg.Store.Subscriptions(ctx)
 	if err != nil {
 		return nil, err
 	}
+	now := cfg.Now().UTC()
 	for _, s := range subs {
 		m.secrets[s.Name] = s.Secret
+		// Handshakes a previous process was retrying go on at once.
+		if s.State == callrec.SubscriptionAwaitingValidation && s.ValidationDeadline != nil && now.Before(*s.ValidationDeadline) {
+			m.retries[s.Name] = &retry{url: s.URL, schema: s.Schema, next: now, deadline: *s.ValidationDeadline}
+		}
 	}
 	return m, nil
 }
@@ -139,10 +168,12 @@ func (m *Subscriptions) check(s *callrec.Subscription) error {
 // Put creates or replaces a subscription and validates its endpoint, as
 // Event Grid does on create: an Event Grid schema endpoint must echo the
 // validation code or GET the validationUrl before the deadline; a
-// CloudEvents endpoint must allow callrec's origin. A replacement that keeps
-// the endpoint and schema of a validated subscription stays validated. The
-// returned subscription says whether it is validated and, if not, why; only
-// a validated one receives events. created is false for a replacement.
+// CloudEvents endpoint must allow callrec's origin. An endpoint that fails
+// the handshake stays awaitingValidation until the deadline while Run
+// retries the handshake, then fails. A replacement that keeps the endpoint
+// and schema of a validated subscription stays validated. The returned
+// subscription says whether it is validated and, if not, why; only a
+// validated one receives events. created is false for a replacement.
 func (m *Subscriptions) Put(ctx context.Context, in callrec.Subscription) (out *callrec.Subscription, created bool, err error) {
 	s := in
 	if err := m.check(&s); err != nil {
@@ -150,6 +181,7 @@ func (m *Subscriptions) Put(ctx context.Context, in callrec.Subscription) (out *
 	}
 	now := m.cfg.Now().UTC()
 	s.CreatedAt, s.State, s.Reason, s.ValidationDeadline = now, callrec.SubscriptionAwaitingValidation, "validation in progress", nil
+	s.ProvisioningState, s.ValidationAttempts, s.NextValidationAttempt = "", 0, nil
 	old, err := m.cfg.Store.Subscription(ctx, s.Name)
 	switch {
 	case err == nil:
@@ -166,40 +198,74 @@ func (m *Subscriptions) Put(ctx context.Context, in callrec.Subscription) (out *
 		return nil, false, err
 	}
 	m.setSecret(s.Name, s.Secret)
+	m.mu.Lock()
+	delete(m.retries, s.Name)
+	m.mu.Unlock()
 	if s.State != callrec.SubscriptionValidated {
-		m.validate(ctx, &s, token)
+		r := &retry{url: s.URL, schema: s.Schema, deadline: now.Add(m.cfg.ValidationDeadline)}
+		m.handshake(ctx, &s, token, r)
 	}
 	got, err := m.Get(ctx, s.Name)
 	return got, created, err
 }
 
-// validate runs the handshake and stores its outcome.
-func (m *Subscriptions) validate(ctx context.Context, s *callrec.Subscription, token string) {
-	h := m.cfg.Handshake
-	h.Secret = s.Secret
+// handshake runs one validation handshake for s and stores its outcome: on
+// a refusal s stays awaitingValidation until r.deadline and r says when to
+// try again (zero when the next try would fall past the deadline).
+func (m *Subscriptions) handshake(ctx context.Context, s *callrec.Subscription, token string, r *retry) {
+	validationURL := ""
 	if s.Schema == callrec.SchemaEventGrid {
-		h.ValidationURL = m.validationURL(s.Name, token)
+		validationURL = m.validationURL(s.Name, token)
 	}
-	err := h.Validate(ctx, callrec.Target{URL: s.URL, Schema: s.Schema, Subscription: s.Name})
-	state, reason, deadline := callrec.SubscriptionValidated, "", (*time.Time)(nil)
+	err := m.cfg.Validator.ValidateEndpoint(ctx, callrec.Target{URL: s.URL, Schema: s.Schema, Subscription: s.Name}, s.Secret, validationURL)
+	now := m.cfg.Now().UTC()
+	m.mu.Lock()
+	r.attempts++
+	attempts := r.attempts
+	m.mu.Unlock()
+	state, reason, deadline, next := callrec.SubscriptionValidated, "", (*time.Time)(nil), time.Time{}
 	if err != nil {
+		state, deadline = callrec.SubscriptionAwaitingValidation, &r.deadline
 		reason = callrec.AsError(err).Message
-		state = callrec.SubscriptionFailed
+		if at := now.Add(m.retryWait(attempts)); at.Before(r.deadline) {
+			next = at
+			reason += "; the handshake is retried until " + r.deadline.Format(time.RFC3339)
+		}
 		if s.Schema == callrec.SchemaEventGrid {
-			dl := m.cfg.Now().UTC().Add(m.cfg.ValidationDeadline)
-			state, deadline = callrec.SubscriptionAwaitingValidation, &dl
-			reason += "; the endpoint may still GET the validationUrl before " + dl.Format(time.RFC3339)
+			reason += "; the endpoint may GET the validationUrl until " + r.deadline.Format(time.RFC3339)
 		}
 	}
-	// The endpoint may have validated by a GET while the handshake ran.
-	if cur, gerr := m.cfg.Store.Subscription(ctx, s.Name); gerr == nil && cur.State == callrec.SubscriptionValidated {
+	// The subscription may have changed while the handshake ran: a
+	// replacement or delete wins, and so does a GET of the validationUrl.
+	cur, gerr := m.cfg.Store.Subscription(ctx, s.Name)
+	if gerr != nil || cur.URL != s.URL || cur.Schema != s.Schema || cur.State == callrec.SubscriptionValidated {
 		return
 	}
 	if err := m.cfg.Store.SetSubscriptionState(ctx, s.Name, state, reason, deadline); err != nil {
 		m.log.ErrorContext(ctx, "storing subscription validation", "subscription", s.Name, "err", err)
 		return
 	}
-	m.log.InfoContext(ctx, "subscription validation", "subscription", s.Name, "state", state, "reason", reason)
+	m.log.InfoContext(ctx, "subscription validation", "subscription", s.Name, "attempt", attempts, "state", state, "reason", reason)
+	m.mu.Lock()
+	r.next = next
+	if state == callrec.SubscriptionValidated {
+		delete(m.retries, s.Name)
+	} else {
+		m.retries[s.Name] = r
+	}
+	m.mu.Unlock()
+	if !next.IsZero() {
+		select {
+		case m.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// retryWait is the wait after the n-th failed handshake.
+func (m *Subscriptions) retryWait(n int) time.Duration {
+	steps := m.cfg.ValidationRetries
+	return steps[min(n, len(steps))-1]
 }
 
 func (m *Subscriptions) validationURL(name, token string) string {
@@ -213,6 +279,9 @@ func (m *Subscriptions) ValidateByURL(ctx context.Context, name, token string) e
 	if err := m.cfg.Store.ValidateSubscription(ctx, name, token, m.cfg.Now().UTC()); err != nil {
 		return err
 	}
+	m.mu.Lock()
+	delete(m.retries, name)
+	m.mu.Unlock()
 	m.log.InfoContext(ctx, "subscription validated by its validationUrl", "subscription", name)
 	return nil
 }
@@ -246,6 +315,23 @@ func (m *Subscriptions) present(s *callrec.Subscription) *callrec.Subscription {
 		s.State = callrec.SubscriptionFailed
 		s.Reason = "validation deadline passed: " + s.Reason
 	}
+	switch s.State {
+	case callrec.SubscriptionValidated:
+		s.ProvisioningState = callrec.ProvisioningSucceeded
+	case callrec.SubscriptionAwaitingValidation:
+		s.ProvisioningState = callrec.ProvisioningAwaitingManualAction
+	default:
+		s.ProvisioningState = callrec.ProvisioningFailed
+	}
+	m.mu.RLock()
+	if r := m.retries[s.Name]; r != nil && r.url == s.URL && r.schema == s.Schema {
+		s.ValidationAttempts = r.attempts
+		if !r.next.IsZero() && s.State == callrec.SubscriptionAwaitingValidation {
+			next := r.next
+			s.NextValidationAttempt = &next
+		}
+	}
+	m.mu.RUnlock()
 	return s
 }
 
@@ -256,6 +342,7 @@ func (m *Subscriptions) Delete(ctx context.Context, name string) error {
 	}
 	m.mu.Lock()
 	delete(m.secrets, name)
+	delete(m.retries, name)
 	m.mu.Unlock()
 	return nil
 }

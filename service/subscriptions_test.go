@@ -25,7 +25,7 @@ func newSubscriptions(t *testing.T) *service.Subscriptions {
 	}
 	t.Cleanup(func() { db.Close() })
 	m, err := service.NewSubscriptions(ctx, service.SubscriptionsConfig{
-		Store: db, Handshake: webhook.Handshake{Timeout: 2 * time.Second}, PublicURL: "http://127.0.0.1:1",
+		Store: db, Validator: webhook.Handshake{Timeout: 2 * time.Second}, PublicURL: "http://127.0.0.1:1",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -84,6 +84,21 @@ func (d *DB) ValidateSubscription(ctx context.Context, name, token string, now t
 	})
 }
 
+// SubscriptionToken returns the secret part of a subscription's manual
+// validation URL ("" when it has none), so that a retried handshake offers
+// the same URL.
+func (d *DB) SubscriptionToken(ctx context.Context, name string) (string, error) {
+	var token string
+	err := d.db.QueryRowContext(ctx, `SELECT validation_token FROM subscriptions WHERE name = ?`, name).Scan(&token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", subscriptionNotFound(name)
+	}
+	if err != nil {
+		return "", callrec.Internal(err, "reading subscription")
+	}
+	return token, nil
+}
+
 // Subscription returns one subscription, secret included.
 func (d *DB) Subscription(ctx context.Context, name string) (*callrec.Subscription, error) {
 	s, err := scanSubscription(d.db.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE name = ?`, name))

@@ -78,6 +78,14 @@ func (h Handshake) Validate(ctx context.Context, t callrec.Target) error {
 	return callrec.FieldErrorf("schema", CodeValidationFailed, "unknown delivery schema %q", t.Schema)
 }
 
+// ValidateEndpoint is Validate with the subscription's signing secret and,
+// for the eventGrid schema, the validationUrl to offer ("" for none): the
+// validator the service's subscriptions use.
+func (h Handshake) ValidateEndpoint(ctx context.Context, t callrec.Target, secret, validationURL string) error {
+	h.Secret, h.ValidationURL = secret, validationURL
+	return h.Validate(ctx, t)
+}
+
 func (h Handshake) withDefaults() Handshake {
 	if h.Client == nil {
 		h.Client = &http.Client{
