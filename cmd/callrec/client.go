@@ -42,8 +42,8 @@ func addClientFlags(cmd *cobra.Command) *clientFlags {
 
 // addCAFlag adds --ca through the given flag set's StringVar.
 func addCAFlag(stringVar func(p *string, name, value, usage string), p *string) {
-	stringVar(p, "ca", "", "PEM file of a CA to trust besides the system's, such as the ca.pem that "+
-		"`serve --tls-self-signed` writes in DATA/tls (default $"+caEnv+")")
+	stringVar(p, "ca", "", "PEM `file` of a CA to trust besides the system's, such as DATA/tls/ca.pem "+
+		"of a server run with --tls-self-signed (default $"+caEnv+")")
 }
 
 // client makes an SDK client from the flags or the environment.

@@ -299,6 +299,9 @@ func TestCLIExitStatus(t *testing.T) {
 		{[]string{"call", "list", "extra"}, `unknown command "extra" for "callrec call list"`},
 		{[]string{"recording", "list", "--state", "paused"}, `--state "paused": want active, inactive or stopped`},
 		{[]string{"recording", "download", "cmVj"}, "needs -o DIR"},
+		{[]string{"recording", "start"}, `required flag(s) "call" not set`},
+		{[]string{"events", "subscribe", "--name", "x"}, `required flag(s) "url" not set`},
+		{[]string{"simulate"}, "--call and at least one --participant"},
 	}
 	for _, m := range misuse {
 		stdout, stderr, code := runMain(t, env, m.args...)

@@ -53,7 +53,7 @@ func newRecordingStartCmd(flags *clientFlags) *cobra.Command {
 		Long: `Start recording a call and print the recordingId.
 
 The server records audio as WAV, mixed into one channel or unmixed with one
-channel per participant (up to 5).`,
+channel per participant.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := callautomation.StartRecordingOptions{

@@ -35,7 +35,7 @@ func newSimulateCmd() *cobra.Command {
 				return err
 			}
 			if callID == "" || len(participants) == 0 {
-				return errors.New("--call and at least one --participant RAWID=SOURCE are required")
+				return &usageError{cmd, errors.New("--call and at least one --participant RAWID=SOURCE are required")}
 			}
 			lossRate, err := parseLoss(loss)
 			if err != nil {

@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // usageError is a command used wrongly: an unknown command or flag, or
@@ -21,7 +23,7 @@ func (e *usageError) Unwrap() error { return e.err }
 // strictUsage makes every command of the tree under root report misuse as
 // a usageError: flag errors, argument errors, and, on a command that only
 // groups others, an unknown subcommand (cobra would print the help and
-// succeed). A group run alone prints its help.
+// succeed), and missing required flags. A group run alone prints its help.
 func strictUsage(root *cobra.Command) {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd, err}
@@ -41,13 +43,25 @@ func strictUsage(root *cobra.Command) {
 			cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 			return
 		}
-		if check := cmd.Args; check != nil {
-			cmd.Args = func(cmd *cobra.Command, args []string) error {
+		check := cmd.Args
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if check != nil {
 				if err := check(cmd, args); err != nil {
 					return &usageError{cmd, err}
 				}
-				return nil
 			}
+			// cobra checks required flags after the arguments, with an
+			// error of no type of its own: check them here first.
+			var missing []string
+			cmd.Flags().VisitAll(func(f *pflag.Flag) {
+				if req := f.Annotations[cobra.BashCompOneRequiredFlag]; len(req) > 0 && req[0] == "true" && !f.Changed {
+					missing = append(missing, f.Name)
+				}
+			})
+			if len(missing) > 0 {
+				return &usageError{cmd, fmt.Errorf(`required flag(s) "%s" not set`, strings.Join(missing, `", "`))}
+			}
+			return nil
 		}
 	}
 	walk(root)
