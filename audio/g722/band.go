@@ -12,7 +12,7 @@ type band struct {
 	p1, p2 int32    // partially reconstructed signal (sz + dq), one and two back
 	a1, a2 int32    // pole coefficients
 	b      [6]int32 // zero coefficients
-	d      [6]int32 // quantised differences, one to six samples back
+	d2     [6]int32 // quantised differences, one to six samples back, doubled (saturated) as FILTEZ weighs them
 
 	nb  int32 // log step size (LOGSCL/LOGSCH)
 	det int32 // step size (SCALEL/SCALEH)
@@ -91,17 +91,17 @@ func (b *band) adapt(dq int32) {
 		step = 128
 	}
 	dqNeg := negative(dq)
-	for i, di := range b.d {
+	for i, di := range b.d2 {
 		w := step
-		if negative(di) != dqNeg {
+		if negative(di) != dqNeg { // doubling keeps the sign
 			w = -step
 		}
 		b.b[i] = add(w, (b.b[i]*32640)>>15)
 	}
 
 	// DELAYA
-	copy(b.d[1:], b.d[:5])
-	b.d[0] = dq
+	copy(b.d2[1:], b.d2[:5])
+	b.d2[0] = add(dq, dq)
 	b.r2, b.r1 = b.r1, r
 	b.p2, b.p1 = b.p1, p
 	b.a1, b.a2 = a1, a2
@@ -111,7 +111,7 @@ func (b *band) adapt(dq int32) {
 	// FILTEZ: the zero part.
 	var sz int32
 	for i := 5; i >= 0; i-- {
-		sz = add(sz, mult(b.b[i], add(b.d[i], b.d[i])))
+		sz = add(sz, mult(b.b[i], b.d2[i]))
 	}
 	b.sz = sz
 	b.s = add(sp, sz) // PREDIC
