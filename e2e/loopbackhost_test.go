@@ -50,8 +50,8 @@ func TestLoopbackOnlyHostNoFlags(t *testing.T) {
 	if err != nil {
 		t.Fatalf("callrec simulate with no flag: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "WebRTC media on 127.0.0.1 only") || !strings.Contains(string(out), "150 packets sent") {
-		t.Errorf("callrec simulate said:\n%s\nwant its fallback to loopback and 150 packets sent", out)
+	if !strings.Contains(string(out), "WebRTC media on 127.0.0.1 only") || !strings.Contains(string(out), ": sent 150 packets, 3s of tone:440") {
+		t.Errorf("callrec simulate said:\n%s\nwant its fallback to loopback and 150 packets (3s) sent", out)
 	}
 
 	chunk := stopFirstChunk(ctx, t, client, recordingID)
