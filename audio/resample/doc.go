@@ -6,8 +6,8 @@
 // the image of the 0–4 kHz band that this creates at 4–8 kHz (a 3 kHz tone
 // would otherwise come back with a 5 kHz one beside it). The Upsampler does
 // it with a half-band low-pass FIR (Kaiser-windowed sinc, 63 taps, cut-off
-// at 4 kHz): flat to 3.4 kHz, the top of the telephone band, and at least
-// 70 dB down from 4.6 kHz. A half-band filter has every other coefficient
+// at 4 kHz): flat to 3.4 kHz, the top of the telephone band, 68 dB down at
+// 4.6 kHz and more beyond. A half-band filter has every other coefficient
 // zero, so in polyphase form one output phase is the input itself, delayed,
 // and the other a 32-tap symmetric FIR: 16 multiplies per input sample.
 //
