@@ -38,6 +38,9 @@ type Config struct {
 	// validationUrl instead) before the subscription fails (default 5m).
 	ValidationTimeout  time.Duration
 	ValidationDeadline time.Duration
+	// ValidationRetries are the waits between the handshakes of an
+	// endpoint that failed it (default 10s, 30s, 1m, then 2m).
+	ValidationRetries []time.Duration
 
 	DrainTimeout time.Duration // how long SIGTERM waits for requests and recordings
 

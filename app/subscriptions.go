@@ -24,6 +24,7 @@ func (a *App) openSubscriptions(ctx context.Context) error {
 		},
 		PublicURL:          a.PublicURL,
 		ValidationDeadline: a.cfg.ValidationDeadline,
+		ValidationRetries:  a.cfg.ValidationRetries,
 		Notify: func() {
 			if a.Worker != nil {
 				a.Worker.Notify()

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/internal/acswire"
@@ -142,6 +144,12 @@ type StreamedEvent struct {
 // returns an error, or the server closes the stream. It returns nil when ctx
 // ends.
 func (ec *EventsClient) Tail(ctx context.Context, after int64, fn func(StreamedEvent) error) error {
+	return ec.tail(ctx, after, fn, func(int64) {})
+}
+
+// tail is Tail that also reports the position the stream starts after (the
+// server's opening comment), through opened.
+func (ec *EventsClient) tail(ctx context.Context, after int64, fn func(StreamedEvent) error, opened func(int64)) error {
 	path := eventStreamPath
 	if after >= 0 {
 		path += "?after=" + strconv.FormatInt(after, 10)
@@ -159,22 +167,88 @@ func (ec *EventsClient) Tail(ctx context.Context, after int64, fn func(StreamedE
 		return err
 	}
 	defer resp.Body.Close()
-	err = readServerSentEvents(bufio.NewScanner(resp.Body), fn)
+	err = readServerSentEvents(bufio.NewScanner(resp.Body), fn, opened)
 	if ctx.Err() != nil {
 		return nil
 	}
 	return err
 }
 
+// Reconnection delays of Follow.
+const (
+	followFirstWait = time.Second
+	followMaxWait   = 30 * time.Second
+)
+
+// Follow is Tail that survives disconnections: when the stream ends or
+// fails (the server restarts, the network drops), it calls onReconnect
+// with the reason and the wait, waits (1 s, doubling up to 30 s; back to
+// 1 s after a stream that delivered events), and resumes after the last
+// event it passed to fn, or, if none came yet, after the position the
+// first stream started at, so that nothing stored meanwhile is missed. It
+// returns nil when ctx ends, fn's error, or the error of a request the
+// server refused (a 4xx, such as a bad signature), which retrying would not
+// fix.
+func (ec *EventsClient) Follow(ctx context.Context, after int64, fn func(StreamedEvent) error, onReconnect func(err error, wait time.Duration)) error {
+	wait := followFirstWait
+	for {
+		delivered := false
+		var fnErr error
+		err := ec.tail(ctx, after, func(e StreamedEvent) error {
+			if fnErr = fn(e); fnErr != nil {
+				return fnErr
+			}
+			after, delivered = e.Position, true
+			return nil
+		}, func(start int64) {
+			if after < 0 {
+				after = start
+			}
+		})
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case fnErr != nil:
+			return fnErr
+		}
+		var re *ResponseError
+		if errors.As(err, &re) && re.StatusCode >= 400 && re.StatusCode < 500 {
+			return err
+		}
+		if err == nil {
+			err = errors.New("the server closed the event stream")
+		}
+		if delivered {
+			wait = followFirstWait
+		}
+		onReconnect(err, wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, followMaxWait)
+	}
+}
+
+// streamOpening is the comment a stream starts with; its number is the
+// position the stream starts after.
+const streamOpening = ": callrec events after "
+
 // readServerSentEvents parses "id:" and "data:" fields, one message per
-// blank line; comments and other fields are skipped.
-func readServerSentEvents(sc *bufio.Scanner, fn func(StreamedEvent) error) error {
+// blank line; it reports the stream's opening position to opened, and
+// skips other comments and fields.
+func readServerSentEvents(sc *bufio.Scanner, fn func(StreamedEvent) error, opened func(int64)) error {
 	sc.Buffer(make([]byte, 64<<10), maxJSONBody)
 	var cur StreamedEvent
 	var data strings.Builder
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case strings.HasPrefix(line, streamOpening):
+			if p, err := strconv.ParseInt(strings.TrimSpace(line[len(streamOpening):]), 10, 64); err == nil {
+				opened(p)
+			}
 		case line == "":
 			if data.Len() == 0 {
 				continue

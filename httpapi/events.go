@@ -74,6 +74,8 @@ func (s *Server) tailEvents(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
+	// The opening comment names the position the stream starts after:
+	// callautomation's Follow resumes from it after a disconnection.
 	fmt.Fprintf(w, ": callrec events after %d\n\n", after)
 	flusher.Flush()
 

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,14 +32,17 @@ func newEventsCmd() *cobra.Command {
 func newSubscribeCmd(flags *clientFlags) *cobra.Command {
 	var s callrec.Subscription
 	var schema string
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "subscribe --name N --url URL",
 		Short: "Create or replace an event subscription; the endpoint is validated first",
 		Long: `Create or replace an event subscription. The endpoint must pass Event Grid's
 validation handshake (eventgrid schema: echo the validationCode, or GET the
 validationUrl within the deadline) or the CloudEvents OPTIONS handshake
-(cloudevents schema). The command prints the subscription with its state;
-an unvalidated subscription receives nothing.`,
+(cloudevents schema). The command prints the subscription with its state and
+exits non-zero, saying why, unless it is validated: an unvalidated
+subscription receives nothing. The server retries a failed handshake until
+the validation deadline; --wait waits that long for it to pass.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := flags.client()
@@ -47,11 +52,25 @@ an unvalidated subscription receives nothing.`,
 			if s.Schema, err = service.ParseSchema(schema); err != nil {
 				return err
 			}
-			got, err := c.Events().Subscribe(cmd.Context(), s)
+			ctx := cmd.Context()
+			got, err := c.Events().Subscribe(ctx, s)
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd.OutOrStdout(), got)
+			for end := time.Now().Add(wait); got.State == callrec.SubscriptionAwaitingValidation && time.Now().Before(end); {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(min(subscribePoll, time.Until(end))):
+				}
+				if got, err = c.Events().Subscription(ctx, s.Name); err != nil {
+					return err
+				}
+			}
+			if err := printJSON(cmd.OutOrStdout(), got); err != nil {
+				return err
+			}
+			return notValidated(got)
 		},
 	}
 	f := cmd.Flags()
@@ -61,9 +80,25 @@ an unvalidated subscription receives nothing.`,
 	f.StringArrayVar(&s.Types, "type", nil, "event type to deliver (repeat; default all)")
 	f.StringVar(&s.SubjectPrefix, "subject-prefix", "", "deliver only events whose subject begins with this")
 	f.StringVar(&s.Secret, "secret", "", "sign each delivery with this secret (callrec-signature header)")
+	f.DurationVar(&wait, "wait", 0, "wait up to this long for a subscription awaiting validation to pass (the server retries the handshake)")
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("url")
 	return cmd
+}
+
+// subscribePoll is how often `events subscribe --wait` reads the state.
+const subscribePoll = 500 * time.Millisecond
+
+// notValidated is the error of a subscription that receives nothing yet.
+func notValidated(s *callrec.Subscription) error {
+	if s.State == callrec.SubscriptionValidated {
+		return nil
+	}
+	msg := fmt.Sprintf("subscription %q is %s, not validated, and receives no events: %s", s.Name, s.State, s.Reason)
+	if s.State == callrec.SubscriptionAwaitingValidation && s.ValidationDeadline != nil {
+		msg += fmt.Sprintf(" (it fails at %s unless validated; see `callrec events list`)", s.ValidationDeadline.Format(time.RFC3339))
+	}
+	return errors.New(msg)
 }
 
 func newSubscriptionsListCmd(flags *clientFlags) *cobra.Command {
@@ -161,20 +196,26 @@ func newTailCmd(flags *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tail",
 		Short: "Print events as they happen, one JSON object a line, until interrupted",
-		Args:  cobra.NoArgs,
+		Long: `Print events as they happen, one JSON object a line, until interrupted. When
+the stream breaks (the server restarts, the network drops) tail says so on
+stderr, reconnects with backoff (1s doubling up to 30s) and resumes after the
+last event it printed, so that none is lost or printed twice.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := flags.client()
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			return c.Events().Tail(cmd.Context(), after, func(e callautomation.StreamedEvent) error {
+			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return c.Events().Follow(cmd.Context(), after, func(e callautomation.StreamedEvent) error {
 				b, err := marshalLine(e.Event)
 				if err != nil {
 					return err
 				}
 				_, err = fmt.Fprintf(out, "%s\n", b)
 				return err
+			}, func(err error, wait time.Duration) {
+				fmt.Fprintf(errOut, "callrec events tail: %v; reconnecting in %s\n", err, wait)
 			})
 		},
 	}

@@ -24,15 +24,22 @@ import (
 // runEventsCLI runs `callrec events …` in process until it ends or ctx does.
 func runEventsCLI(t *testing.T, ctx context.Context, cs string, args ...string) (string, error) {
 	t.Helper()
+	var stdout bytes.Buffer
+	err := runEventsCLITo(t, ctx, cs, &stdout, io.Discard, args...)
+	return stdout.String(), err
+}
+
+// runEventsCLITo is runEventsCLI writing the command's output to stdout and
+// stderr as it goes.
+func runEventsCLITo(t *testing.T, ctx context.Context, cs string, stdout, stderr io.Writer, args ...string) error {
+	t.Helper()
 	t.Setenv(connectionStringEnv, cs)
 	root := &cobra.Command{Use: "callrec", SilenceUsage: true, SilenceErrors: true}
 	root.AddCommand(newEventsCmd())
-	var stdout bytes.Buffer
-	root.SetOut(&stdout)
-	root.SetErr(io.Discard)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	root.SetArgs(append([]string{"events"}, args...))
-	err := root.ExecuteContext(ctx)
-	return stdout.String(), err
+	return root.ExecuteContext(ctx)
 }
 
 // TestEventsCommands drives subscribe, list, dead-letters, replay, tail and

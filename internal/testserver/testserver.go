@@ -32,6 +32,10 @@ type Option func(*app.Config)
 // WithDataDir runs on an existing data directory (for restart tests).
 func WithDataDir(dir string) Option { return func(c *app.Config) { c.DataDir = dir } }
 
+// WithAddr listens on addr (127.0.0.1:PORT): a restart on the same data
+// and address keeps the connection string.
+func WithAddr(addr string) Option { return func(c *app.Config) { c.Addr = addr } }
+
 // WithConfig edits the configuration directly.
 func WithConfig(f func(*app.Config)) Option { return Option(f) }
 
@@ -55,7 +59,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
