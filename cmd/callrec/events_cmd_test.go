@@ -42,6 +42,25 @@ func runEventsCLITo(t *testing.T, ctx context.Context, cs string, stdout, stderr
 	return root.ExecuteContext(ctx)
 }
 
+// recordAndStop starts a recording of a new call and stops it, and returns
+// the recording's id.
+func recordAndStop(t *testing.T, c *callautomation.Client) string {
+	t.Helper()
+	ctx := t.Context()
+	call, err := c.Calls().Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.CallRecording().Start(ctx, callautomation.StartRecordingOptions{CallLocator: callautomation.ServerCallLocator{ID: call.ServerCallID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CallRecording().Stop(ctx, st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	return st.RecordingID
+}
+
 // TestEventsCommands drives subscribe, list, dead-letters, replay, tail and
 // unsubscribe against a real node and an Event Grid endpoint that rejects
 // the first notification with 400.
@@ -97,17 +116,7 @@ func TestEventsCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{CallLocator: callautomation.ServerCallLocator{ID: call.ServerCallID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.CallRecording().Stop(ctx, st.RecordingID); err != nil {
-		t.Fatal(err)
-	}
+	recordAndStop(t, client)
 
 	var dead []callrec.Delivery
 	for deadline := time.Now().Add(10 * time.Second); len(dead) == 0; time.Sleep(50 * time.Millisecond) {

@@ -92,24 +92,9 @@ func TestTailReconnectsAfterARestart(t *testing.T) {
 	s := testserver.Start(t)
 	addr, dir, cs := strings.TrimPrefix(s.URL, "http://"), s.DataDir, s.ConnectionString
 	ctx := t.Context()
-	record := func() string {
-		t.Helper()
-		c, err := callautomation.NewCallAutomationClient(cs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		call, err := c.Calls().Create(ctx, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := c.CallRecording().Start(ctx, callautomation.StartRecordingOptions{CallLocator: callautomation.ServerCallLocator{ID: call.ServerCallID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.CallRecording().Stop(ctx, st.RecordingID); err != nil {
-			t.Fatal(err)
-		}
-		return st.RecordingID
+	c, err := callautomation.NewCallAutomationClient(cs, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	wait := func(what string, cond func() bool) {
 		t.Helper()
@@ -120,7 +105,7 @@ func TestTailReconnectsAfterARestart(t *testing.T) {
 		}
 	}
 
-	first := record()
+	first := recordAndStop(t, c)
 	var stdout, stderr syncBuffer
 	tailCtx, stopTail := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -130,7 +115,11 @@ func TestTailReconnectsAfterARestart(t *testing.T) {
 	s.Stop()
 	wait("tail to say it reconnects", func() bool { return strings.Contains(stderr.String(), "reconnecting in") })
 	s = testserver.Start(t, testserver.WithDataDir(dir), testserver.WithAddr(addr))
-	second := record()
+	// A fresh client: the old one's idle connections went with the server.
+	if c, err = callautomation.NewCallAutomationClient(cs, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := recordAndStop(t, c)
 	wait("the second recording's events", func() bool { return strings.Contains(stdout.String(), second) })
 	stopTail()
 	if err := <-done; err != nil {
