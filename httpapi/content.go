@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strconv"
 
 	"github.com/callrec/callrec"
@@ -39,8 +38,8 @@ func (s *Server) routeContent(w http.ResponseWriter, r *http.Request, segs []str
 	return routeNotFound(r)
 }
 
-// validRange matches the one Range form served with 206: a single byte range.
-var validRange = regexp.MustCompile(`^bytes=(?:(\d{1,19})-\d{0,19}|-\d{1,19})$`)
+// codeInvalidRange is the code of a 416.
+const codeInvalidRange = "InvalidRange"
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request, doc, part string) error {
 	c, err := s.cfg.Content.OpenContent(r.Context(), doc, part)
@@ -48,21 +47,25 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, doc, part stri
 		return err
 	}
 	defer c.Close()
-	// A malformed Range (the SDKs send "bytes=undefined" and "bytes=None")
-	// is ignored and the whole body sent, as RFC 9110 allows.
-	if rng := r.Header.Get("Range"); rng != "" {
-		m := validRange.FindStringSubmatch(rng)
-		switch {
-		case m == nil:
+	// One byte range is served with 206; what is not a single byte range is
+	// ignored (200, the whole body); an unsatisfiable range is a JSON 416,
+	// which the SDKs parse, where http.ServeContent would answer plain text.
+	if v := r.Header.Get("Range"); v != "" {
+		br, res := parseRange(v, c.Size)
+		if !ifRangeHolds(r, c.ETag, c.ModTime) {
+			res = rangeIgnored
+		}
+		switch res {
+		case rangeIgnored:
 			r.Header.Del("Range")
-		case m[1] != "" && c.Size > 0:
-			// ServeContent answers an unsatisfiable range in plain text;
-			// the SDKs parse content errors as JSON, so answer here.
-			if first, err := strconv.ParseInt(m[1], 10, 64); err != nil || first >= c.Size {
-				w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(c.Size, 10))
-				return callrec.Errorf(callrec.KindRangeNotSatisfiable, "InvalidRange",
-					"range %q starts beyond the %d bytes of the content", rng, c.Size)
-			}
+		case rangeUnsatisfiable:
+			w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(c.Size, 10))
+			return callrec.Errorf(callrec.KindRangeNotSatisfiable, codeInvalidRange,
+				"range %q is not within the %d bytes of the content", v, c.Size)
+		case rangeSatisfiable:
+			// ServeContent serves it (and HEAD, If-None-Match, …) as
+			// given in its plain form.
+			r.Header.Set("Range", "bytes="+strconv.FormatInt(br.first, 10)+"-"+strconv.FormatInt(br.last, 10))
 		}
 	}
 	if c.ETag != "" {

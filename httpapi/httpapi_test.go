@@ -176,6 +176,10 @@ func TestStartValidation(t *testing.T) {
 		{"wrong type", `{` + loc + `,"pauseOnStart":"yes"}`, 400, "InvalidJson", "pauseOnStart"},
 		{"bad callback", `{` + loc + `,"recordingStateCallbackUri":"ftp://x"}`, 400, "InvalidCallbackUri", "recordingStateCallbackUri"},
 		{"bad pause behavior", `{` + loc + `,"pauseBehavior":"skip"}`, 400, "InvalidPauseBehavior", "pauseBehavior"},
+		{"blob storage", `{` + loc + `,"externalStorage":{"recordingStorageKind":"azureBlobStorage","recordingDestinationContainerUrl":"https://acct.blob.core.windows.net/rec"}}`, 400, "ExternalStorageNotSupported", "externalStorage"},
+		{"blob storage, no container", `{` + loc + `,"externalStorage":{"recordingStorageKind":"AzureBlobStorage"}}`, 400, "ExternalStorageNotSupported", "own storage"},
+		{"own storage, a container", `{` + loc + `,"externalStorage":{"recordingStorageKind":"azureCommunicationServices","recordingDestinationContainerUrl":"https://acct.blob.core.windows.net/rec"}}`, 400, "ExternalStorageNotSupported", "blob.core.windows.net"},
+		{"unknown storage", `{` + loc + `,"externalStorage":{"recordingStorageKind":"s3"}}`, 400, "InvalidExternalStorage.recordingStorageKind", "s3"},
 	}
 	for _, tc := range cases {
 		r := c.start(tc.body)
@@ -191,6 +195,12 @@ func TestStartValidation(t *testing.T) {
 	// Nulls are absent; defaults apply.
 	if r := c.start(`{` + loc + `,"recordingContentType":null,"recordingChannelType":null,"recordingFormatType":null,"pauseOnStart":true}`); r.status != 200 || r.json(t)["recordingState"] != "inactive" {
 		t.Errorf("nulls + pauseOnStart: %d %s", r.status, r.body)
+	}
+	// ACS's own storage, as the official JS SDK names it, is callrec's.
+	for _, es := range []string{`{"recordingStorageKind":"azureCommunicationServices"}`, `{}`, `null`} {
+		if r := c.start(`{` + loc + `,"externalStorage":` + es + `}`); r.status != 200 {
+			t.Errorf("externalStorage %s: %d %s", es, r.status, r.body)
+		}
 	}
 	// Group and room locators resolve to the call created with that id.
 	for _, l := range []string{`{"kind":"groupCallLocator","groupCallId":"` + call + `"}`, `{"kind":"roomCallLocator","roomId":"` + call + `"}`} {
@@ -336,6 +346,21 @@ func TestContentRanges(t *testing.T) {
 		{"bytes=-4", 206, size - 4, size, "bytes " + itoa(size-4) + "-" + itoa(size-1) + "/" + itoa(size)},
 		{"bytes=0-1,4-5", 200, 0, size, ""},
 		{"bytes=99999999-", 416, 0, 0, "bytes */" + itoa(size)},
+		{"Bytes=0-3", 206, 0, 4, "bytes 0-3/" + itoa(size)},
+		{"bytes=" + itoa(size-1) + "-", 206, size - 1, size, "bytes " + itoa(size-1) + "-" + itoa(size-1) + "/" + itoa(size)},
+		{"bytes=10-99999999999999999999999", 206, 10, size, "bytes 10-" + itoa(size-1) + "/" + itoa(size)},
+		// A suffix longer than the content is the whole content (RFC 9110 §14.1.2).
+		{"bytes=-" + itoa(size+1), 206, 0, size, "bytes 0-" + itoa(size-1) + "/" + itoa(size)},
+		{"bytes=-9223372036854775807", 206, 0, size, "bytes 0-" + itoa(size-1) + "/" + itoa(size)},
+		{"bytes=-99999999999999999999999", 206, 0, size, "bytes 0-" + itoa(size-1) + "/" + itoa(size)},
+		// Unsatisfiable: an empty suffix, last before first, first at or past the end.
+		{"bytes=-0", 416, 0, 0, "bytes */" + itoa(size)},
+		{"bytes=-000", 416, 0, 0, "bytes */" + itoa(size)},
+		{"bytes=5-2", 416, 0, 0, "bytes */" + itoa(size)},
+		{"bytes=" + itoa(size) + "-", 416, 0, 0, "bytes */" + itoa(size)},
+		{"bytes=" + itoa(size) + "-" + itoa(size+10), 416, 0, 0, "bytes */" + itoa(size)},
+		{"bytes=99999999999999999999999-", 416, 0, 0, "bytes */" + itoa(size)},
+		{"bytes=9223372036854775807-9223372036854775808", 416, 0, 0, "bytes */" + itoa(size)},
 	}
 	for _, tc := range cases {
 		r := c.do("GET", path, nil, withRange(tc.rng))
@@ -344,7 +369,8 @@ func TestContentRanges(t *testing.T) {
 			continue
 		}
 		if tc.status == 416 {
-			if r.json(t)["status"] != float64(416) || r.header.Get("Content-Range") != tc.contentRange {
+			m := r.json(t)
+			if m["status"] != float64(416) || m["message"] == nil || r.errorCode(t) != "InvalidRange" || r.header.Get("Content-Range") != tc.contentRange {
 				t.Errorf("Range %q: %s %v", tc.rng, r.body, r.header)
 			}
 			continue
@@ -358,6 +384,27 @@ func TestContentRanges(t *testing.T) {
 	}
 	if whole.header.Get("ETag") == "" || whole.header.Get("Last-Modified") == "" {
 		t.Errorf("no ETag/Last-Modified: %v", whole.header)
+	}
+	// If-Range: a range of this version is served, of another version (or
+	// an unsatisfiable one) ignored for the whole body.
+	ifRange := func(rng, cond string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Range", rng); r.Header.Set("If-Range", cond) }
+	}
+	for _, tc := range []struct {
+		rng, cond string
+		status    int
+	}{
+		{"bytes=0-3", whole.header.Get("ETag"), 206},
+		{"bytes=0-3", whole.header.Get("Last-Modified"), 206},
+		{"bytes=0-3", `"another-version"`, 200},
+		{"bytes=5-2", `"another-version"`, 200},
+		{"bytes=-0", "Mon, 02 Jan 2006 15:04:05 GMT", 200},
+		{"bytes=-0", whole.header.Get("ETag"), 416},
+	} {
+		r := c.do("GET", path, nil, ifRange(tc.rng, tc.cond))
+		if r.status != tc.status || (tc.status == 200 && !bytes.Equal(r.body, whole.body)) {
+			t.Errorf("Range %q If-Range %q: %d (%d bytes), want %d", tc.rng, tc.cond, r.status, len(r.body), tc.status)
+		}
 	}
 	// Signed as the SDKs sign content: endpoint host in x-ms-host, the
 	// request's Host another name, the path without its query.
