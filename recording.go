@@ -70,13 +70,6 @@ type RecordingSpec struct {
 	ChannelAffinity  []ChannelAffinity `json:"channelAffinity,omitempty"`
 	PauseOnStart     bool              `json:"pauseOnStart"`
 	PauseBehavior    PauseBehavior     `json:"pauseBehavior"`
-	ExternalStorage  *ExternalStorage  `json:"externalStorage,omitempty"`
-}
-
-// ExternalStorage is ACS's bring-your-own-storage request, kept as given.
-type ExternalStorage struct {
-	Kind         string `json:"kind"`
-	ContainerURL string `json:"containerUrl,omitempty"`
 }
 
 // PauseInterval is one paused span of a recording.

@@ -27,7 +27,10 @@ type StartRecordingOptions struct {
 	ChannelAffinity []ChannelAffinity
 	// PauseOnStart starts the recording paused; nil leaves it out.
 	PauseOnStart *bool
-	// ExternalStorage asks for the recording in your own storage.
+	// ExternalStorage asks for the recording in your own storage. callrec
+	// servers keep recordings in their own storage: they accept
+	// azureCommunicationServices and refuse azureBlobStorage with 400
+	// ExternalStorageNotSupported.
 	ExternalStorage *ExternalStorage
 	// PauseBehavior is callrec's extension: cut (default) or silence.
 	PauseBehavior PauseBehavior
