@@ -63,15 +63,22 @@ func TestDecodeEveryCodeLikeFFmpeg(t *testing.T) {
 }
 
 // TestFFmpegEncodedToneDecodes has ffmpeg encode a 997 Hz tone at -6 dBFS
-// and requires our decode of its bytes to carry the tone at its level, with
+// and requires our decode of its bytes to be ffmpeg's decode, sample for
+// sample, and to carry the tone at its level, with
 // G.711's signal-to-noise ratio (about 38 dB for a loud sine).
 func TestFFmpegEncodedToneDecodes(t *testing.T) {
 	tone := audio.Sine(997, 0.5, 8000, 8000)
 	for _, l := range []Law{PCMU, PCMA} {
 		t.Run(l.String(), func(t *testing.T) {
-			got := decode(l, ffmpegEncode(t, l, tone))
+			coded := ffmpegEncode(t, l, tone)
+			got := decode(l, coded)
 			if len(got) != len(tone) {
 				t.Fatalf("%d samples, want %d", len(got), len(tone))
+			}
+			for i, v := range ffmpegDecode(t, l, coded) {
+				if got[i] != v {
+					t.Fatalf("sample %d: %d, ffmpeg's decode %d", i, got[i], v)
+				}
 			}
 			checkTone(t, tone, got)
 		})
