@@ -84,11 +84,14 @@
 // # Endpoint validation
 //
 // Handshake.Validate proves that an endpoint wants events before a
-// subscription to it is created: Event Grid's SubscriptionValidationEvent
+// subscription to it receives any: Event Grid's SubscriptionValidationEvent
 // (answer 200 with {"validationResponse": code}) for the eventGrid schema,
 // CloudEvents' OPTIONS abuse protection (WebHook-Request-Origin /
-// WebHook-Allowed-Origin) for the CloudEvents schemas. State callbacks are
-// not validated, as in ACS.
+// WebHook-Allowed-Origin) for the CloudEvents schemas; with a secret, both
+// are signed as deliveries are. Handshake.ValidateEndpoint is the same with
+// the subscription's secret and validationUrl, the validator the service's
+// subscriptions take (they retry a failed handshake until a deadline).
+// State callbacks are not validated, as in ACS.
 //
 // # Shutdown and leases
 //
