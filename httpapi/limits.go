@@ -24,6 +24,8 @@ const (
 	// maxHeaderBytes bounds a request's line and headers (net/http's default
 	// is 1 MiB). The SDKs send a few hundred bytes.
 	maxHeaderBytes = 64 << 10
+	// rejectDrain bounds how long a refused request's body is drained.
+	rejectDrain = time.Second
 )
 
 // Timeouts bound how long a client may take. Zero fields take the defaults.
@@ -138,8 +140,10 @@ func (s *Server) acquireVerify(ctx context.Context) (release func(), err error) 
 func (s *Server) rejectEarly(w http.ResponseWriter, r *http.Request, err error, content bool) {
 	w.Header().Set("Connection", "close")
 	if r.ContentLength != 0 {
-		// Whatever remains of the body is not read, not even to drain it.
-		http.NewResponseController(w).SetReadDeadline(time.Now())
+		// net/http does not read a large remainder (over 256 KiB) at all;
+		// a smaller one it drains, for a second at most, so that the
+		// client is not reset before it reads the answer.
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(rejectDrain))
 	}
 	if callrec.CodeOf(err) == callrec.CodeServerBusy {
 		w.Header().Set("Retry-After", "1")
