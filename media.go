@@ -25,10 +25,10 @@ type ParticipantEventKind string
 
 // Participant media events.
 const (
-	ParticipantJoined ParticipantEventKind = "joined"
-	ParticipantLeft   ParticipantEventKind = "left"
-	ParticipantMuted  ParticipantEventKind = "muted"
-	ParticipantUnmute ParticipantEventKind = "unmuted"
+	ParticipantJoined  ParticipantEventKind = "joined"
+	ParticipantLeft    ParticipantEventKind = "left"
+	ParticipantMuted   ParticipantEventKind = "muted"
+	ParticipantUnmuted ParticipantEventKind = "unmuted"
 )
 
 // ParticipantEvent is a join, leave or mute, at a call-clock position.
@@ -47,10 +47,23 @@ type MediaSubscriber interface {
 	OnParticipantEvent(e ParticipantEvent)
 }
 
-// MediaSource gives access to the live media of calls.
+// MediaSource gives access to the live media of calls (the call media
+// core, package callmedia).
 type MediaSource interface {
-	// Subscribe delivers the call's media to s until cancel is called.
-	// now is the call clock's current position, where a recording that
-	// starts now begins.
-	Subscribe(callID string, s MediaSubscriber) (now int64, cancel func())
+	// Subscribe delivers the call's media to s until the subscription is
+	// cancelled.
+	Subscribe(callID string, s MediaSubscriber) MediaSubscription
+}
+
+// MediaSubscription is the answer to MediaSource.Subscribe.
+type MediaSubscription struct {
+	// Pos is the call clock's position now, where a recording that starts
+	// now begins.
+	Pos int64
+	// Present lists the participants in the call now, in the order they
+	// joined. Events about them from before the subscription are not
+	// delivered; later ones are.
+	Present []string
+	// Cancel ends the subscription; later calls do nothing.
+	Cancel func()
 }

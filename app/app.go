@@ -12,12 +12,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/httpapi"
 	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/internal/atomicfile"
+	"github.com/callrec/callrec/jointoken"
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/service"
 	"github.com/callrec/callrec/sqlite"
@@ -39,8 +40,9 @@ type App struct {
 	Service       *service.Service
 	Worker        *webhook.Worker
 	API           *httpapi.Server
-	Ingest        *ingest.Server
+	Hub           *callmedia.Hub
 	Engine        *recorder.Engine
+	Ingest        *ingest.Server
 
 	dataDir   *dataDir // locked while the node runs
 	closeOnce sync.Once
@@ -111,8 +113,34 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	} else if n > 0 {
 		log.Info("released deliveries claimed before a restart", "deliveries", n)
 	}
-	if err := a.openSubscriptions(ctx); err != nil {
+
+	// From here on, in the order media and events flow: the call media
+	// core; the recorder that subscribes to it; the webhook worker that
+	// delivers the outbox; the service that drives the recorder and writes
+	// the outbox; the transports that publish into the core and report to
+	// the service; the HTTP edge in front of them all.
+	a.Hub, err = callmedia.New(callmedia.Config{MaxParticipants: cfg.MaxParticipantsPerCall})
+	if err != nil {
 		return nil, err
+	}
+	store, err := blob.OpenDir(filepath.Join(cfg.DataDir, "recordings"))
+	if err != nil {
+		return nil, fmt.Errorf("opening recordings store: %w", err)
+	}
+	resourceID := resourceID(a.PublicURL)
+	a.Engine, err = recorder.New(recorder.Config{
+		DataDir:            cfg.DataDir,
+		Blob:               store,
+		Media:              a.Hub,
+		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
+		ChunkMaxDuration:   cfg.ChunkMaxDuration,
+		ChunkMaxBytes:      cfg.ChunkMaxBytes,
+		Retention:          cfg.Retention,
+		ResourceID:         resourceID,
+		Logger:             log.With("component", "recorder"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recording engine: %w", err)
 	}
 	a.Worker, err = webhook.New(webhook.Config{
 		Outbox:         a.DB,
@@ -121,48 +149,32 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		DrainTimeout:   cfg.DrainTimeout,
 		Logger:         log.With("component", "webhook"),
 		CallbackSecret: key,
-		Secrets:        a.Subscriptions.Secret,
+		Secrets:        storedSecrets(a.DB),
 	})
 	if err != nil {
 		return nil, err
 	}
-	media := &lateMediaSource{}
-	store, err := blob.OpenDir(filepath.Join(cfg.DataDir, "recordings"))
-	if err != nil {
-		return nil, fmt.Errorf("opening recordings store: %w", err)
-	}
-	a.Engine, err = recorder.New(recorder.Config{
-		DataDir:            cfg.DataDir,
-		Blob:               store,
-		Media:              media,
-		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
-		ChunkMaxDuration:   cfg.ChunkMaxDuration,
-		ChunkMaxBytes:      cfg.ChunkMaxBytes,
-		Retention:          cfg.Retention,
-		ResourceID:         a.PublicURL,
-		Logger:             log.With("component", "recorder"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("recording engine: %w", err)
-	}
 	a.Service = service.New(service.Config{
-		Store:              a.DB,
-		Engine:             a.Engine,
-		PublicURL:          a.PublicURL,
-		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
-		Notify:             a.Worker.Notify,
-		Logger:             log.With("component", "service"),
+		Store:      a.DB,
+		Engine:     a.Engine,
+		PublicURL:  a.PublicURL,
+		ResourceID: resourceID,
+		Notify:     a.Worker.Notify,
+		Logger:     log.With("component", "service"),
 	})
+	if err := a.openSubscriptions(ctx); err != nil {
+		return nil, err
+	}
 	a.Ingest, err = ingest.New(ingest.Config{
+		Hub:       a.Hub,
 		Calls:     a.Service,
 		AccessKey: rawKey,
-		ICE:       cfg.ICE,
+		Media:     cfg.ICE,
 		Logger:    log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("media ingest: %w", err)
 	}
-	media.src = a.Ingest
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {
 		verifier.Hosts = []string{u}
@@ -171,7 +183,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Calls:        a.Service,
 		Recordings:   a.Service,
 		Content:      a.Engine,
-		Tokens:       a.Ingest,
+		Tokens:       &jointoken.Issuer{AccessKey: rawKey, Calls: a.Service},
 		Media:        a.Ingest.Handler(),
 		Metrics:      a.Ingest.MetricsHandler(),
 		Events:       a.Subscriptions,
@@ -205,9 +217,11 @@ func (a *App) Listen() (net.Listener, error) {
 	return ln, nil
 }
 
-// Serve serves on ln until ctx is done, then drains: it stops accepting,
-// lets requests in flight finish (up to DrainTimeout), stops the webhook
-// worker after its attempts in flight, and closes the store.
+// Serve serves on ln until ctx is done, then drains within one
+// DrainTimeout: at once and side by side, the HTTP server lets requests in
+// flight finish, media sessions are closed (their leaves recorded), and the
+// webhook worker stops claiming and waits for its attempts in flight (its
+// own DrainTimeout is the same); then the store is closed.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := a.API.HTTPServer(context.WithoutCancel(ctx), slog.NewLogLogger(a.log.Handler(), slog.LevelWarn))
 	if a.cfg.tlsEnabled() {
@@ -223,9 +237,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Go(func() { a.Worker.Run(workerCtx) })
-	wg.Go(func() { a.Subscriptions.Run(workerCtx) })
+	var worker sync.WaitGroup
+	worker.Go(func() { a.Worker.Run(workerCtx) })
+	worker.Go(func() { a.Subscriptions.Run(workerCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -235,19 +249,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
-		a.log.Info("draining", "timeout", a.cfg.DrainTimeout)
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
-		err = srv.Shutdown(shutdownCtx)
-		cancel()
-		<-serveErr
 	}
-	closeCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
-	if cerr := a.Ingest.Close(closeCtx); cerr != nil {
-		a.log.Warn("closing media sessions", "err", cerr)
-	}
-	cancel()
+	a.log.Info("draining", "timeout", a.cfg.DrainTimeout)
+	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
+	defer cancel()
 	stopWorker()
-	wg.Wait()
+	var drain sync.WaitGroup
+	drain.Go(func() {
+		if serr := srv.Shutdown(drainCtx); err == nil {
+			err = serr
+		}
+	})
+	drain.Go(func() {
+		if cerr := a.Ingest.Close(drainCtx); cerr != nil {
+			a.log.Warn("closing media sessions", "err", cerr)
+		}
+	})
+	drain.Wait()
+	worker.Wait()
 	a.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -270,6 +289,16 @@ func (a *App) Close() {
 	})
 }
 
+// resourceID names this node in events (their source) and in metadata
+// documents (resourceId): "/callrec/" and the public URL's host.
+func resourceID(publicURL string) string {
+	host, err := urlHost(publicURL)
+	if err != nil {
+		host = publicURL
+	}
+	return "/callrec/" + host
+}
+
 func urlHost(u string) (string, error) {
 	_, rest, ok := strings.Cut(u, "://")
 	if !ok {
@@ -277,14 +306,4 @@ func urlHost(u string) (string, error) {
 	}
 	host, _, _ := strings.Cut(rest, "/")
 	return host, nil
-}
-
-// lateMediaSource breaks the construction cycle between the recording engine
-// (which reads media), the service (which drives the engine) and ingest
-// (which reports joins to the service and produces media). It is set once,
-// before the node serves.
-type lateMediaSource struct{ src callrec.MediaSource }
-
-func (l *lateMediaSource) Subscribe(callID string, s callrec.MediaSubscriber) (int64, func()) {
-	return l.src.Subscribe(callID, s)
 }

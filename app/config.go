@@ -7,9 +7,8 @@ package app
 import (
 	"time"
 
-	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/hmacauth"
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -22,9 +21,14 @@ type Config struct {
 	TLSCert, TLSKey string // serve https with this certificate
 	TLSSelfSigned   bool   // create a CA and server certificate in DataDir/tls
 
-	MaxBodyBytes       int64
-	HMACMaxSkew        time.Duration
+	MaxBodyBytes int64
+	HMACMaxSkew  time.Duration
+	// MaxUnmixedChannels is the channel count of unmixed recordings; zero
+	// takes the recorder's default (callrec.MaxUnmixedChannels).
 	MaxUnmixedChannels int
+	// MaxParticipantsPerCall caps the participants of one call at once;
+	// zero takes callmedia.DefaultMaxParticipants.
+	MaxParticipantsPerCall int
 
 	WebhookPolicy       webhook.RetryPolicy
 	WebhookPollInterval time.Duration
@@ -49,8 +53,9 @@ type Config struct {
 	ChunkMaxBytes    int64         // default 4 000 000 000
 	Retention        time.Duration // 0 keeps recordings until deleted
 
-	// ICE says where WebRTC media flows (interfaces, ports, public IPs).
-	ICE ingest.ICEConfig
+	// ICE says where WebRTC media flows (interfaces, ports, public IPs,
+	// consent timeout).
+	ICE rtcrecv.Config
 }
 
 // Defaults.
@@ -72,9 +77,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HMACMaxSkew <= 0 {
 		c.HMACMaxSkew = hmacauth.DefaultMaxSkew
-	}
-	if c.MaxUnmixedChannels <= 0 {
-		c.MaxUnmixedChannels = callrec.MaxUnmixedChannels
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout

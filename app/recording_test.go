@@ -15,7 +15,6 @@ import (
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/container/wav"
-	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/simulate"
 )
@@ -76,10 +75,7 @@ func runScenario(t *testing.T, opts callautomation.StartRecordingOptions) *scena
 		t.Fatal(err)
 	}
 	begin := time.Now()
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	se := simulate.LoopbackSettingEngine()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(sc.speakers))
 	for _, sp := range sc.speakers {
@@ -91,7 +87,7 @@ func runScenario(t *testing.T, opts callautomation.StartRecordingOptions) *scena
 				Participant:      sp.raw,
 				Source:           "tone:" + formatHz(sp.freq),
 				Duration:         sp.duration,
-				SettingEngine:    &se,
+				SettingEngine:    se,
 			})
 			sp.result = res
 			if err != nil {

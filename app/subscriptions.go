@@ -2,18 +2,20 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/service"
+	"github.com/callrec/callrec/sqlite"
 	"github.com/callrec/callrec/webhook"
 )
 
 // openSubscriptions builds the subscription manager over the store and
-// applies the subscriptions file, if any. It runs before the webhook worker
-// exists, so its Notify looks the worker up when called.
+// applies the subscriptions file, if any.
 func (a *App) openSubscriptions(ctx context.Context) error {
 	var err error
 	a.Subscriptions, err = service.NewSubscriptions(ctx, service.SubscriptionsConfig{
@@ -25,12 +27,8 @@ func (a *App) openSubscriptions(ctx context.Context) error {
 		PublicURL:          a.PublicURL,
 		ValidationDeadline: a.cfg.ValidationDeadline,
 		ValidationRetries:  a.cfg.ValidationRetries,
-		Notify: func() {
-			if a.Worker != nil {
-				a.Worker.Notify()
-			}
-		},
-		Logger: a.log.With("component", "subscriptions"),
+		Notify:             a.Worker.Notify,
+		Logger:             a.log.With("component", "subscriptions"),
 	})
 	if err != nil {
 		return err
@@ -50,6 +48,27 @@ func (a *App) openSubscriptions(ctx context.Context) error {
 		a.log.Info("event subscription from file", "name", got.Name, "state", got.State, "reason", got.Reason)
 	}
 	return nil
+}
+
+// storedSecrets returns the webhook worker's source of subscription
+// signing secrets: the store, read at each attempt (a primary-key lookup),
+// so that the worker needs nothing built after it. A lookup that fails for
+// another reason than a deleted subscription signs with a throwaway key:
+// the receiver refuses the delivery and it is retried, rather than sent
+// unsigned.
+func storedSecrets(db *sqlite.DB) func(subscription string) string {
+	return func(name string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := db.Subscription(ctx, name)
+		switch {
+		case err == nil:
+			return s.Secret
+		case callrec.KindOf(err) == callrec.KindNotFound:
+			return ""
+		}
+		return rand.Text()
+	}
 }
 
 // LoadSubscriptionsFile reads a JSON list of subscriptions, each as the

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/app"
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
 // TestMain runs one real callrec node (the same wiring as `callrec serve`,
@@ -36,7 +36,7 @@ func runWithExampleNode(m *testing.M) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := app.Config{DataDir: dir, Addr: ln.Addr().String(), DrainTimeout: 5 * time.Second, ICE: ingest.LoopbackICE()}
+	cfg := app.Config{DataDir: dir, Addr: ln.Addr().String(), DrainTimeout: 5 * time.Second, ICE: rtcrecv.Config{LoopbackOnly: true}}
 	node, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		ln.Close()

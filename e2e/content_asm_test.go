@@ -19,7 +19,6 @@ import (
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/container/wav"
-	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/simulate"
 )
 
@@ -160,17 +159,14 @@ func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client
 // loopback WebRTC and streams a 440 Hz tone for d (httpClient may be nil).
 func streamTone(ctx context.Context, t *testing.T, connectionString, callID string, d time.Duration, httpClient *http.Client) {
 	t.Helper()
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	se := simulate.LoopbackSettingEngine()
 	res, err := simulate.Join(ctx, simulate.Options{
 		ConnectionString: connectionString,
 		CallID:           callID,
 		Participant:      "8:acs:tone-440",
 		Source:           "tone:440",
 		Duration:         d,
-		SettingEngine:    &se,
+		SettingEngine:    se,
 		HTTPClient:       httpClient,
 	})
 	if err != nil {

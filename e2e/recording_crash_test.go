@@ -10,7 +10,6 @@ import (
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/container/wav"
-	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/simulate"
 )
 
@@ -31,10 +30,7 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 	}
 	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelUnmixed)
 
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	se := simulate.LoopbackSettingEngine()
 	joined := make(chan simulate.Result, 1)
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
@@ -47,7 +43,7 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 			Participant:      "8:acs:survivor",
 			Source:           "tone:440",
 			Duration:         30 * time.Second,
-			SettingEngine:    &se,
+			SettingEngine:    se,
 		})
 		joined <- res
 	}()

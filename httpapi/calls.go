@@ -104,7 +104,7 @@ func (s *Server) mintToken(w http.ResponseWriter, r *http.Request, callID string
 	if c.State != callrec.CallActive {
 		return callrec.Errorf(callrec.KindNotFound, callrec.CodeCallEnded, "call %q has ended", callID)
 	}
-	token, exp, err := s.cfg.Tokens.MintToken(r.Context(), callID, req.Participant, ttl)
+	token, exp, err := s.cfg.Tokens.Issue(r.Context(), callID, req.Participant, ttl)
 	if err != nil {
 		return err
 	}

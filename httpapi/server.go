@@ -22,9 +22,9 @@ import (
 // DefaultMaxBodyBytes limits request bodies on signed routes.
 const DefaultMaxBodyBytes = 1 << 20
 
-// TokenMinter issues media join tokens (implemented by ingest).
+// TokenMinter issues media join tokens (implemented by jointoken.Issuer).
 type TokenMinter interface {
-	MintToken(ctx context.Context, callID, rawID string, ttl time.Duration) (token string, expiresOn time.Time, err error)
+	Issue(ctx context.Context, callID, rawID string, ttl time.Duration) (token string, expiresOn time.Time, err error)
 }
 
 // Config wires a Server.
@@ -37,7 +37,7 @@ type Config struct {
 	Tokens   TokenMinter
 	Verifier *hmacauth.Verifier
 	// Media serves the unsigned media routes: /calls/{id}/whip, /whip/…,
-	// /join, and static assets. Nil disables them.
+	// and the join page with its assets under /join. Nil disables them.
 	Media http.Handler
 	// Metrics serves /metrics. Nil disables it.
 	Metrics http.Handler
@@ -92,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case len(segs) >= 1 && segs[0] == "v1" && len(segs) >= 3 && segs[1] == "objects":
 		s.signed(w, r, true, func([]byte) error { return s.routeContent(w, r, segs[2:]) })
 	case len(segs) == 3 && segs[0] == "calls" && segs[2] == "whip", len(segs) >= 1 && segs[0] == "whip",
-		len(segs) >= 1 && (segs[0] == "join" || segs[0] == "static"):
+		len(segs) >= 1 && segs[0] == "join":
 		if s.cfg.Media == nil {
 			s.writeError(w, r, routeNotFound(r), false)
 			return

@@ -62,7 +62,7 @@ func formatHz(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 func TestThreeParticipantsLineUp(t *testing.T) {
 	h := startHarness(t)
 	callID := h.createCall(t)
-	rec := subscribe(t, h.ingest, callID)
+	rec := subscribe(t, h.hub, callID)
 
 	results := joinAll(t, h, callID, threeTones, 3*time.Second, 400*time.Millisecond, nil)
 	for _, p := range threeTones {

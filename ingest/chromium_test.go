@@ -49,7 +49,7 @@ func TestChromiumJoinPage(t *testing.T) {
 	}
 	h := startHarness(t)
 	callID := h.createCall(t)
-	rec := subscribe(t, h.ingest, callID)
+	rec := subscribe(t, h.hub, callID)
 	const rawID = "8:acs:callrec_browser"
 
 	dir := t.TempDir()

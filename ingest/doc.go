@@ -16,10 +16,10 @@
 //     when a missing packet is lost.
 //   - rtpClock: maps a stream's RTP timestamps to call-clock positions,
 //     across timestamp wrap and sender clock drift.
-//   - timeline: cuts decoded audio into contiguous 20 ms frames, filling
+//   - framer: cuts decoded audio into contiguous 20 ms frames, filling
 //     gaps with concealment or silence and never repeating time.
 //   - pipeline: the per-participant chain reorderBuffer → decoder →
-//     timeline. Losses are first fought with NACK (negotiated for audio
+//     framer. Losses are first fought with NACK (negotiated for audio
 //     when the sender offers it), then with Opus in-band FEC for a single
 //     lost packet, then with concealment (up to 100 ms), then silence.
 //   - callMedia: a call's clock, participants and subscribers.

@@ -21,7 +21,7 @@ func fuzzRecord(advance byte, pkt []byte) []byte {
 // FuzzPipeline feeds arbitrary RTP packets (any header, any payload — real
 // Opus, truncated or garbage) with arbitrary arrival times through the
 // whole audio path: reorder, clock mapping, Opus decode, concealment,
-// timeline. It must never panic, and the frames it emits must always be
+// framer. It must never panic, and the frames it emits must always be
 // 320 samples at contiguous positions.
 //
 //	go test -run '^$' -fuzz FuzzPipeline -fuzztime 60s -fuzzminimizetime 50x ./ingest

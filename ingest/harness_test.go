@@ -7,14 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/callrec/callrec"
-	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/internal/testserver"
+	"github.com/callrec/callrec/jointoken"
 	"github.com/callrec/callrec/simulate"
 )
 
@@ -23,23 +22,19 @@ import (
 type harness struct {
 	node   *testserver.Server
 	ingest *ingest.Server
+	hub    *callmedia.Hub
 	url    string
 	key    []byte
-	se     webrtc.SettingEngine
 }
 
 func startHarness(t *testing.T) *harness {
 	t.Helper()
-	node := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.ICE = ingest.LoopbackICE() }))
+	node := testserver.Start(t)
 	key, err := hmacauth.DecodeKey(node.App.AccessKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &harness{node: node, ingest: node.App.Ingest, url: node.URL, key: key, se: se}
+	return &harness{node: node, ingest: node.App.Ingest, hub: node.App.Hub, url: node.URL, key: key}
 }
 
 func (h *harness) createCall(t *testing.T) string {
@@ -52,16 +47,15 @@ func (h *harness) createCall(t *testing.T) string {
 }
 
 func (h *harness) token(callID, rawID string) string {
-	tok, _ := ingest.MintToken(h.key, callID, rawID, time.Hour, time.Now())
+	tok, _ := jointoken.Mint(h.key, callID, rawID, time.Hour, time.Now())
 	return tok
 }
 
 // options returns simulator options for one participant of callID.
 func (h *harness) options(callID, rawID, source string, d time.Duration) simulate.Options {
-	se := h.se
 	return simulate.Options{
 		Endpoint: h.url, Token: h.token(callID, rawID), CallID: callID, Participant: rawID,
-		Source: source, Duration: d, SettingEngine: &se,
+		Source: source, Duration: d, SettingEngine: simulate.LoopbackSettingEngine(),
 	}
 }
 
@@ -81,9 +75,9 @@ type capture struct {
 func subscribe(t *testing.T, src callrec.MediaSource, callID string) *capture {
 	c := &capture{frames: map[string][]callrec.Frame{}}
 	c.subTime = time.Now()
-	now, cancel := src.Subscribe(callID, c)
-	c.subPos = now
-	t.Cleanup(cancel)
+	sub := src.Subscribe(callID, c)
+	c.subPos = sub.Pos
+	t.Cleanup(sub.Cancel)
 	return c
 }
 

@@ -21,7 +21,7 @@ import (
 func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 	h := startHarness(t)
 	callID := h.createCall(t)
-	rec := subscribe(t, h.ingest, callID)
+	rec := subscribe(t, h.hub, callID)
 	before := scrapeMetrics(t, h.url)
 
 	results := joinAll(t, h, callID, threeTones, 4*time.Second, 100*time.Millisecond, func(o *simulate.Options) {

@@ -59,7 +59,7 @@ type StreamStats struct {
 }
 
 // pipeline turns one participant's RTP packets into contiguous frames on
-// the call clock: reorder → decode (or conceal) → timeline. It is driven by
+// the call clock: reorder → decode (or conceal) → framer. It is driven by
 // push (each packet, with its arrival position) and tick (time passing) from
 // one goroutine.
 type pipeline struct {
@@ -77,14 +77,14 @@ type pipeline struct {
 	clock     rtpClock
 	buf       reorderBuffer
 	spare     [][]byte // payload buffers of released packets, for reuse
-	tl        *timeline
+	fr        *framer
 	pcm       []int16
 	started   bool // a packet of the current stream was seen
 	settled   bool // the stream's mapping is fixed and frames flow
 	firstSeen int64
 	lastSeen  int64
 	muted     bool
-	audioLast bool // the timeline's last samples were decoded audio
+	audioLast bool // the framer's last samples were decoded audio
 	lastDur   int  // samples of the last decoded packet
 
 	transit     int64
@@ -108,7 +108,7 @@ func newPipeline(dec audio.Decoder, latency int64, m *metrics,
 	}
 	p.buf.wait = latency
 	p.stats.Window = latency
-	p.tl = newTimeline(func(pos int64, samples []int16) {
+	p.fr = newFramer(func(pos int64, samples []int16) {
 		p.stats.Frames++
 		p.onFrame(pos, samples)
 	})
@@ -209,11 +209,11 @@ func (p *pipeline) tick(now int64) {
 // frame; the stream is over.
 func (p *pipeline) finish(now int64) {
 	p.drain(now)
-	p.tl.finish()
+	p.fr.finish()
 }
 
 // restartStream forgets the stream's numbering and decoder state (a new
-// SSRC); the timeline continues.
+// SSRC); the framer continues.
 func (p *pipeline) restartStream() {
 	p.seqs, p.stamps = seqUnwrapper{}, tsUnwrapper{}
 	p.clock = newRTPClock(opusRTPRate)
@@ -235,10 +235,10 @@ func (p *pipeline) settle() {
 	p.clock.fix()
 	p.buf.next = first.seq
 	start := p.clock.position(first.ts)
-	if p.tl.started && start < p.tl.cursor() {
-		start = p.tl.cursor()
+	if p.fr.started && start < p.fr.cursor() {
+		start = p.fr.cursor()
 	}
-	p.tl.start(start)
+	p.fr.start(start)
 }
 
 func (p *pipeline) release(now int64) {
@@ -257,8 +257,8 @@ func (p *pipeline) release(now int64) {
 		p.spare = append(p.spare, pk.payload)
 	}
 	if p.buf.len() == 0 {
-		if gap := now - p.latency - p.tl.cursor(); gap > 0 {
-			p.tl.silence(gap)
+		if gap := now - p.latency - p.fr.cursor(); gap > 0 {
+			p.fr.silence(gap)
 			p.audioLast = false
 		}
 	}
@@ -279,7 +279,7 @@ func (p *pipeline) drain(now int64) {
 	}
 }
 
-// deliver decodes one released packet onto the timeline at its mapped
+// deliver decodes one released packet into the framer at its mapped
 // position, after filling the gap before it.
 func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	if lost > 0 {
@@ -289,7 +289,7 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	if len(pk.payload) == 0 {
 		return // padding only: it consumed a sequence number, it carries no audio
 	}
-	cur := p.tl.cursor()
+	cur := p.fr.cursor()
 	pos := p.clock.position(pk.ts)
 	if pos > max(now, pk.arrival)+maxAhead || pos < cur-maxBehind {
 		p.clock.anchor(pk.ts, max(pk.arrival, cur))
@@ -331,7 +331,7 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 			return
 		}
 	}
-	p.tl.write(out)
+	p.fr.write(out)
 	p.audioLast = true
 }
 
@@ -348,7 +348,7 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 		for i := range gap {
 			hold[i] = p.pcm[p.lastDur-1]
 		}
-		p.tl.write(hold[:gap])
+		p.fr.write(hold[:gap])
 		return
 	}
 	if lost > 0 && p.audioLast {
@@ -366,7 +366,7 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 			if err != nil || n == 0 {
 				break
 			}
-			p.tl.write(p.pcm[:n])
+			p.fr.write(p.pcm[:n])
 			gap -= int64(n)
 			if fromFEC {
 				p.stats.Recovered++
@@ -378,7 +378,7 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 		}
 	}
 	if gap > 0 {
-		p.tl.silence(gap)
+		p.fr.silence(gap)
 	}
 	p.audioLast = false
 }

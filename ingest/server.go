@@ -15,10 +15,11 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/ingest/rtcrecv"
+	"github.com/callrec/callrec/web"
 )
 
-// Server is the live media ingest: the WHIP endpoint, the join page, and a
-// callrec.MediaSource for the recorder.
+// Server is the WebRTC transport: the WHIP endpoint and the join page. Its
+// sessions publish into the call media core (Config.Hub).
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
@@ -29,32 +30,24 @@ type Server struct {
 	// decodePhase deals sessions their decode phase in turn (decodeEvery).
 	decodePhase atomic.Uint64
 
-	baseCtx context.Context // for work that outlives a request (leave bookkeeping)
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // registered sessions, until their leave is recorded
+	wg sync.WaitGroup // started sessions, until their leave is recorded
 
 	mu       sync.Mutex
 	closed   bool
-	calls    map[string]*callRef
 	sessions map[string]*session // by session id
 }
 
-// callRef counts the users of a callMedia (sessions, subscriptions, requests
-// in flight); the call's media state is dropped when nobody uses it.
-type callRef struct {
-	media *callMedia
-	refs  int
-}
-
-var _ callrec.MediaSource = (*Server)(nil)
-
 // New builds a Server and binds its media sockets; its media workers sleep
-// until participants join.
+// until participants join. It fails if its delivery delay does not fit the
+// hub's latency budget.
 func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	media, err := rtcrecv.Listen(cfg.ICE.endpointConfig(cfg.Logger))
+	if err := cfg.checkBudget(); err != nil {
+		return nil, err
+	}
+	media, err := rtcrecv.Listen(cfg.Media)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: media sockets: %w", err)
 	}
@@ -63,7 +56,6 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Logger.With("component", "ingest"),
 		media:    media,
 		latency:  int64(cfg.Latency) * callrec.SampleRate / int64(time.Second),
-		calls:    map[string]*callRef{},
 		sessions: map[string]*session{},
 	}
 	reg := cfg.Registerer
@@ -72,7 +64,6 @@ func New(cfg Config) (*Server, error) {
 		reg = s.registry
 	}
 	s.metrics = newMetrics(reg)
-	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
 
@@ -85,8 +76,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("OPTIONS /calls/{id}/whip", s.handleWHIPOptions)
 	mux.HandleFunc("DELETE /whip/{session}", s.handleWHIPDelete)
 	mux.HandleFunc("PATCH /whip/{session}", s.handleWHIPPatch)
-	mux.Handle("GET /join", joinPageHandler())
-	mux.Handle("GET /join/", joinPageHandler())
+	mux.Handle("GET /join", web.JoinPage())
+	mux.Handle("GET /join/", web.JoinPage())
 	return mux
 }
 
@@ -100,108 +91,36 @@ func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
-// Subscribe implements callrec.MediaSource.
-func (s *Server) Subscribe(callID string, sub callrec.MediaSubscriber) (int64, func()) {
-	call := s.acquireCall(callID)
-	id := call.subscribe(sub)
-	now := call.clock.position(time.Now())
-	var once sync.Once
-	return now, func() {
-		once.Do(func() {
-			call.unsubscribe(id)
-			s.releaseCall(callID)
-		})
-	}
-}
-
-// Participants returns the raw ids publishing media in callID now.
-func (s *Server) Participants(callID string) []string {
-	s.mu.Lock()
-	ref := s.calls[callID]
-	s.mu.Unlock()
-	if ref == nil {
-		return nil
-	}
-	return ref.media.participants()
-}
-
-// Stats returns the stream statistics of a participant publishing now.
-func (s *Server) Stats(callID, rawID string) (StreamStats, bool) {
-	s.mu.Lock()
-	ref := s.calls[callID]
-	s.mu.Unlock()
-	if ref == nil {
-		return StreamStats{}, false
-	}
-	sess := ref.media.session(rawID)
-	if sess == nil {
-		return StreamStats{}, false
-	}
-	return sess.statsSnapshot(), true
-}
-
-func (s *Server) acquireCall(id string) *callMedia {
+// admit makes a negotiated session known, unless the server is closing.
+func (s *Server) admit(sess *session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ref := s.calls[id]
-	if ref == nil {
-		ref = &callRef{media: newCallMedia(id, time.Now())}
-		s.calls[id] = ref
-	}
-	ref.refs++
-	return ref.media
-}
-
-func (s *Server) releaseCall(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ref := s.calls[id]; ref != nil {
-		if ref.refs--; ref.refs <= 0 {
-			delete(s.calls, id)
-		}
-	}
-}
-
-// register makes a negotiated session live, unless the server is closing.
-func (s *Server) register(sess *session) error {
-	s.mu.Lock()
 	if s.closed {
-		s.mu.Unlock()
 		return callrec.Errorf(callrec.KindUnavailable, "ServerShuttingDown", "the server is shutting down")
 	}
 	s.sessions[sess.id] = sess
-	s.calls[sess.call.id].refs++ // held until sessionEnded
-	s.wg.Add(1)                  // done when the session's leave is recorded
-	s.mu.Unlock()
-	n := sess.call.addSession(sess)
-	s.metrics.setParticipants(sess.call.id, n)
-	s.metrics.sessionCreated()
-	if err := sess.start(); err != nil {
-		n := sess.call.removeSession(sess)
-		s.metrics.setParticipants(sess.call.id, n)
-		s.mu.Lock()
-		delete(s.sessions, sess.id)
-		s.mu.Unlock()
-		s.releaseCall(sess.call.id)
-		s.wg.Done()
-		return err
-	}
+	s.wg.Add(1) // done when the session's leave is recorded
 	return nil
 }
 
-// sessionEnded runs after a session's leave event, off the media worker.
-func (s *Server) sessionEnded(sess *session) {
-	n := sess.call.removeSession(sess)
-	s.metrics.setParticipants(sess.call.id, n)
+// forget undoes admit for a session whose leave is recorded, or that never
+// started.
+func (s *Server) forget(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess.id)
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.baseCtx), 10*time.Second)
+	s.wg.Done()
+}
+
+// sessionEnded runs after a session's leave, off the media worker.
+func (s *Server) sessionEnded(sess *session) {
+	s.metrics.setParticipants(sess.callID, len(s.cfg.Hub.Participants(sess.callID)))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.cfg.Calls.LeaveParticipant(ctx, sess.call.id, sess.rawID); err != nil {
+	if err := s.cfg.Calls.LeaveParticipant(ctx, sess.callID, sess.rawID); err != nil {
 		sess.log.Warn("record leave", "err", err)
 	}
-	s.releaseCall(sess.call.id)
+	s.forget(sess)
 }
 
 func (s *Server) sessionByID(id string) *session {
@@ -246,16 +165,10 @@ func (s *Server) Close(ctx context.Context) error {
 	if err := s.media.Close(); err != nil {
 		errs = append(errs, err)
 	}
-	s.cancel()
 	return errors.Join(errs...)
 }
 
 // FrameDelay bounds how long after the wall time of its call-clock position
-// a frame is delivered, in normal operation: the reorder window, one frame,
-// the wait for the next decode burst and one media poll (network delay
-// comes on top). A recorder that stops at
-// position P waits this long before finalising, to have every
-// participant's audio (or silence) up to P.
-func (s *Server) FrameDelay() time.Duration {
-	return s.cfg.Latency + time.Second/50 + decodeDelay + mediaPollInterval
-}
+// a frame is delivered, in normal operation (see frameDelay); New checks it
+// against the hub's latency budget.
+func (s *Server) FrameDelay() time.Duration { return frameDelay(s.cfg.Latency) }

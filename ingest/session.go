@@ -13,6 +13,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/ingest/rtcrecv"
 )
 
@@ -34,18 +35,20 @@ const (
 	decodeDelay = decodeEvery * rtcrecv.TickInterval
 )
 
-// session is one WHIP resource: one participant's media peer and its
-// pipeline. Once started, the pipeline is driven by the peer's worker
-// goroutine (the session is its rtcrecv.Handler), so every frame and every
-// event after the join (muted, unmuted, left) comes from there, in order.
+// session is one WHIP resource: one participant's media peer, its
+// pipeline and its callmedia.Participant. Once started, the pipeline is
+// driven by the peer's worker goroutine (the session is its
+// rtcrecv.Handler), so every frame and every event after the join (muted,
+// unmuted, left) comes from there, in order. The session is the
+// participant's callmedia.Leg.
 type session struct {
-	id       string
-	rawID    string
-	call     *callMedia
-	server   *Server
-	peer     *rtcrecv.Peer
-	log      *slog.Logger
-	joinedAt time.Time
+	id     string
+	rawID  string
+	callID string
+	server *Server
+	peer   *rtcrecv.Peer
+	log    *slog.Logger
+	part   *callmedia.Participant
 
 	// Owned by the peer's worker once started.
 	p        *pipeline
@@ -54,12 +57,12 @@ type session struct {
 
 	stopOnce sync.Once
 	done     chan struct{} // closed when the leave is emitted and recorded
-
-	statsMu sync.Mutex
-	stats   StreamStats
 }
 
-var _ rtcrecv.Handler = (*session)(nil)
+var (
+	_ rtcrecv.Handler = (*session)(nil)
+	_ callmedia.Leg   = (*session)(nil)
+)
 
 func newSessionID() string {
 	b := make([]byte, 16)
@@ -67,47 +70,44 @@ func newSessionID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func newSession(srv *Server, call *callMedia, rawID string) *session {
+func newSession(srv *Server, callID, rawID string) *session {
 	id := newSessionID()
 	return &session{
 		ticks:  int(srv.decodePhase.Add(1) % decodeEvery),
 		id:     id,
 		rawID:  rawID,
-		call:   call,
+		callID: callID,
 		server: srv,
-		log:    srv.log.With("call", call.id, "participant", rawID, "session", id),
+		log:    srv.log.With("call", callID, "participant", rawID, "session", id),
 		done:   make(chan struct{}),
 	}
 }
 
-// start builds the pipeline, emits the join and hands the peer's media to
-// the session. It runs once, when the session is registered.
-func (s *session) start() error {
+// newPipeline builds the session's pipeline; its frames and mute changes
+// go to the participant, attached later (before the peer starts).
+func (s *session) newPipeline() error {
 	dec, err := audio.NewOpusDecoder()
 	if err != nil {
 		return callrec.Internal(err, "could not create an Opus decoder")
 	}
 	s.p = newPipeline(dec, s.server.latency, s.server.metrics,
-		func(pos int64, samples []int16) {
-			s.call.frame(callrec.Frame{Participant: s.rawID, Pos: pos, Samples: samples})
-		},
-		func(muted bool, pos int64) {
-			kind := callrec.ParticipantUnmute
-			if muted {
-				kind = callrec.ParticipantMuted
-			}
-			s.event(kind, pos)
-		})
-	s.p.tl.floor = s.call.lastEnd(s.rawID)
-	s.event(callrec.ParticipantJoined, s.call.clock.position(s.joinedAt))
-	s.peer.Start(s)
+		func(pos int64, samples []int16) { s.part.Push(pos, samples) },
+		func(muted bool, pos int64) { s.part.SetMuted(muted, pos) })
 	return nil
+}
+
+// start hands the peer's media to the attached session. The pipeline's
+// first frame comes no earlier than the participant's previous leg ended.
+func (s *session) start(part *callmedia.Participant) {
+	s.part = part
+	s.p.fr.floor = part.Floor()
+	s.peer.Start(s)
 }
 
 // OnRTP implements rtcrecv.Handler: one audio packet into the pipeline,
 // which keeps a copy of the payload (the packet is the worker's).
 func (s *session) OnRTP(pkt *rtp.Packet, arrival time.Time) {
-	s.p.insert(pkt, s.call.clock.position(arrival))
+	s.p.insert(pkt, s.part.Clock().Position(arrival))
 }
 
 // OnTick implements rtcrecv.Handler: every decodeEvery ticks, time passes
@@ -117,8 +117,7 @@ func (s *session) OnRTP(pkt *rtp.Packet, arrival time.Time) {
 func (s *session) OnTick(now time.Time) {
 	s.ticks++
 	if s.ticks%decodeEvery == 0 {
-		s.p.tick(s.call.clock.position(now))
-		s.setStats(s.p.stats)
+		s.p.tick(s.part.Clock().Position(now))
 	}
 	if s.ticks%nackEvery == 0 && s.peer.NACKEnabled() {
 		s.nackSeqs = s.p.missing(s.nackSeqs[:0])
@@ -131,11 +130,9 @@ func (s *session) OnTick(now time.Time) {
 // last frame; recording the leave (a database write) happens off the
 // worker.
 func (s *session) OnClose(err error) {
-	now := s.call.clock.position(time.Now())
+	now := s.part.Clock().Position(time.Now())
 	s.p.finish(now)
-	s.call.ended(s.rawID, s.p.tl.cursor())
-	s.setStats(s.p.stats)
-	s.event(callrec.ParticipantLeft, max(now, s.p.tl.cursor()))
+	s.part.Leave(s.p.fr.cursor(), now)
 	st := s.p.stats
 	attrs := []any{"received", st.Received, "lost", st.Lost, "late", st.Late,
 		"concealed", st.Concealed, "frames", st.Frames}
@@ -144,31 +141,14 @@ func (s *session) OnClose(err error) {
 	}
 	s.log.Info("left", attrs...)
 	go func() {
-		defer s.server.wg.Done()
 		defer close(s.done)
 		s.server.sessionEnded(s)
 	}()
 }
 
-func (s *session) event(kind callrec.ParticipantEventKind, pos int64) {
-	s.call.event(callrec.ParticipantEvent{Kind: kind, Participant: s.rawID, Pos: pos, At: time.Now()})
-}
-
-func (s *session) setStats(st StreamStats) {
-	s.statsMu.Lock()
-	s.stats = st
-	s.statsMu.Unlock()
-}
-
-func (s *session) statsSnapshot() StreamStats {
-	s.statsMu.Lock()
-	defer s.statsMu.Unlock()
-	return s.stats
-}
-
-// close ends the session (idempotent) and waits until its leave has been
-// emitted and recorded.
-func (s *session) close() {
+// Disconnect implements callmedia.Leg: it ends the session (idempotent)
+// and waits until its leave has been emitted and recorded.
+func (s *session) Disconnect() {
 	s.stopOnce.Do(s.peer.Close)
 	<-s.done
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/ingest/rtcrecv"
+	"github.com/callrec/callrec/jointoken"
 )
 
 // WHIP error codes.
@@ -33,33 +34,9 @@ func (s *Server) handleWHIPPost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	call := s.acquireCall(callID)
-	defer s.releaseCall(callID)
-
-	sess := newSession(s, call, claims.RawID)
-	ctx, cancel := context.WithTimeout(r.Context(), joinTimeout)
-	defer cancel()
-	answer, err := s.negotiate(sess, offer)
+	sess := newSession(s, callID, claims.RawID)
+	answer, err := s.join(r.Context(), sess, offer)
 	if err != nil {
-		sess.abandon()
-		s.writeError(w, r, err)
-		return
-	}
-
-	call.joinMu.Lock()
-	defer call.joinMu.Unlock()
-	if old := call.session(claims.RawID); old != nil {
-		sess.log.Info("rejoin replaces the previous session", "previous", old.id)
-		old.close()
-	}
-	if err := s.cfg.Calls.JoinParticipant(ctx, callID, claims.RawID); err != nil {
-		sess.abandon()
-		s.writeError(w, r, err)
-		return
-	}
-	sess.joinedAt = time.Now()
-	if err := s.register(sess); err != nil {
-		sess.abandon()
 		s.writeError(w, r, err)
 		return
 	}
@@ -71,42 +48,74 @@ func (s *Server) handleWHIPPost(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, answer)
 }
 
+// join negotiates sess's media, attaches its participant to the call media
+// core (which records the join, and first disconnects the participant's
+// previous session if it has one) and starts it. On error nothing is left
+// of sess.
+func (s *Server) join(ctx context.Context, sess *session, offer string) (answer string, err error) {
+	answer, err = s.negotiate(sess, offer)
+	if err == nil {
+		err = sess.newPipeline()
+	}
+	if err == nil {
+		err = s.admit(sess)
+	}
+	if err != nil {
+		sess.abandon()
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, joinTimeout)
+	defer cancel()
+	part, err := s.cfg.Hub.Attach(sess.callID, sess.rawID, sess, func() error {
+		return s.cfg.Calls.JoinParticipant(ctx, sess.callID, sess.rawID)
+	})
+	if err != nil {
+		s.forget(sess)
+		sess.abandon()
+		return "", err
+	}
+	sess.start(part)
+	s.metrics.setParticipants(sess.callID, len(s.cfg.Hub.Participants(sess.callID)))
+	s.metrics.sessionCreated()
+	return answer, nil
+}
+
 // checkWHIPRequest validates everything a client can get wrong, cheapest
 // first: media type, token, call, body size, SDP.
-func (s *Server) checkWHIPRequest(w http.ResponseWriter, r *http.Request, callID string) (Claims, string, error) {
+func (s *Server) checkWHIPRequest(w http.ResponseWriter, r *http.Request, callID string) (jointoken.Claims, string, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/sdp" {
-		return Claims{}, "", callrec.Errorf(callrec.KindUnsupported, callrec.CodeUnsupportedMedia,
+		return jointoken.Claims{}, "", callrec.Errorf(callrec.KindUnsupported, callrec.CodeUnsupportedMedia,
 			"a WHIP offer must be sent as Content-Type: application/sdp")
 	}
 	token, ok := bearerToken(r)
 	if !ok {
-		return Claims{}, "", callrec.Errorf(callrec.KindUnauthorized, CodeMissingToken,
+		return jointoken.Claims{}, "", callrec.Errorf(callrec.KindUnauthorized, jointoken.CodeMissingToken,
 			"send the join token as Authorization: Bearer <token>")
 	}
-	claims, err := VerifyToken(s.cfg.AccessKey, token, callID, time.Now())
+	claims, err := jointoken.Verify(s.cfg.AccessKey, token, callID, time.Now())
 	if err != nil {
-		return Claims{}, "", err
+		return jointoken.Claims{}, "", err
 	}
 	call, err := s.cfg.Calls.Call(r.Context(), callID)
 	if err != nil {
-		return Claims{}, "", err
+		return jointoken.Claims{}, "", err
 	}
 	if call.State == callrec.CallEnded {
-		return Claims{}, "", callrec.Errorf(callrec.KindNotFound, callrec.CodeCallEnded, "call %q has ended", callID)
+		return jointoken.Claims{}, "", callrec.Errorf(callrec.KindNotFound, callrec.CodeCallEnded, "call %q has ended", callID)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOfferBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return Claims{}, "", callrec.Errorf(callrec.KindTooLarge, callrec.CodeBodyTooLarge,
+			return jointoken.Claims{}, "", callrec.Errorf(callrec.KindTooLarge, callrec.CodeBodyTooLarge,
 				"the SDP offer is larger than %d bytes", maxOfferBytes)
 		}
-		return Claims{}, "", callrec.Errorf(callrec.KindInvalid, CodeInvalidSDP, "could not read the SDP offer")
+		return jointoken.Claims{}, "", callrec.Errorf(callrec.KindInvalid, CodeInvalidSDP, "could not read the SDP offer")
 	}
 	offer := string(body)
 	if err := checkOffer(offer); err != nil {
-		return Claims{}, "", err
+		return jointoken.Claims{}, "", err
 	}
 	return claims, offer, nil
 }

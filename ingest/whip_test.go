@@ -14,6 +14,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/jointoken"
 	"github.com/callrec/callrec/simulate"
 )
 
@@ -57,20 +58,20 @@ func TestWHIPRejectsBadRequests(t *testing.T) {
 	other := h.createCall(t)
 	const alice = "8:acs:callrec_alice"
 	good := h.token(callID, alice)
-	expired, _ := ingest.MintToken(h.key, callID, alice, time.Hour, time.Now().Add(-2*time.Hour))
+	expired, _ := jointoken.Mint(h.key, callID, alice, time.Hour, time.Now().Add(-2*time.Hour))
 	offer := offerSDP(t, webrtc.RTPCodecTypeAudio)
 	noFingerprint := regexp.MustCompile(`(?m)^a=fingerprint:.*\r\n`).ReplaceAllString(offer, "")
 	whip := "/calls/" + callID + "/whip"
 
 	cases := []whipAttempt{
 		{"not sdp", whip, "application/json", "Bearer " + good, offer, 415, callrec.CodeUnsupportedMedia},
-		{"no token", whip, "application/sdp", "", offer, 401, ingest.CodeMissingToken},
-		{"basic auth", whip, "application/sdp", "Basic YTpi", offer, 401, ingest.CodeMissingToken},
-		{"garbage token", whip, "application/sdp", "Bearer nonsense", offer, 401, ingest.CodeInvalidToken},
-		{"tampered token", whip, "application/sdp", "Bearer " + tamper(good), offer, 401, ingest.CodeInvalidToken},
-		{"token from another key", whip, "application/sdp", "Bearer " + foreignToken(callID, alice), offer, 401, ingest.CodeInvalidToken},
-		{"expired token", whip, "application/sdp", "Bearer " + expired, offer, 401, ingest.CodeTokenExpired},
-		{"token for another call", "/calls/" + other + "/whip", "application/sdp", "Bearer " + good, offer, 403, ingest.CodeTokenWrongCall},
+		{"no token", whip, "application/sdp", "", offer, 401, jointoken.CodeMissingToken},
+		{"basic auth", whip, "application/sdp", "Basic YTpi", offer, 401, jointoken.CodeMissingToken},
+		{"garbage token", whip, "application/sdp", "Bearer nonsense", offer, 401, jointoken.CodeInvalidToken},
+		{"tampered token", whip, "application/sdp", "Bearer " + tamper(good), offer, 401, jointoken.CodeInvalidToken},
+		{"token from another key", whip, "application/sdp", "Bearer " + foreignToken(callID, alice), offer, 401, jointoken.CodeInvalidToken},
+		{"expired token", whip, "application/sdp", "Bearer " + expired, offer, 401, jointoken.CodeTokenExpired},
+		{"token for another call", "/calls/" + other + "/whip", "application/sdp", "Bearer " + good, offer, 403, jointoken.CodeTokenWrongCall},
 		{"unknown call", "/calls/nosuchcall/whip", "application/sdp", "Bearer " + h.token("nosuchcall", alice), offer, 404, callrec.CodeCallNotFound},
 		{"malformed sdp", whip, "application/sdp", "Bearer " + good, "hello, this is not SDP", 400, ingest.CodeInvalidSDP},
 		{"no media sections", whip, "application/sdp", "Bearer " + good, offer[:strings.Index(offer, "m=")], 400, ingest.CodeNoOpusAudio},
@@ -117,7 +118,7 @@ func tamper(token string) string {
 }
 
 func foreignToken(callID, rawID string) string {
-	tok, _ := ingest.MintToken([]byte("another key entirely"), callID, rawID, time.Hour, time.Now())
+	tok, _ := jointoken.Mint([]byte("another key entirely"), callID, rawID, time.Hour, time.Now())
 	return tok
 }
 
@@ -145,7 +146,7 @@ func checkError(t *testing.T, req *http.Request, status int, code string) {
 func TestLeaveAndRejoinIsOneParticipant(t *testing.T) {
 	h := startHarness(t)
 	callID := h.createCall(t)
-	rec := subscribe(t, h.ingest, callID)
+	rec := subscribe(t, h.hub, callID)
 	const bob = "8:acs:callrec_bob"
 	for i := range 2 {
 		if _, err := simulate.Join(context.Background(), h.options(callID, bob, "tone:660", time.Second)); err != nil {
@@ -191,7 +192,7 @@ func equalKinds(a, b []callrec.ParticipantEventKind) bool {
 func TestCloseDrainsSessions(t *testing.T) {
 	h := startHarness(t)
 	callID := h.createCall(t)
-	rec := subscribe(t, h.ingest, callID)
+	rec := subscribe(t, h.hub, callID)
 	const carol = "8:acs:callrec_carol"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/container/wav"
 )
 
@@ -19,8 +20,9 @@ type Config struct {
 	DataDir string
 	// Blob stores finished chunks and their metadata. Required.
 	Blob blob.Store
-	// Media delivers calls' decoded audio. Required for Start.
-	Media callrec.MediaSource
+	// Media delivers calls' decoded audio: the call media core. Required
+	// for Start.
+	Media MediaSource
 	// MaxUnmixedChannels is the number of channels of unmixed files [5].
 	MaxUnmixedChannels int
 	// ChunkMaxDuration ends a chunk after this much audio [4h].
@@ -30,13 +32,15 @@ type Config struct {
 	ChunkMaxBytes int64
 	// Durability bounds the age of audio not yet synced to disk [1s].
 	Durability time.Duration
-	// Lateness is how far behind the call clock frames may arrive [450ms]:
-	// ingest's reorder window (120 ms) plus a frame, network jitter and
-	// scheduling slack. It must be less than Durability.
+	// Lateness is how far behind the call clock frames may arrive [the
+	// media budget's MaxDelay, 450 ms]: the publishers' reorder window at
+	// its largest plus a frame, decoding, network jitter and scheduling
+	// slack. It must be at least that, and less than Durability.
 	Lateness time.Duration
 	// StopGrace is how long Stop keeps taking frames for the audio spoken
-	// before the stop, which reaches the recorder after the ingest's reorder
-	// and delivery delay [250ms]; it must be below Lateness.
+	// before the stop, which reaches the recorder after the publishers'
+	// delivery delay [the media budget's Delay, 250 ms]; it must be at least
+	// that, and below Lateness.
 	StopGrace time.Duration
 	// Window is how far ahead of the commit point frames are buffered [4s].
 	Window time.Duration
@@ -65,11 +69,18 @@ const (
 	DefaultChunkMaxDuration = 4 * time.Hour
 	DefaultChunkMaxBytes    = 4_000_000_000
 	DefaultDurability       = time.Second
-	DefaultLateness         = 450 * time.Millisecond
-	DefaultStopGrace        = 250 * time.Millisecond
 	DefaultWindow           = 4 * time.Second
 	DefaultQueueFrames      = 1024
 )
+
+// MediaSource is what the engine reads calls' media from: the call media
+// core (callmedia.Hub), or a stand-in in tests and benchmarks.
+type MediaSource interface {
+	callrec.MediaSource
+	// Budget is how late the source's frames may come; the engine's
+	// Lateness and StopGrace must cover it.
+	Budget() callmedia.Budget
+}
 
 func (c Config) withDefaults() (Config, error) {
 	if c.DataDir == "" {
@@ -96,14 +107,18 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Durability == 0 {
 		c.Durability = DefaultDurability
 	}
+	budget := callmedia.DefaultBudget
+	if c.Media != nil {
+		budget = c.Media.Budget()
+	}
 	if c.Lateness == 0 {
-		c.Lateness = DefaultLateness
+		c.Lateness = budget.MaxDelay
 	}
 	if c.StopGrace == 0 {
-		c.StopGrace = DefaultStopGrace
+		c.StopGrace = budget.Delay
 	}
-	if c.StopGrace < 0 {
-		c.StopGrace = 0
+	if err := budget.CheckSubscriber("recorder", c.StopGrace, c.Lateness); err != nil {
+		return c, err
 	}
 	if c.StopGrace >= c.Lateness {
 		return c, fmt.Errorf("recorder: StopGrace %v must be below Lateness %v", c.StopGrace, c.Lateness)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/recorder"
 )
 
@@ -93,6 +95,53 @@ func TestEngineErrors(t *testing.T) {
 	}
 	if _, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: r.store, Lateness: time.Second}); err == nil {
 		t.Error("a Lateness not below Durability was accepted")
+	}
+}
+
+// The recorder waits as long as the call media core's publishers may take:
+// a Lateness or StopGrace below the hub's budget is refused at
+// construction, whatever budget the hub has.
+func TestEngineRefusesWaitsBelowTheMediaBudget(t *testing.T) {
+	store, err := blob.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	hub, err := callmedia.New(callmedia.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name                string
+		lateness, stopGrace time.Duration
+		ok                  bool
+	}{
+		{"defaults", 0, 0, true},
+		{"lateness below the budget's max delay", 400 * time.Millisecond, 0, false},
+		{"stop grace below the budget's delay", 0, 200 * time.Millisecond, false},
+		{"more than the budget", 600 * time.Millisecond, 300 * time.Millisecond, true},
+	} {
+		eng, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: store, Media: hub,
+			Lateness: c.lateness, StopGrace: c.stopGrace})
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err %v", c.name, err)
+		}
+		if eng != nil {
+			eng.Close()
+		}
+	}
+	slow, err := callmedia.New(callmedia.Config{Budget: callmedia.Budget{Delay: 300 * time.Millisecond, MaxDelay: 500 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eng, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: store, Media: slow}); err != nil {
+		t.Errorf("defaults follow the hub's budget: %v", err)
+	} else {
+		eng.Close()
+	}
+	if eng, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: store, Media: slow, Lateness: 450 * time.Millisecond}); err == nil {
+		eng.Close()
+		t.Error("a Lateness that fits the default budget but not the hub's was accepted")
 	}
 }
 

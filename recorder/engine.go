@@ -177,10 +177,15 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	for range n {
 		s.free <- &frameBuf{samples: make([]int16, 0, callrec.FrameSamples)}
 	}
-	startPos, cancel := e.cfg.Media.Subscribe(r.Spec.ServerCallID, s)
+	sub := e.cfg.Media.Subscribe(r.Spec.ServerCallID, s)
 	var once sync.Once
-	s.cancelSub = func() { once.Do(cancel) }
-	s.startPos, s.startTime = startPos, e.cfg.Clock()
+	s.cancelSub = func() { once.Do(sub.Cancel) }
+	s.startPos, s.startTime = sub.Pos, e.cfg.Clock()
+	// Participants already in the call take their channels now, in the
+	// order they joined, before any frame of theirs arrives.
+	for _, p := range sub.Present {
+		s.participant(p)
+	}
 
 	format := wav.Format{SampleRate: callrec.SampleRate, Channels: s.chans.channels}
 	err = jf.update(func(j *journal) {
@@ -201,6 +206,13 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	if err := s.chunker.open(s.startPos); err != nil {
 		s.cancelSub()
 		return callrec.Internal(err, "cannot create the recording's file")
+	}
+	for _, p := range sub.Present {
+		s.present[p] = true
+		if err := s.chunker.noteParticipant(p); err != nil {
+			s.cancelSub()
+			return callrec.Internal(err, "cannot write the recording's journal")
+		}
 	}
 	if r.State == callrec.StateInactive || r.Spec.PauseOnStart {
 		s.tl.pauseFrom(s.startPos, s.startTime)
@@ -336,3 +348,6 @@ func (e *Engine) untilNextCommit() time.Duration {
 	period := e.cfg.commitEvery()
 	return period - time.Since(e.commitEpoch)%period
 }
+
+// MaxUnmixedChannels is the channel count of unmixed recordings.
+func (e *Engine) MaxUnmixedChannels() int { return e.cfg.MaxUnmixedChannels }

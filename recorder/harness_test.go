@@ -11,6 +11,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/recorder"
 )
@@ -32,7 +33,7 @@ type testSource struct {
 	next int
 }
 
-func (s *testSource) Subscribe(callID string, sub callrec.MediaSubscriber) (int64, func()) {
+func (s *testSource) Subscribe(callID string, sub callrec.MediaSubscriber) callrec.MediaSubscription {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.subs == nil {
@@ -41,8 +42,10 @@ func (s *testSource) Subscribe(callID string, sub callrec.MediaSubscriber) (int6
 	id := s.next
 	s.next++
 	s.subs[id] = sub
-	return s.now, func() { s.mu.Lock(); delete(s.subs, id); s.mu.Unlock() }
+	return callrec.MediaSubscription{Pos: s.now, Cancel: func() { s.mu.Lock(); delete(s.subs, id); s.mu.Unlock() }}
 }
+
+func (s *testSource) Budget() callmedia.Budget { return callmedia.DefaultBudget }
 
 func (s *testSource) frame(f callrec.Frame) {
 	s.mu.Lock()

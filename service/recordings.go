@@ -11,7 +11,7 @@ import (
 // RepeatabilityID returns the recording it started the first time.
 func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording) (*callrec.Recording, error) {
 	spec := req.Spec
-	if err := spec.Validate(s.cfg.MaxUnmixedChannels); err != nil {
+	if err := spec.Validate(s.maxUnmixedChannels()); err != nil {
 		return nil, err
 	}
 	if s.cfg.Engine != nil {

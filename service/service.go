@@ -23,8 +23,6 @@ type Config struct {
 	// ResourceID identifies this callrec instance in events (ACS's immutable
 	// resource id).
 	ResourceID string
-	// MaxUnmixedChannels limits channelAffinity channels (default 5).
-	MaxUnmixedChannels int
 	// Notify is called after events are committed (wakes the webhook worker).
 	Notify func()
 	Now    func() time.Time
@@ -48,9 +46,6 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.MaxUnmixedChannels <= 0 {
-		cfg.MaxUnmixedChannels = callrec.MaxUnmixedChannels
-	}
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
@@ -63,5 +58,15 @@ func New(cfg Config) *Service {
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 
-// MaxUnmixedChannels is the channel limit in force.
-func (s *Service) MaxUnmixedChannels() int { return s.cfg.MaxUnmixedChannels }
+// channelLimiter is implemented by engines whose unmixed recordings have a
+// channel count of their own (the recorder's --max-unmixed-channels).
+type channelLimiter interface{ MaxUnmixedChannels() int }
+
+// maxUnmixedChannels is the channel limit in force: the engine's, or ACS's
+// without one.
+func (s *Service) maxUnmixedChannels() int {
+	if l, ok := s.cfg.Engine.(channelLimiter); ok {
+		return l.MaxUnmixedChannels()
+	}
+	return callrec.MaxUnmixedChannels
+}

@@ -19,7 +19,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/callrec/callrec/hmacauth"
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/jointoken"
 )
 
 // Options describe one simulated participant.
@@ -46,7 +46,8 @@ type Options struct {
 	// Seed makes loss and jitter repeatable; zero derives it from
 	// Participant.
 	Seed uint64
-	// SettingEngine configures ICE (tests: ingest.LoopbackICE()).
+	// SettingEngine configures ICE (see SettingEngine; tests use
+	// LoopbackSettingEngine()).
 	SettingEngine *webrtc.SettingEngine
 	// ConnectTimeout bounds WHIP + ICE + DTLS; zero means 10 s.
 	ConnectTimeout time.Duration
@@ -175,7 +176,7 @@ func (o *Options) defaults() error {
 			o.Endpoint = cs.Endpoint.String()
 		}
 		if o.Token == "" {
-			o.Token, _ = ingest.MintToken(cs.Key, o.CallID, o.Participant, o.Duration+time.Hour, time.Now())
+			o.Token, _ = jointoken.Mint(cs.Key, o.CallID, o.Participant, o.Duration+time.Hour, time.Now())
 		}
 	}
 	o.Endpoint = strings.TrimRight(o.Endpoint, "/")

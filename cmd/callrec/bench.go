@@ -22,6 +22,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/recorder"
 )
 
@@ -179,12 +180,14 @@ type benchSource struct {
 	sub callrec.MediaSubscriber
 }
 
-func (s *benchSource) Subscribe(_ string, sub callrec.MediaSubscriber) (int64, func()) {
+func (s *benchSource) Subscribe(_ string, sub callrec.MediaSubscriber) callrec.MediaSubscription {
 	s.mu.Lock()
 	s.sub = sub
 	s.mu.Unlock()
-	return 0, func() { s.mu.Lock(); s.sub = nil; s.mu.Unlock() }
+	return callrec.MediaSubscription{Cancel: func() { s.mu.Lock(); s.sub = nil; s.mu.Unlock() }}
 }
+
+func (s *benchSource) Budget() callmedia.Budget { return callmedia.DefaultBudget }
 
 func recordWithEngine(ctx context.Context, dir string, packets [][][]byte, unmixed bool) error {
 	store, err := blob.OpenDir(filepath.Join(dir, "blobs"))

@@ -15,7 +15,6 @@ import (
 
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/container/wav"
-	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/simulate"
 )
@@ -40,10 +39,7 @@ func TestCLIUnmixedRecordingOfARealCall(t *testing.T) {
 		raw  string
 		freq float64
 	}{{"8:acs:res_alice", 440}, {"4:+14255550123", 660}}
-	se, err := ingest.LoopbackICE().SettingEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	se := simulate.LoopbackSettingEngine()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -53,7 +49,7 @@ func TestCLIUnmixedRecordingOfARealCall(t *testing.T) {
 			_, err := simulate.Join(ctx, simulate.Options{
 				ConnectionString: cs, CallID: callID, Participant: sp.raw,
 				Source: "tone:" + strconv.FormatFloat(sp.freq, 'f', -1, 64), Duration: 1500 * time.Millisecond,
-				SettingEngine: &se,
+				SettingEngine: se,
 			})
 			if err != nil {
 				errs <- err

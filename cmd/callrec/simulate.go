@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/jointoken"
 	"github.com/callrec/callrec/simulate"
 )
 
@@ -41,18 +41,11 @@ func newSimulateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ice := ingest.ICEConfig{}
 			if !loopback && simulateFallsBack() {
 				fmt.Fprintln(cmd.ErrOrStderr(), "callrec simulate: no network interface but loopback has an address: WebRTC media on 127.0.0.1 only")
 				loopback = true
 			}
-			if loopback {
-				ice = ingest.LoopbackICE()
-			}
-			se, err := ice.SettingEngine()
-			if err != nil {
-				return err
-			}
+			se := simulate.SettingEngine(loopback)
 			hc, err := httpClient(ca, 15*time.Second)
 			if err != nil {
 				return err
@@ -63,17 +56,17 @@ func newSimulateCmd() *cobra.Command {
 				if !ok || source == "" {
 					return fmt.Errorf("--participant %q: want RAWID=SOURCE", p)
 				}
-				if err := ingest.ValidateRawID(rawID); err != nil {
+				if err := jointoken.ValidateRawID(rawID); err != nil {
 					return err
 				}
 				if _, err := simulate.LoadClip(source); err != nil {
 					return err
 				}
-				token, _ := ingest.MintToken(cs.Key, callID, rawID, duration+time.Hour, time.Now())
+				token, _ := jointoken.Mint(cs.Key, callID, rawID, duration+time.Hour, time.Now())
 				opts = append(opts, simulate.Options{
 					Endpoint: cs.Endpoint.String(), Token: token,
 					CallID: callID, Participant: rawID, Source: source,
-					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: &se, HTTPClient: hc,
+					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: se, HTTPClient: hc,
 				})
 			}
 			return mediaFlagHint(runSimulation(cmd, opts))

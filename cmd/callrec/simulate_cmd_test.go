@@ -12,10 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/hmacauth"
-	"github.com/callrec/callrec/ingest"
 	"github.com/callrec/callrec/internal/testserver"
+	"github.com/callrec/callrec/jointoken"
 )
 
 // runMediaCLI runs `callrec token` / `callrec simulate` in process.
@@ -36,7 +35,7 @@ func runMediaCLI(t *testing.T, cs string, args ...string) (string, error) {
 // accepts (its join page answers), and `callrec simulate` joins two
 // participants that the call then lists.
 func TestTokenAndSimulateCommands(t *testing.T) {
-	node := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.ICE = ingest.LoopbackICE() }))
+	node := testserver.Start(t)
 	call, err := node.App.Service.CreateCall(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +48,7 @@ func TestTokenAndSimulateCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &tok); err != nil {
 		t.Fatalf("token output %q: %v", out, err)
 	}
-	claims, err := ingest.VerifyToken(mustKey(t, node), tok.Token, call.ServerCallID, time.Now())
+	claims, err := jointoken.Verify(mustKey(t, node), tok.Token, call.ServerCallID, time.Now())
 	if err != nil || claims.RawID != "8:acs:cli_user" {
 		t.Fatalf("minted token: %+v, %v", claims, err)
 	}

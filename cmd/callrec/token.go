@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/hmacauth"
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/jointoken"
 )
 
 // newTokenCmd is `callrec token`: mint a join token for one participant of
@@ -30,10 +30,10 @@ func newTokenCmd() *cobra.Command {
 			if callID == "" {
 				return errors.New("--call is required")
 			}
-			if err := ingest.ValidateRawID(participant); err != nil {
+			if err := jointoken.ValidateRawID(participant); err != nil {
 				return err
 			}
-			token, expiry := ingest.MintToken(cs.Key, callID, participant, ttl, time.Now())
+			token, expiry := jointoken.Mint(cs.Key, callID, participant, ttl, time.Now())
 			join := cs.Endpoint.JoinPath("join")
 			join.RawQuery = url.Values{"call": {callID}, "token": {token}}.Encode()
 			return printJSON(cmd.OutOrStdout(), map[string]string{

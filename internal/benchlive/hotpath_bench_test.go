@@ -11,6 +11,7 @@ import (
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/blob"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/recorder"
 )
 
@@ -21,12 +22,14 @@ type frameSource struct {
 	sub callrec.MediaSubscriber
 }
 
-func (s *frameSource) Subscribe(_ string, sub callrec.MediaSubscriber) (int64, func()) {
+func (s *frameSource) Subscribe(_ string, sub callrec.MediaSubscriber) callrec.MediaSubscription {
 	s.mu.Lock()
 	s.sub = sub
 	s.mu.Unlock()
-	return 0, func() { s.mu.Lock(); s.sub = nil; s.mu.Unlock() }
+	return callrec.MediaSubscription{Cancel: func() { s.mu.Lock(); s.sub = nil; s.mu.Unlock() }}
 }
+
+func (s *frameSource) Budget() callmedia.Budget { return callmedia.DefaultBudget }
 
 // BenchmarkDecodeAndRecordFrame is the server's per-frame work after the
 // transport: decode one 20 ms Opus packet of the benchmark's tones to

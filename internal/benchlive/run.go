@@ -14,7 +14,7 @@ import (
 
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/hmacauth"
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/jointoken"
 )
 
 // benchCall is one call of the run and its recording.
@@ -235,7 +235,7 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 		c := &benchCall{id: call.ServerCallID, recordingID: st.RecordingID}
 		for k := range cfg.Participants {
 			raw := fmt.Sprintf("8:acs:bench-%d-%d", i, k)
-			token, _ := ingest.MintToken(key, c.id, raw, cfg.Warmup+cfg.Hold+time.Hour, time.Now())
+			token, _ := jointoken.Mint(key, c.id, raw, cfg.Warmup+cfg.Hold+time.Hour, time.Now())
 			h := fnv.New64a()
 			h.Write([]byte(c.id + raw))
 			seed := h.Sum64()

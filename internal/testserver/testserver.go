@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/app"
-	"github.com/callrec/callrec/ingest"
+	"github.com/callrec/callrec/ingest/rtcrecv"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -55,7 +55,7 @@ func FastWebhooks() Option {
 // Start runs a node until the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", DrainTimeout: 5 * time.Second, ICE: ingest.LoopbackICE()}
+	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", DrainTimeout: 5 * time.Second, ICE: rtcrecv.Config{LoopbackOnly: true}}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -1,4 +1,4 @@
-package ingest
+package jointoken
 
 import (
 	"strings"
@@ -11,24 +11,24 @@ import (
 func TestTokenRoundTrip(t *testing.T) {
 	key := []byte("access key bytes")
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	tok, exp := MintToken(key, "call-1", "8:acs:res_user", 10*time.Minute, now)
+	tok, exp := Mint(key, "call-1", "8:acs:res_user", 10*time.Minute, now)
 	if !exp.Equal(now.Add(10 * time.Minute)) {
 		t.Fatalf("expiry %v", exp)
 	}
-	c, err := VerifyToken(key, tok, "call-1", now.Add(9*time.Minute))
+	c, err := Verify(key, tok, "call-1", now.Add(9*time.Minute))
 	if err != nil || c.RawID != "8:acs:res_user" || c.CallID != "call-1" || !c.Expiry.Equal(exp) {
 		t.Fatalf("verify: %+v, %v", c, err)
 	}
 	check := func(name, token, call string, at time.Time, kind callrec.ErrorKind, code string) {
 		t.Helper()
-		_, err := VerifyToken(key, token, call, at)
+		_, err := Verify(key, token, call, at)
 		if callrec.KindOf(err) != kind || callrec.CodeOf(err) != code {
 			t.Errorf("%s: got %v, want %s %s", name, err, kind, code)
 		}
 	}
 	check("expired", tok, "call-1", now.Add(11*time.Minute), callrec.KindUnauthorized, CodeTokenExpired)
 	check("other call", tok, "call-2", now, callrec.KindForbidden, CodeTokenWrongCall)
-	_, err = VerifyToken([]byte("other key"), tok, "call-1", now)
+	_, err = Verify([]byte("other key"), tok, "call-1", now)
 	if callrec.CodeOf(err) != CodeInvalidToken {
 		t.Errorf("other key: %v", err)
 	}

@@ -1,4 +1,9 @@
-package ingest
+// Package jointoken issues and verifies join tokens: the bearer credentials
+// with which a participant joins a call's media (a WHIP POST today). A token
+// names one call and one participant (an ACS raw id) and expires; it is
+// signed with a key derived from the service's access key, so it needs no
+// secret of its own and is never valid as an HMAC request signature.
+package jointoken
 
 import (
 	"crypto/hmac"
@@ -63,11 +68,11 @@ func ClampTTL(ttl time.Duration) time.Duration {
 	return ttl
 }
 
-// MintToken returns a join token that lets rawID join callID until
+// Mint returns a join token that lets rawID join callID until
 // now+ttl (ttl clamped by ClampTTL), and that expiry. accessKey is the
 // service's access key (decoded bytes); the token key is derived from it.
 // The token is base64url(JSON claims) "." base64url(HMAC-SHA256).
-func MintToken(accessKey []byte, callID, rawID string, ttl time.Duration, now time.Time) (string, time.Time) {
+func Mint(accessKey []byte, callID, rawID string, ttl time.Duration, now time.Time) (string, time.Time) {
 	expiry := now.Add(ClampTTL(ttl)).Truncate(time.Second)
 	payload, _ := json.Marshal(tokenClaims{Version: 1, CallID: callID, RawID: rawID, Expiry: expiry.Unix()})
 	body := base64.RawURLEncoding.EncodeToString(payload)
@@ -80,10 +85,10 @@ func signToken(key []byte, body string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// VerifyToken checks token's signature and expiry and that it was issued for
+// Verify checks token's signature and expiry and that it was issued for
 // callID. It returns coded errors: 401 InvalidToken or TokenExpired, 403
 // TokenNotForThisCall.
-func VerifyToken(accessKey []byte, token, callID string, now time.Time) (Claims, error) {
+func Verify(accessKey []byte, token, callID string, now time.Time) (Claims, error) {
 	invalid := callrec.Errorf(callrec.KindUnauthorized, CodeInvalidToken, "the join token is malformed or its signature is wrong")
 	if len(token) > maxTokenLength {
 		return Claims{}, invalid

@@ -1,21 +1,6 @@
 package ingest
 
-import (
-	"time"
-
-	"github.com/callrec/callrec"
-)
-
-// callClock is a call's timeline: positions count samples at
-// callrec.SampleRate from epoch, on the monotonic clock.
-type callClock struct {
-	epoch time.Time
-}
-
-// position returns the call-clock position of wall time t.
-func (c callClock) position(t time.Time) int64 {
-	return int64(t.Sub(c.epoch)) * callrec.SampleRate / int64(time.Second)
-}
+import "github.com/callrec/callrec"
 
 // seqUnwrapper extends 16-bit RTP sequence numbers to a monotonic int64 line,
 // across wrap-around and reordering.
