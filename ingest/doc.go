@@ -1,17 +1,21 @@
-// Package ingest brings live call media into callrec: participants publish
-// Opus audio over WebRTC with WHIP (RFC 9725), authorised by a join token,
-// and each participant's audio is reordered, decoded to 16 kHz mono, has its
-// losses concealed and is placed on a per-call clock, so that the recorder
-// (a callrec.MediaSubscriber) receives contiguous 20 ms frames per
-// participant that line up across participants to the sample.
+// Package ingest is callrec's WebRTC transport: participants publish Opus
+// audio over WebRTC with WHIP (RFC 9725), authorised by a join token
+// (package jointoken), and each participant's audio is reordered, decoded to
+// 16 kHz mono, has its losses concealed and is pushed into the call media
+// core (package callmedia) on the call's clock, as contiguous 20 ms frames
+// that line up across participants to the sample. Recorders subscribe to
+// the core, not to this package.
 //
 // Vocabulary, from the network inwards:
 //
-//   - Server: the WHIP endpoint, the join page and the metrics; it
-//     implements callrec.MediaSource. WebRTC itself (ICE-lite, DTLS-SRTP,
-//     the UDP sockets) is package rtcrecv; its workers drive the sessions.
+//   - Server: the WHIP endpoint, the join page and the metrics. WebRTC
+//     itself (ICE-lite, DTLS-SRTP, the UDP sockets) is package rtcrecv; its
+//     workers drive the sessions. New checks that the server's frame delay
+//     fits the core's latency budget (callmedia.Budget).
 //   - session: one WHIP resource, one rtcrecv.Peer, one participant; the
-//     peer's rtcrecv.Handler, run on the peer's media worker.
+//     peer's rtcrecv.Handler, run on the peer's media worker, and the
+//     participant's callmedia.Leg (hung up when the call ends or the
+//     participant rejoins elsewhere).
 //   - reorderBuffer: puts RTP packets back in sequence order and decides
 //     when a missing packet is lost.
 //   - rtpClock: maps a stream's RTP timestamps to call-clock positions,
@@ -22,5 +26,9 @@
 //     framer. Losses are first fought with NACK (negotiated for audio
 //     when the sender offers it), then with Opus in-band FEC for a single
 //     lost packet, then with concealment (up to 100 ms), then silence.
-//   - callMedia: a call's clock, participants and subscribers.
+//
+// A session attaches its participant to the core (callmedia.Hub.Attach,
+// which records the join with the call service), pushes the pipeline's
+// frames and mute changes into it, and leaves it when the peer closes; the
+// leave is then recorded off the media worker.
 package ingest

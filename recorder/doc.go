@@ -12,7 +12,8 @@
 // minus the spans cut by pauses. Frames are accumulated in a window of
 // Config.Window (default 4 s) ahead of the commit point; the commit point
 // follows the call clock (derived from Config.Clock) Config.Lateness (default
-// 450 ms: the ingest reorder window plus scheduling slack on a loaded host)
+// the media budget's MaxDelay, 450 ms: the publishers' reorder window at its
+// largest plus scheduling slack on a loaded host; see callmedia.Budget)
 // behind it, so frames may arrive that late and out of order across
 // participants. A frame for a position already committed, or already received
 // from that participant (a duplicate), is dropped and counted in Stats. A
@@ -29,9 +30,11 @@
 // are assigned as follows: channelAffinity pins first; then the participants
 // of audioChannelParticipantOrdering take the lowest unpinned channels in
 // that order (reserved even before they join); everyone else takes the lowest
-// free channel in join order (a join event or first frame, whichever comes
-// first). A participant keeps its channel for the whole recording, across
-// leave and rejoin, chunks and service restarts.
+// free channel in join order: participants already in the call when the
+// recording starts take theirs at the start, in the order they joined the
+// call (MediaSubscription.Present), later ones at their join event or first
+// frame, whichever comes first. A participant keeps its channel for the
+// whole recording, across leave and rejoin, chunks and service restarts.
 //
 // Beyond the limit (more participants than channels): the extra participants
 // are mixed, with saturation, into the last channel, together with whoever

@@ -286,7 +286,8 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 		}
 	} else {
 		// Audio spoken just before the stop is still on its way through
-		// the ingest's reorder buffer: keep taking frames for StopGrace, then
+		// the publishers (the media budget's Delay): keep taking frames for
+		// StopGrace, then
 		// end the file at the stop's position.
 		grace := time.NewTimer(e.cfg.StopGrace)
 		select {
