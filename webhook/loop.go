@@ -60,6 +60,7 @@ func (l *loop) store(ctx context.Context) bool {
 	}
 	err := cfg.Outbox.RecordAttempts(ctx, recs)
 	if err == nil {
+		l.w.metrics.batch.Observe(float64(len(recs)))
 		l.results = l.results[:0]
 		return true
 	}

@@ -24,6 +24,7 @@ type metrics struct {
 	failed    prometheus.Counter
 	dead      *prometheus.CounterVec
 	latency   prometheus.Histogram
+	batch     prometheus.Histogram
 }
 
 // countTimeout bounds the outbox count made at each scrape.
@@ -48,11 +49,16 @@ func newMetrics(reg prometheus.Registerer, outbox callrec.Outbox) *metrics {
 			Help:    "Time from an event to its accepted delivery, retries included.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 10, 60, 600, 3600, 6 * 3600, 24 * 3600},
 		}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "callrec", Subsystem: "webhook", Name: "outcomes_per_write",
+			Help:    "Attempt outcomes stored per outbox write (one transaction each); the count is the number of writes.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
 	}
 	if reg == nil {
 		return m
 	}
-	reg.MustRegister(m.delivered, m.failed, m.dead, m.latency)
+	reg.MustRegister(m.delivered, m.failed, m.dead, m.latency, m.batch)
 	if c, ok := outbox.(DeliveryCounter); ok {
 		reg.MustRegister(&outboxCollector{c: c, desc: prometheus.NewDesc("callrec_webhook_outbox_deliveries",
 			"Deliveries in the outbox now, by status (pending, dead).", []string{"status"}, nil)})
