@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
@@ -21,6 +22,7 @@ import (
 	"github.com/callrec/callrec/jointoken"
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/service"
+	"github.com/callrec/callrec/sip"
 	"github.com/callrec/callrec/sqlite"
 	"github.com/callrec/callrec/webhook"
 )
@@ -43,6 +45,7 @@ type App struct {
 	Hub           *callmedia.Hub
 	Engine        *recorder.Engine
 	Ingest        *ingest.Server
+	SIP           *sip.Endpoint // nil without SIPAddr
 
 	dataDir   *dataDir // locked while the node runs
 	closeOnce sync.Once
@@ -175,6 +178,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media ingest: %w", err)
 	}
+	if cfg.SIPAddr != "" {
+		a.SIP, err = sip.New(sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
+			Hub: a.Hub, Calls: a.Service, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+	}
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {
 		verifier.Hosts = []string{u}
@@ -208,8 +218,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// Listen opens the configured listen address.
+// Listen opens the configured listen address, and starts the SIP
+// endpoint if there is one.
 func (a *App) Listen() (net.Listener, error) {
+	if a.SIP != nil {
+		if err := a.SIP.Listen(); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
@@ -265,6 +281,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			a.log.Warn("closing media sessions", "err", cerr)
 		}
 	})
+	if a.SIP != nil {
+		drain.Go(func() {
+			if cerr := a.SIP.Close(drainCtx); cerr != nil {
+				a.log.Warn("closing SIP legs", "err", cerr)
+			}
+		})
+	}
 	drain.Wait()
 	worker.Wait()
 	a.Close()
@@ -277,6 +300,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close releases the node's resources at once.
 func (a *App) Close() {
 	a.closeOnce.Do(func() {
+		if a.SIP != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = a.SIP.Close(ctx) // nothing left after a drain; legs cut short otherwise
+			cancel()
+		}
 		if a.Engine != nil {
 			if err := a.Engine.Close(); err != nil {
 				a.log.Warn("closing the recording engine", "err", err)

@@ -53,6 +53,12 @@ type Config struct {
 	ChunkMaxBytes    int64         // default 4 000 000 000
 	Retention        time.Duration // 0 keeps recordings until deleted
 
+	// SIPAddr is where the SIP endpoint listens, UDP and TCP (empty: no
+	// SIP); SIPPublicAddr is the address written into Contact and SDP
+	// behind NAT; SIPRTPPorts is the UDP port range of SIP media legs
+	// ("first-last", default sip.DefaultRTPPorts).
+	SIPAddr, SIPPublicAddr, SIPRTPPorts string
+
 	// ICE says where WebRTC media flows (interfaces, ports, public IPs,
 	// consent timeout).
 	ICE rtcrecv.Config

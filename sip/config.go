@@ -1,0 +1,143 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/callmedia"
+)
+
+// Calls is what the endpoint needs of the call service: whether a call
+// exists and is active, and to record joins and leaves.
+// callrec.CallService implements it.
+type Calls interface {
+	Call(ctx context.Context, id string) (*callrec.Call, error)
+	JoinParticipant(ctx context.Context, callID, rawID string) error
+	LeaveParticipant(ctx context.Context, callID, rawID string) error
+}
+
+// Defaults.
+const (
+	DefaultAddr     = "127.0.0.1:5060"
+	DefaultRTPPorts = "20000-20999"
+)
+
+// Config configures an Endpoint.
+type Config struct {
+	// Addr is the host:port SIP listens on, UDP and TCP alike. Port 0
+	// picks a free port (tests).
+	Addr string
+	// PublicAddr is the host (an IP address) or host:port written into
+	// Contact headers and SDP (c=) when they differ from Addr's: behind NAT.
+	// Required when Addr's host is unspecified (0.0.0.0 or ::).
+	PublicAddr string
+	// RTPPorts is the range of UDP ports of media legs, "first-last"
+	// [DefaultRTPPorts]. Each leg takes an even port (RTP's convention).
+	RTPPorts string
+	// Hub is the call media core legs publish into. Required.
+	Hub *callmedia.Hub
+	// Calls says whether a call is active and records joins and leaves.
+	// Required.
+	Calls Calls
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// tickEvery is how often a leg's stream lets time pass (releases packets,
+// fills pauses); a leg's socket read waits no longer.
+const tickEvery = 20 * time.Millisecond
+
+// frameDelay bounds how late a leg delivers a frame after the wall time
+// of its call-clock position: its reorder window, one frame and one tick.
+func frameDelay(window int64) time.Duration {
+	return time.Duration(window)*time.Second/callrec.SampleRate + time.Second/50 + tickEvery
+}
+
+// parsed is a validated Config.
+type parsed struct {
+	Config
+	listen            netip.AddrPort
+	public            netip.Addr // the media address in SDP
+	publicHost        string     // the host in Contact
+	publicPort        int        // 0: the listening port
+	rtpFirst, rtpLast int
+}
+
+func (c Config) parse() (*parsed, error) {
+	p := &parsed{Config: c}
+	if c.Hub == nil || c.Calls == nil {
+		return nil, errors.New("sip: Config.Hub and Config.Calls are required")
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	listen, err := netip.ParseAddrPort(c.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("sip: address %q: want ip:port (%v)", c.Addr, err)
+	}
+	p.listen = listen
+	p.public, p.publicHost = listen.Addr(), listen.Addr().String()
+	if c.PublicAddr != "" {
+		host, port, err := net.SplitHostPort(c.PublicAddr)
+		if err != nil {
+			host, port = c.PublicAddr, ""
+		}
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
+			return nil, fmt.Errorf("sip: public address %q: the host must be an IP address (it goes into SDP)", c.PublicAddr)
+		}
+		p.public, p.publicHost = ip, ip.String()
+		if port != "" {
+			if p.publicPort, err = strconv.Atoi(port); err != nil || p.publicPort <= 0 || p.publicPort > 65535 {
+				return nil, fmt.Errorf("sip: public address %q: bad port", c.PublicAddr)
+			}
+		}
+	}
+	if p.public.IsUnspecified() {
+		return nil, fmt.Errorf("sip: listening on %s needs a public address (--sip-public-addr) for Contact and SDP", c.Addr)
+	}
+	if p.public.Is6() {
+		p.publicHost = "[" + p.publicHost + "]"
+	}
+	ports := c.RTPPorts
+	if ports == "" {
+		ports = DefaultRTPPorts
+	}
+	if p.rtpFirst, p.rtpLast, err = parsePortRange(ports); err != nil {
+		return nil, err
+	}
+	if err := c.Hub.Budget().CheckPublisher("sip", frameDelay(reorderWindow), frameDelay(maxWindow)); err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	return p, nil
+}
+
+func parsePortRange(s string) (first, last int, err error) {
+	a, b, ok := cutDash(s)
+	if ok {
+		first, err = strconv.Atoi(a)
+		if err == nil {
+			last, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || first < 1024 || last > 65535 || last < first+1 {
+		return 0, 0, fmt.Errorf("sip: RTP port range %q: want first-last, within 1024-65535, at least two ports", s)
+	}
+	return first, last, nil
+}
+
+func cutDash(s string) (string, string, bool) {
+	for i := range len(s) {
+		if s[i] == '-' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return "", "", false
+}

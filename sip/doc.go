@@ -1,0 +1,34 @@
+// Package sip is callrec's SIP endpoint: phones and trunks join callrec
+// calls over SIP (RFC 3261, UDP and TCP), and their audio, carried by RTP
+// (RTP/AVP: PCMU, PCMA, G.722, with RFC 4733 telephone-events and RFC 3389
+// comfort noise), is decoded to callrec's 16 kHz timeline and published into
+// the call media core like any other participant's.
+//
+// Vocabulary:
+//
+//   - Endpoint: the SIP user agent server listening on the configured
+//     address (sipgo). It answers INVITE, ACK, BYE, CANCEL, OPTIONS and
+//     in-dialog re-INVITE and UPDATE; anything in a dialog it does not know
+//     gets 481.
+//   - routing: an inbound INVITE joins the existing, active call whose
+//     serverCallId is the Request-URI's user part (percent-decoded), e.g.
+//     sip:<serverCallId>@host; an unknown or ended call gets 404.
+//   - offer/answer: the INVITE's SDP offer (RFC 3264) is answered recvonly
+//     with one audio codec, the first of the offer's that callrec decodes,
+//     plus telephone-event and CN when offered. A body that is not SDP or
+//     has no audio gets 400, an offer without a common codec 488.
+//   - leg: one SIP participant's media: a UDP port from the configured
+//     range, a reorder buffer, the mapping of RTP time onto the call clock,
+//     decoding, concealment of losses, and the participant's frames.
+//   - rawId: a caller whose P-Asserted-Identity or From user part is an
+//     E.164 number (+ and 1 to 15 digits) joins as "4:+<number>"; anyone
+//     else as the From URI ("sip:alice@example.com"). A re-INVITE keeps it.
+//   - hold: a re-INVITE whose offer is sendonly (the usual hold, perhaps
+//     with music), inactive or recvonly mutes the participant: silence on
+//     the timeline, what the phone sends meanwhile is not recorded;
+//     sendrecv resumes.
+//
+// The package depends on the call media core and the call service through
+// the small interfaces in config.go; it knows nothing of WebRTC or the
+// recorder.
+package sip

@@ -1,0 +1,181 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/pion/rtp"
+
+	"github.com/callrec/callrec/audio/dtmf"
+	"github.com/callrec/callrec/callmedia"
+)
+
+// Why a leg ends.
+const (
+	reasonHub          = "HungUpByCall"       // the hub disconnected it: the call ended, or the participant rejoined
+	reasonBye          = "Bye"                // the phone hung up
+	reasonNoAck        = "NoAck"              // the 200 OK was never acknowledged
+	reasonCancelled    = "Cancelled"          // CANCEL crossed the answer
+	reasonShuttingDown = "ServerShuttingDown" // the endpoint stopped
+)
+
+// leg is one SIP participant's media: its RTP socket and the goroutine that
+// reads it and publishes frames. It implements callmedia.Leg.
+type leg struct {
+	ep       *Endpoint
+	log      *slog.Logger
+	callID   string
+	rawID    string
+	dialogID string
+	dialog   *sipgo.DialogServerSession
+	conn     *net.UDPConn
+	port     int
+	part     *callmedia.Participant
+
+	mu      sync.Mutex // guards what follows: the dialog's side of the media
+	desc    mediaDesc
+	gen     int    // bumped by every new offer
+	version uint64 // of callrec's SDP
+	reason  string
+
+	stopOnce sync.Once
+	done     chan struct{} // closed once the leave is emitted and recorded
+}
+
+// offer takes a (re-)INVITE's accepted offer and returns callrec's answer.
+func (l *leg) offer(d mediaDesc) []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.desc = d
+	l.gen++
+	l.version++
+	return answerSDP(d, l.ep.mediaAddr(l.port), l.ep.sessionID, l.version)
+}
+
+// current returns callrec's SDP for the media as it is (an offer in the
+// answer to a re-INVITE without SDP).
+func (l *leg) current() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.version++
+	return answerSDP(l.desc, l.ep.mediaAddr(l.port), l.ep.sessionID, l.version)
+}
+
+func (l *leg) control() (mediaDesc, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.desc, l.gen
+}
+
+func (l *leg) setReason(r string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reason == "" {
+		l.reason = r
+	}
+}
+
+func (l *leg) endReason() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reason
+}
+
+// Disconnect implements callmedia.Leg: the hub ends the leg (the call
+// ended, or the participant joined again elsewhere). The phone gets a BYE.
+func (l *leg) Disconnect() { l.hangup(reasonHub) }
+
+// hangup sends the phone a BYE and ends the leg.
+func (l *leg) hangup(reason string) {
+	l.setReason(reason)
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if err := l.dialog.Bye(ctx); err != nil {
+		l.log.Info("BYE not answered", "err", err)
+	}
+	l.stop()
+}
+
+// byeTimeout bounds how long a BYE of callrec's waits for its answer.
+const byeTimeout = 5 * time.Second
+
+// stop ends the media (idempotent) and waits until the leave is emitted
+// and recorded.
+func (l *leg) stop() {
+	l.stopOnce.Do(func() { l.conn.Close() })
+	<-l.done
+}
+
+// run reads the leg's RTP until its socket closes, publishing frames, and
+// then leaves the call. It is the participant's one publishing goroutine.
+func (l *leg) run() {
+	defer close(l.done)
+	clock := l.part.Clock()
+	var latched netip.AddrPort
+	st := newStream(l.part.Push, func(p dtmf.Press) {
+		l.log.Info("key pressed", "event", p.Code, "durationTicks", p.Duration)
+	})
+	st.out.floor = l.part.Floor()
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	applied, muted := 0, false
+	lastTick := time.Now()
+	for {
+		if d, gen := l.control(); gen != applied {
+			applied = gen
+			st.use(d)
+			pos := clock.Position(time.Now())
+			if !d.sending && !muted {
+				muted = true
+				l.part.SetMuted(true, pos)
+			} else if d.sending && muted {
+				muted = false
+				st.restart(pos) // the phone's RTP after hold starts a new mapping
+				l.part.SetMuted(false, pos)
+			}
+			latched = netip.AddrPort{} // a new offer may come from elsewhere
+		}
+		_ = l.conn.SetReadDeadline(lastTick.Add(tickEvery))
+		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
+		now := time.Now()
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			break // closed
+		}
+		if err == nil && !muted && pkt.Unmarshal(buf[:n]) == nil && pkt.Version == 2 {
+			// Latching: the first source is the phone (symmetric RTP,
+			// whatever its SDP said behind NAT); packets from anywhere
+			// else are dropped until the next offer.
+			if !latched.IsValid() {
+				latched = from
+				l.log.Debug("RTP latched", "from", from.String())
+			}
+			if from == latched {
+				st.push(&pkt, clock.Position(now))
+			}
+		}
+		if now.Sub(lastTick) >= tickEvery {
+			st.tick(clock.Position(now))
+			lastTick = now
+		}
+	}
+	now := clock.Position(time.Now())
+	st.finish(now)
+	l.part.Leave(st.out.cursor(), now)
+	l.ep.ports.release(l.port)
+	s := st.stats
+	l.log.Info("left", "reason", l.endReason(), "received", s.Received, "lost", s.Lost, "late", s.Late,
+		"concealed", s.Concealed, "frames", s.Frames, "keys", s.Events, "foreign", s.Foreign)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := l.ep.cfg.Calls.LeaveParticipant(ctx, l.callID, l.rawID); err != nil {
+		l.log.Warn("recording the leave failed", "err", err)
+	}
+	l.ep.forget(l)
+}

@@ -1,0 +1,228 @@
+package sip
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+)
+
+// codec is an audio codec a SIP leg can send callrec.
+type codec uint8
+
+const (
+	codecPCMU codec = iota + 1
+	codecPCMA
+	codecG722
+)
+
+// String returns the codec's SDP encoding name.
+func (c codec) String() string {
+	switch c {
+	case codecPCMU:
+		return "PCMU"
+	case codecPCMA:
+		return "PCMA"
+	case codecG722:
+		return "G722"
+	}
+	return "unknown"
+}
+
+// staticPayloads are the RTP/AVP static payload types callrec decodes
+// (RFC 3551); an offer may also map its own numbers with a=rtpmap.
+var staticPayloads = map[uint8]string{0: "pcmu/8000", 8: "pcma/8000", 9: "g722/8000", 13: "cn/8000"}
+
+var codecsByName = map[string]codec{"pcmu/8000": codecPCMU, "pcma/8000": codecPCMA, "g722/8000": codecG722}
+
+// Why an offer is refused: errBadSDP answers 400, errNoCodec 488.
+var (
+	errBadSDP  = errors.New("malformed SDP")
+	errNoCodec = errors.New("no common audio codec")
+)
+
+// mediaDesc is what callrec takes from an SDP offer: where the phone wants
+// its audio, which codec and payload types the leg uses, and whether the
+// phone is sending.
+type mediaDesc struct {
+	remote  netip.AddrPort // from c= and m=; zero address when on hold the RFC 2543 way
+	codec   codec
+	pt      uint8
+	tePT    int // telephone-event payload type, -1 if not offered
+	cnPT    int // comfort noise payload type, -1 if not offered
+	sending bool
+	// lines is every m= line of the offer, for the answer (which has as
+	// many, in order); audio is the index of the one callrec takes.
+	lines []string
+	audio int
+}
+
+// parseOffer reads an SDP offer and chooses the leg's codec: the first
+// of the offer's audio formats (its preference order, RFC 3264 §6.1) that
+// callrec decodes. Errors wrap errBadSDP or errNoCodec.
+func parseOffer(body []byte) (mediaDesc, error) {
+	var s sdp.SessionDescription
+	if err := s.UnmarshalString(string(body)); err != nil {
+		return mediaDesc{}, fmt.Errorf("%w: %v", errBadSDP, err)
+	}
+	if len(s.MediaDescriptions) == 0 {
+		return mediaDesc{}, fmt.Errorf("%w: no m= line", errBadSDP)
+	}
+	d := mediaDesc{audio: -1, tePT: -1, cnPT: -1}
+	sessionDir := direction(s.Attributes)
+	var refusal error = fmt.Errorf("%w: no audio stream", errNoCodec)
+	for i, m := range s.MediaDescriptions {
+		d.lines = append(d.lines, fmt.Sprintf("m=%s 0 %s %s", m.MediaName.Media,
+			strings.Join(m.MediaName.Protos, "/"), strings.Join(m.MediaName.Formats, " ")))
+		if d.audio >= 0 || m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if proto := strings.Join(m.MediaName.Protos, "/"); proto != "RTP/AVP" {
+			refusal = fmt.Errorf("%w: transport %s (only RTP/AVP is supported)", errNoCodec, proto)
+			continue
+		}
+		names := rtpmaps(m.Attributes)
+		chosen := false
+		for _, f := range m.MediaName.Formats {
+			n, err := strconv.ParseUint(f, 10, 7)
+			if err != nil {
+				return mediaDesc{}, fmt.Errorf("%w: payload type %q", errBadSDP, f)
+			}
+			pt := uint8(n)
+			name, ok := names[pt]
+			if !ok {
+				name = staticPayloads[pt]
+			}
+			switch {
+			case name == "telephone-event/8000" && d.tePT < 0:
+				d.tePT = int(pt)
+			case name == "cn/8000" && d.cnPT < 0:
+				d.cnPT = int(pt)
+			case codecsByName[name] != 0 && !chosen:
+				d.codec, d.pt, chosen = codecsByName[name], pt, true
+			}
+		}
+		if !chosen {
+			refusal = fmt.Errorf("%w: the offer has %s; callrec takes PCMU, PCMA and G722", errNoCodec,
+				strings.Join(m.MediaName.Formats, " "))
+			d.tePT, d.cnPT = -1, -1
+			continue
+		}
+		addr, err := connectionAddr(s.ConnectionInformation, m.ConnectionInformation)
+		if err != nil {
+			return mediaDesc{}, err
+		}
+		d.remote = netip.AddrPortFrom(addr, uint16(m.MediaName.Port.Value))
+		dir := direction(m.Attributes)
+		if dir == "" {
+			dir = sessionDir
+		}
+		d.sending = (dir == "" || dir == "sendrecv" || dir == "sendonly") && !addr.IsUnspecified()
+		// Hold is muted: a phone on hold sends music or nothing, and
+		// neither belongs in the recording.
+		if dir == "sendonly" {
+			d.sending = false
+		}
+		d.audio = i
+	}
+	if d.audio < 0 {
+		return mediaDesc{}, refusal
+	}
+	return d, nil
+}
+
+// rtpmaps returns the offer's a=rtpmap names by payload type, lower-case,
+// without the channel count ("pcmu/8000").
+func rtpmaps(attrs []sdp.Attribute) map[uint8]string {
+	out := map[uint8]string{}
+	for _, a := range attrs {
+		if a.Key != "rtpmap" {
+			continue
+		}
+		pt, enc, ok := strings.Cut(a.Value, " ")
+		n, err := strconv.ParseUint(pt, 10, 7)
+		if !ok || err != nil {
+			continue
+		}
+		enc = strings.ToLower(strings.TrimSpace(enc))
+		if name, rate, ok := strings.Cut(enc, "/"); ok {
+			rate, _, _ = strings.Cut(rate, "/")
+			enc = name + "/" + rate
+		}
+		out[uint8(n)] = enc
+	}
+	return out
+}
+
+// direction returns the direction attribute among attrs, or "".
+func direction(attrs []sdp.Attribute) string {
+	for _, a := range attrs {
+		switch a.Key {
+		case "sendrecv", "sendonly", "recvonly", "inactive":
+			return a.Key
+		}
+	}
+	return ""
+}
+
+// connectionAddr returns the media's connection address: its own c= line,
+// else the session's.
+func connectionAddr(session, media *sdp.ConnectionInformation) (netip.Addr, error) {
+	c := media
+	if c == nil {
+		c = session
+	}
+	if c == nil || c.Address == nil {
+		return netip.Addr{}, fmt.Errorf("%w: no c= line for the audio stream", errBadSDP)
+	}
+	host, _, _ := strings.Cut(c.Address.Address, "/") // multicast TTL
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%w: connection address %q is not an IP address", errBadSDP, c.Address.Address)
+	}
+	return addr.Unmap(), nil
+}
+
+// answerSDP returns callrec's answer to an offer described by d: callrec
+// receives on local, with d's codec (plus telephone-event and CN when
+// offered); it never sends audio, so the answer is recvonly, or inactive
+// while the phone is not sending. Every other m= line is refused (port 0).
+func answerSDP(d mediaDesc, local netip.AddrPort, sessionID, version uint64) []byte {
+	ip4 := "IP4"
+	if local.Addr().Is6() {
+		ip4 = "IP6"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "v=0\r\no=callrec %d %d IN %s %s\r\ns=callrec\r\nc=IN %s %s\r\nt=0 0\r\n",
+		sessionID, version, ip4, local.Addr(), ip4, local.Addr())
+	for i, line := range d.lines {
+		if i != d.audio {
+			b.WriteString(line + "\r\n")
+			continue
+		}
+		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d", local.Port(), d.pt)
+		if d.tePT >= 0 {
+			fmt.Fprintf(&b, " %d", d.tePT)
+		}
+		if d.cnPT >= 0 {
+			fmt.Fprintf(&b, " %d", d.cnPT)
+		}
+		fmt.Fprintf(&b, "\r\na=rtpmap:%d %s/8000\r\n", d.pt, d.codec)
+		if d.tePT >= 0 {
+			fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", d.tePT, d.tePT)
+		}
+		if d.cnPT >= 0 {
+			fmt.Fprintf(&b, "a=rtpmap:%d CN/8000\r\n", d.cnPT)
+		}
+		b.WriteString("a=ptime:20\r\n")
+		if d.sending {
+			b.WriteString("a=recvonly\r\n")
+		} else {
+			b.WriteString("a=inactive\r\n")
+		}
+	}
+	return []byte(b.String())
+}
