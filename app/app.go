@@ -195,7 +195,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Content:      a.Engine,
 		Tokens:       &jointoken.Issuer{AccessKey: rawKey, Calls: a.Service},
 		Media:        a.Ingest.Handler(),
-		Metrics:      a.Ingest.MetricsHandler(),
 		Events:       a.Subscriptions,
 		Verifier:     verifier,
 		PublicURL:    a.PublicURL,

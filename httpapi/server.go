@@ -1,9 +1,10 @@
 // Package httpapi is callrec's REST edge: the ACS Call Recording routes, the
 // content routes (download, range, delete), callrec's own call routes, and
-// the mount point for the media routes (WHIP, join page, metrics). It
-// verifies HMAC signatures before it reads a body, limits bodies in size and
-// time and the requests being verified in number (limits.go), and maps coded
-// callrec errors to HTTP statuses and ACS error bodies. Routing works on the escaped request
+// the mount point for the media routes (WHIP, join page), the health probes
+// (health.go) and the HTTP metrics (metrics.go). It verifies HMAC signatures
+// before it reads a body, limits bodies in size and time and the requests
+// being verified in number (limits.go), and maps coded callrec errors to
+// HTTP statuses and ACS error bodies. Routing works on the escaped request
 // path, because ACS SDKs percent-encode ids that contain '/', '+' and ':'.
 package httpapi
 
@@ -14,6 +15,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/hmacauth"
@@ -39,8 +42,12 @@ type Config struct {
 	// Media serves the unsigned media routes: /calls/{id}/whip, /whip/…,
 	// and the join page with its assets under /join. Nil disables them.
 	Media http.Handler
-	// Metrics serves /metrics. Nil disables it.
-	Metrics http.Handler
+	// Ready says whether the node is ready for work (/readyz; see Health).
+	// Nil means always ready.
+	Ready func(context.Context) error
+	// Registerer receives the HTTP metrics (requests by route pattern and
+	// status, durations). Nil serves none.
+	Registerer prometheus.Registerer
 	// Events manages event subscriptions, dead letters and the event
 	// stream; nil disables those routes.
 	Events       EventAdmin
@@ -62,6 +69,8 @@ type Server struct {
 	timeouts  Timeouts
 	verifying chan struct{} // a slot per request being verified
 	streams   streams
+	metrics   *httpMetrics
+	health    http.Handler
 }
 
 // New returns a Server.
@@ -76,11 +85,13 @@ func New(cfg Config) *Server {
 	if cfg.MaxVerifying <= 0 {
 		cfg.MaxVerifying = DefaultMaxVerifying
 	}
-	return &Server{cfg: cfg, log: log, timeouts: cfg.Timeouts.withDefaults(), verifying: make(chan struct{}, cfg.MaxVerifying)}
+	return &Server{cfg: cfg, log: log, timeouts: cfg.Timeouts.withDefaults(), verifying: make(chan struct{}, cfg.MaxVerifying),
+		metrics: newHTTPMetrics(cfg.Registerer), health: Health(cfg.Ready)}
 }
 
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer s.metrics.begin(&w, r)()
 	if id := r.Header.Get("x-ms-client-request-id"); id != "" {
 		w.Header().Set("x-ms-client-request-id", id)
 	}
@@ -102,10 +113,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.signed(w, r, false, func(body []byte) error { return s.routeCalls(w, r, segs[1:], body) })
 	case len(segs) >= 1 && (segs[0] == "eventSubscriptions" || segs[0] == "events") && s.cfg.Events != nil:
 		s.routeEvents(w, r, segs)
-	case len(segs) == 1 && segs[0] == "metrics" && s.cfg.Metrics != nil:
-		s.cfg.Metrics.ServeHTTP(w, r)
-	case len(segs) == 1 && segs[0] == "healthz":
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case len(segs) == 1 && (segs[0] == "healthz" || segs[0] == "readyz"):
+		s.health.ServeHTTP(w, r)
 	default:
 		s.writeError(w, r, routeNotFound(r), false)
 	}
