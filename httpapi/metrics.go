@@ -28,6 +28,7 @@ var routePatterns = compileRoutes(
 	"/calls/{serverCallId}",
 	"/calls/{serverCallId}/tokens",
 	"/calls/{serverCallId}/whip",
+	"/calls/{serverCallId}/status",
 	"/whip/{session}",
 	"/join",
 	"/join/{asset}",

@@ -42,6 +42,9 @@ type Config struct {
 	// Media serves the unsigned media routes: /calls/{id}/whip, /whip/…,
 	// and the join page with its assets under /join. Nil disables them.
 	Media http.Handler
+	// JoinTokens verifies join tokens for GET /calls/{id}/status (the join
+	// page's view of its call); nil disables that route.
+	JoinTokens JoinVerifier
 	// Ready says whether the node is ready for work (/readyz; see Health).
 	// Nil means always ready.
 	Ready func(context.Context) error
@@ -109,6 +112,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.cfg.Media.ServeHTTP(w, r)
+	case len(segs) == 3 && segs[0] == "calls" && segs[2] == "status" && s.cfg.JoinTokens != nil:
+		s.serveJoinStatus(w, r, segs[1])
 	case len(segs) >= 1 && segs[0] == "calls":
 		s.signed(w, r, false, func(body []byte) error { return s.routeCalls(w, r, segs[1:], body) })
 	case len(segs) >= 1 && (segs[0] == "eventSubscriptions" || segs[0] == "events") && s.cfg.Events != nil:

@@ -16,6 +16,9 @@ let stream = null;
 let sessionUrl = null;
 let meterTimer = null;
 
+// How often the page asks whether the call is being recorded.
+const statusEveryMs = 2000;
+
 function setState(state, text) {
   document.body.dataset.state = state;
   $("status").textContent = text;
@@ -123,6 +126,27 @@ window.addEventListener("pagehide", () => {
   }
 });
 
+// The recording indicator: GET /calls/{call}/status with the join token
+// says whether the call is being recorded (recordingState active), paused
+// (inactive) or not (none). It runs while the page is open, joined or not.
+async function pollStatus() {
+  try {
+    const resp = await fetch("/calls/" + encodeURIComponent(callId) + "/status", {
+      headers: { "Authorization": "Bearer " + token },
+      cache: "no-store",
+    });
+    if (resp.ok) showRecording((await resp.json()).recordingState);
+  } catch (e) { /* asked again at the next poll */ }
+  setTimeout(pollStatus, statusEveryMs);
+}
+
+function showRecording(state) {
+  document.body.dataset.recording = state;
+  const el = $("recording");
+  el.hidden = state !== "active" && state !== "inactive";
+  el.textContent = state === "active" ? "This call is being recorded" : "Recording paused";
+}
+
 $("call").textContent = callId || "(missing ?call=)";
 $("participant").textContent = tokenParticipant(token) || "(missing or unreadable ?token=)";
 $("join").addEventListener("click", join);
@@ -130,6 +154,7 @@ $("leave").addEventListener("click", leave);
 if (!callId || !token) {
   $("join").disabled = true;
   setState("error", "This link is incomplete: it needs ?call= and &token=");
-} else if (params.get("autojoin") === "1") {
-  join();
+} else {
+  pollStatus();
+  if (params.get("autojoin") === "1") join();
 }
