@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
@@ -47,7 +50,14 @@ type App struct {
 	Ingest        *ingest.Server
 	SIP           *sip.Endpoint // nil without SIPAddr
 
-	dataDir   *dataDir // locked while the node runs
+	dataDir *dataDir // locked while the node runs
+	// MetricsURL is the metrics listener's base URL (http://host:port;
+	// Config.MetricsAddr), empty without one.
+	MetricsURL string
+	registry   *prometheus.Registry // the node's one metrics registry (ops.go)
+	metricsLn  net.Listener
+	draining   atomic.Bool // /readyz answers 503 from the start of a drain
+
 	closeOnce sync.Once
 }
 
@@ -57,7 +67,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log, registry: newRegistry()}
 	ok := false
 	dir, err := openDataDir(cfg.DataDir)
 	if err != nil {
@@ -140,6 +150,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		ChunkMaxBytes:      cfg.ChunkMaxBytes,
 		Retention:          cfg.Retention,
 		ResourceID:         resourceID,
+		Registerer:         a.registry,
 		Logger:             log.With("component", "recorder"),
 	})
 	if err != nil {
@@ -153,6 +164,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Logger:         log.With("component", "webhook"),
 		CallbackSecret: key,
 		Secrets:        storedSecrets(a.DB),
+		Registerer:     a.registry,
 	})
 	if err != nil {
 		return nil, err
@@ -169,11 +181,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Ingest, err = ingest.New(ingest.Config{
-		Hub:       a.Hub,
-		Calls:     a.Service,
-		AccessKey: rawKey,
-		Media:     cfg.ICE,
-		Logger:    log,
+		Hub:        a.Hub,
+		Calls:      a.Service,
+		AccessKey:  rawKey,
+		Media:      cfg.ICE,
+		Registerer: a.registry,
+		Logger:     log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("media ingest: %w", err)
@@ -199,7 +212,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Verifier:     verifier,
 		PublicURL:    a.PublicURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
-		Logger:       log.With("component", "httpapi"),
+		JoinTokens: func(token, callID string) error {
+			_, err := jointoken.Verify(rawKey, token, callID, time.Now())
+			return err
+		},
+		Ready:      a.ready,
+		Registerer: a.registry,
+		Logger:     log.With("component", "httpapi"),
 	})
 	recovered, err := a.Engine.Recover(ctx)
 	if err != nil {
@@ -211,6 +230,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Info("recovered recording files", "recordingId", r.Recording.ID, "finalizedChunks", len(r.Finalized))
 	}
 	if err := a.Service.RestartRecorders(ctx, ids); err != nil {
+		return nil, err
+	}
+	if err := a.listenMetrics(); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -256,6 +278,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	worker.Go(func() { a.Worker.Run(workerCtx) })
 	worker.Go(func() { a.Subscriptions.Run(workerCtx) })
 
+	stopMetrics := a.serveMetrics()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.log.Info("callrec serving", "addr", ln.Addr().String(), "publicUrl", a.PublicURL, "data", a.cfg.DataDir)
@@ -265,6 +288,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-serveErr:
 	case <-ctx.Done():
 	}
+	a.draining.Store(true)
 	a.log.Info("draining", "timeout", a.cfg.DrainTimeout)
 	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
 	defer cancel()
@@ -289,6 +313,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	drain.Wait()
 	worker.Wait()
+	stopMetrics()
 	a.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -311,6 +336,9 @@ func (a *App) Close() {
 		}
 		if a.DB != nil {
 			a.DB.Close()
+		}
+		if a.metricsLn != nil {
+			a.metricsLn.Close() // not served (Serve closes it itself)
 		}
 		a.dataDir.unlock()
 	})

@@ -48,6 +48,11 @@ type Config struct {
 
 	DrainTimeout time.Duration // how long SIGTERM waits for requests and recordings
 
+	// MetricsAddr, if set, is where Prometheus metrics (/metrics) and the
+	// probes (/healthz, /readyz) are served, unauthenticated; the API port
+	// has the probes only.
+	MetricsAddr string
+
 	// Recording files.
 	ChunkMaxDuration time.Duration // default 4h
 	ChunkMaxBytes    int64         // default 4 000 000 000

@@ -28,8 +28,8 @@ type Config struct {
 	// Latency is the reorder window: how long a packet may wait for a
 	// missing predecessor. Zero means 120 ms.
 	Latency time.Duration
-	// Registerer receives the ingest metrics. Nil means a registry of the
-	// server's own, served by MetricsHandler.
+	// Registerer receives the ingest metrics (the node's one registry); nil
+	// counts them without serving them.
 	Registerer prometheus.Registerer
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger

@@ -22,7 +22,7 @@ func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 	h := startHarness(t)
 	callID := h.createCall(t)
 	rec := subscribe(t, h.hub, callID)
-	before := scrapeMetrics(t, h.url)
+	before := scrapeMetrics(t, h.node.MetricsURL)
 
 	results := joinAll(t, h, callID, threeTones, 4*time.Second, 100*time.Millisecond, func(o *simulate.Options) {
 		o.Loss = 0.05
@@ -57,7 +57,7 @@ func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 		}
 		t.Logf("%s: sent %d, dropped %d; %d contiguous frames", p.rawID, res.Sent, res.Dropped, len(pcm)/callrec.FrameSamples)
 	}
-	after := scrapeMetrics(t, h.url)
+	after := scrapeMetrics(t, h.node.MetricsURL)
 	lost := after["callrec_ingest_rtp_packets_lost_total"] - before["callrec_ingest_rtp_packets_lost_total"]
 	concealed := after["callrec_ingest_concealed_frames_total"] - before["callrec_ingest_concealed_frames_total"]
 	recovered := after["callrec_ingest_fec_recovered_frames_total"] - before["callrec_ingest_fec_recovered_frames_total"]
@@ -68,8 +68,8 @@ func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 	}
 }
 
-// scrapeMetrics reads /metrics and sums samples per metric name (labels
-// ignored).
+// scrapeMetrics reads base/metrics (the node's metrics listener) and sums
+// samples per metric name (labels ignored).
 func scrapeMetrics(t *testing.T, base string) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")

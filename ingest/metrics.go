@@ -75,6 +75,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	m.audioPackets = m.packets.WithLabelValues("audio")
 	m.padPackets = m.packets.WithLabelValues("padding")
+	if reg == nil {
+		return m
+	}
 	reg.MustRegister(m.packets, m.lostPackets, m.latePackets, m.concealments, m.fecRecovered, m.decodeErrs,
 		m.jitterSecs, m.decodeSecs, m.participants, m.sessions, m.rejected)
 	return m

@@ -10,9 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/ingest/rtcrecv"
 	"github.com/callrec/callrec/web"
@@ -21,12 +18,11 @@ import (
 // Server is the WebRTC transport: the WHIP endpoint and the join page. Its
 // sessions publish into the call media core (Config.Hub).
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	media    *rtcrecv.Endpoint
-	latency  int64 // samples
-	metrics  *metrics
-	registry *prometheus.Registry // nil when cfg.Registerer was given
+	cfg     Config
+	log     *slog.Logger
+	media   *rtcrecv.Endpoint
+	latency int64 // samples
+	metrics *metrics
 	// decodePhase deals sessions their decode phase in turn (decodeEvery).
 	decodePhase atomic.Uint64
 
@@ -58,12 +54,7 @@ func New(cfg Config) (*Server, error) {
 		latency:  int64(cfg.Latency) * callrec.SampleRate / int64(time.Second),
 		sessions: map[string]*session{},
 	}
-	reg := cfg.Registerer
-	if reg == nil {
-		s.registry = prometheus.NewRegistry()
-		reg = s.registry
-	}
-	s.metrics = newMetrics(reg)
+	s.metrics = newMetrics(cfg.Registerer)
 	return s, nil
 }
 
@@ -79,16 +70,6 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /join", web.JoinPage())
 	mux.Handle("GET /join/", web.JoinPage())
 	return mux
-}
-
-// MetricsHandler serves the ingest metrics in the Prometheus text format.
-// With Config.Registerer set, serve that registry instead; this handler
-// then serves nothing.
-func (s *Server) MetricsHandler() http.Handler {
-	if s.registry == nil {
-		return http.NotFoundHandler()
-	}
-	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
 // admit makes a negotiated session known, unless the server is closing.

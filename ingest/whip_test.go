@@ -206,7 +206,7 @@ func TestCloseDrainsSessions(t *testing.T) {
 		defer rec.mu.Unlock()
 		return len(rec.frames[carol]) > 10
 	})
-	if n := scrapeMetrics(t, h.url)["callrec_ingest_participants"]; n != 1 {
+	if n := scrapeMetrics(t, h.node.MetricsURL)["callrec_ingest_participants"]; n != 1 {
 		t.Errorf("participants gauge %v while one publishes", n)
 	}
 	closeCtx, closeCancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -217,7 +217,7 @@ func TestCloseDrainsSessions(t *testing.T) {
 	if got := rec.eventKinds(carol); len(got) != 2 || got[1] != callrec.ParticipantLeft {
 		t.Fatalf("events after Close: %v", got)
 	}
-	if n := scrapeMetrics(t, h.url)["callrec_ingest_participants"]; n != 0 {
+	if n := scrapeMetrics(t, h.node.MetricsURL)["callrec_ingest_participants"]; n != 0 {
 		t.Errorf("participants gauge %v after Close", n)
 	}
 	c, err := h.node.App.Service.Call(context.Background(), callID)

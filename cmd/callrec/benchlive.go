@@ -21,11 +21,13 @@ func newBenchLiveCmd() *cobra.Command {
 		ramp                         bool
 		rampStart, rampMax           int
 		workDir, serverBinary        string
+		metricsURL                   string
 	)
 	cmd := &cobra.Command{
 		Use:   "live",
 		Short: "Record live calls of simulated WebRTC participants; report loss, delay, server CPU and memory, and file integrity",
-		Long: `Starts ` + "`callrec serve --ice-loopback-only`" + ` as a child process (or targets --connection-string),
+		Long: `Starts ` + "`callrec serve --ice-loopback-only --metrics-addr ...`" + ` as a child process (or targets
+--connection-string, with --metrics-url),
 creates --calls calls, records each (wav, --channel mixed or unmixed), joins --participants publishers
 per call over WHIP on 127.0.0.1 (lean publishers: a UDP socket, ICE check, DTLS, SRTP; one pacer
 for all calls), each sending its own tone (encoded once, packets replayed), holds
@@ -50,7 +52,8 @@ bisects; each step starts a fresh server.`,
 			cfg := benchlive.Config{
 				Calls: calls, Participants: participants, Hold: time.Duration(seconds) * time.Second,
 				Unmixed: channel == "unmixed", ConnectionString: connectionString, ServerPID: serverPID,
-				Binary: serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
+				MetricsURL: metricsURL,
+				Binary:     serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
 				Progress: cmd.ErrOrStderr(),
 			}
 			out := cmd.OutOrStdout()
@@ -75,6 +78,7 @@ bisects; each step starts a fresh server.`,
 	f.IntVar(&seconds, "seconds", 60, "measurement window, once every participant streams")
 	f.StringVar(&channel, "channel", "mixed", "mixed or unmixed recordings")
 	f.StringVar(&connectionString, "connection-string", "", "target this running server instead of starting one")
+	f.StringVar(&metricsURL, "metrics-url", "", "with --connection-string: the server's metrics listener (its --metrics-addr), e.g. http://127.0.0.1:9090")
 	f.IntVar(&serverPID, "server-pid", 0, "with --connection-string: the server's pid, to measure its CPU and memory")
 	f.StringVar(&serverBinary, "server-binary", "", "callrec executable to run as the server (default: this one), to compare builds")
 	f.StringVar(&workDir, "work-dir", "", "keep the child server's data and log here (default: a temporary directory)")

@@ -82,6 +82,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.Uint16Var(&cfg.ICE.UDPPortMax, "udp-port-max", 0, "highest UDP port for WebRTC media")
 	f.StringSliceVar(&cfg.ICE.PublicIPs, "public-ip", nil, "IP addresses to advertise for media behind a 1:1 NAT")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) and the probes (/healthz, /readyz) on this address, unauthenticated, e.g. 127.0.0.1:9090 (default off)")
 	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default off)")
 	return cmd
 }

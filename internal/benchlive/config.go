@@ -20,6 +20,11 @@ type Config struct {
 	// Its CPU and memory are then measured only if ServerPID is set.
 	ConnectionString string
 	ServerPID        int
+	// MetricsURL is the metrics listener (http://host:port, the server's
+	// --metrics-addr) of the server at ConnectionString, whose ingest
+	// counters give loss and decode time. Required with ConnectionString;
+	// a started server gets one of its own.
+	MetricsURL string
 	// Binary is the callrec executable started as `callrec serve`; empty
 	// means this process's own executable.
 	Binary string
@@ -60,6 +65,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if c.ConnectionString != "" && c.MetricsURL == "" {
+		return errors.New("a running server is measured through its metrics listener: give its URL (serve --metrics-addr)")
 	}
 	if c.Binary == "" && c.ConnectionString == "" {
 		exe, err := os.Executable()

@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// ingestCounters are the server's ingest counters, from GET /metrics.
+// ingestCounters are the server's ingest counters, from GET /metrics on its
+// metrics listener.
 type ingestCounters struct {
 	received  float64 // RTP audio packets received
 	lost      float64 // never received before their reorder window closed
@@ -23,10 +24,11 @@ func (c ingestCounters) minus(o ingestCounters) ingestCounters {
 		c.decodeSec - o.decodeSec}
 }
 
-// scrapeIngest reads the ingest counters of the server at endpoint.
-func scrapeIngest(ctx context.Context, client *http.Client, endpoint string) (ingestCounters, error) {
+// scrapeIngest reads the ingest counters from a server's metrics listener
+// (metricsURL: http://host:port).
+func scrapeIngest(ctx context.Context, client *http.Client, metricsURL string) (ingestCounters, error) {
 	var c ingestCounters
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL+"/metrics", nil)
 	if err != nil {
 		return c, err
 	}

@@ -50,7 +50,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("decode floor: %w", err)
 	}
 
-	connStr, pid := cfg.ConnectionString, cfg.ServerPID
+	connStr, pid, metricsURL := cfg.ConnectionString, cfg.ServerPID, cfg.MetricsURL
 	if connStr == "" {
 		work := cfg.WorkDir
 		if work == "" {
@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 		defer srv.stop()
-		connStr, pid = srv.connectionString, srv.pid()
+		connStr, pid, metricsURL = srv.connectionString, srv.pid(), srv.metricsURL
 		fmt.Fprintf(cfg.Progress, "server: pid %d, %s\n", pid, srv.cmd.Args[len(srv.cmd.Args)-3:])
 	}
 	res.ServerMeasured = pid != 0
@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	transport.MaxIdleConnsPerHost = 64
 	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 
-	before, err := scrapeIngest(ctx, httpClient, endpoint)
+	before, err := scrapeIngest(ctx, httpClient, metricsURL)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	if err := hold(ctx, cfg, res, calls, pid, endpoint, sources); err != nil {
+	if err := hold(ctx, cfg, res, calls, pid, metricsURL, sources); err != nil {
 		return nil, err
 	}
 
@@ -185,7 +185,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Problems = append(res.Problems, fmt.Sprintf("stop %s: %v", c.recordingID, err))
 		}
 	}
-	after, err := scrapeIngest(ctx, httpClient, endpoint)
+	after, err := scrapeIngest(ctx, httpClient, metricsURL)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 
 // hold is the measurement window: CPU of both processes, the server's
 // peak memory, and the delay of every packet.
-func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int, endpoint string, sources []*clip) error {
+func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int, metricsURL string, sources []*clip) error {
 	var serverCPU0 time.Duration
 	var err error
 	if res.ServerMeasured {
@@ -259,7 +259,7 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 	}
 	// The server's decode counters are scraped at the edges of the window.
 	client := &http.Client{Timeout: 10 * time.Second}
-	m0, m0err := scrapeIngest(ctx, client, endpoint)
+	m0, m0err := scrapeIngest(ctx, client, metricsURL)
 	self0 := selfCPU()
 	t0 := time.Now()
 	floorCtx, stopFloor := context.WithCancel(ctx)
@@ -303,7 +303,7 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 		if res.Participants > 0 {
 			res.CPUPerParticipantMin = time.Duration(float64(res.ServerCPU) / (float64(res.Participants) * res.Window.Minutes()))
 		}
-		if m1, err := scrapeIngest(ctx, client, endpoint); err == nil && m0err == nil && res.Participants > 0 {
+		if m1, err := scrapeIngest(ctx, client, metricsURL); err == nil && m0err == nil && res.Participants > 0 {
 			perMin := m1.minus(m0).decodeSec / (float64(res.Participants) * res.Window.Minutes())
 			res.ServerDecodePerParticipantMin = time.Duration(perMin * float64(time.Second))
 		}

@@ -21,6 +21,7 @@ import (
 type childServer struct {
 	cmd              *exec.Cmd
 	connectionString string
+	metricsURL       string // http://127.0.0.1:PORT, its --metrics-addr
 	logFile          *os.File
 	done             chan struct{} // closed when the process has exited
 	waitErr          error
@@ -33,12 +34,17 @@ func startServer(ctx context.Context, binary, dataDir string, extraArgs []string
 	if err != nil {
 		return nil, err
 	}
+	metricsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	logFile, err := os.Create(filepath.Join(dataDir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
 	args := append([]string{"serve", "--ice-loopback-only", "--log-level", "warn",
-		"--data", filepath.Join(dataDir, "data"), "--addr", "127.0.0.1:" + strconv.Itoa(port)}, extraArgs...)
+		"--data", filepath.Join(dataDir, "data"), "--addr", "127.0.0.1:" + strconv.Itoa(port),
+		"--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort)}, extraArgs...)
 	cmd := exec.Command(binary, args...)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
@@ -50,7 +56,7 @@ func startServer(ctx context.Context, binary, dataDir string, extraArgs []string
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", binary, err)
 	}
-	s := &childServer{cmd: cmd, logFile: logFile, done: make(chan struct{})}
+	s := &childServer{cmd: cmd, metricsURL: "http://127.0.0.1:" + strconv.Itoa(metricsPort), logFile: logFile, done: make(chan struct{})}
 	lines := make(chan string, 1)
 	go func() { // owns stdout until the process exits
 		sc := bufio.NewScanner(stdout)

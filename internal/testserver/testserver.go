@@ -18,6 +18,7 @@ import (
 // Server is a running node.
 type Server struct {
 	URL              string // http://127.0.0.1:PORT
+	MetricsURL       string // the metrics listener, http://127.0.0.1:PORT
 	ConnectionString string
 	DataDir          string
 	App              *app.App
@@ -55,7 +56,7 @@ func FastWebhooks() Option {
 // Start runs a node until the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", DrainTimeout: 5 * time.Second, ICE: rtcrecv.Config{LoopbackOnly: true}}
+	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DrainTimeout: 5 * time.Second, ICE: rtcrecv.Config{LoopbackOnly: true}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -71,7 +72,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{URL: a.PublicURL, ConnectionString: a.ConnectionString, DataDir: cfg.DataDir, App: a, stop: cancel, done: make(chan error, 1)}
+	s := &Server{URL: a.PublicURL, MetricsURL: a.MetricsURL, ConnectionString: a.ConnectionString, DataDir: cfg.DataDir, App: a, stop: cancel, done: make(chan error, 1)}
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	t.Cleanup(s.Stop)
 	return s
