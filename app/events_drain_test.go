@@ -11,11 +11,11 @@ import (
 	"github.com/callrec/callrec/webhook"
 )
 
-// --drain-timeout reaches the webhook worker: a stopping node gives a
-// delivery in flight up to the drain timeout, not the (much longer) attempt
-// timeout, and then abandons it to its lease.
-func TestDrainTimeoutBoundsDeliveriesInFlight(t *testing.T) {
-	const drain, attemptTimeout = time.Second, 60 * time.Second
+// startHoldingDelivery starts a node with the given drain and attempt
+// timeouts and returns once a state callback of one of its recordings is in
+// flight to an endpoint that never answers.
+func startHoldingDelivery(t *testing.T, drain, attemptTimeout time.Duration) *testserver.Server {
+	t.Helper()
 	inFlight := make(chan struct{}, 16)
 	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inFlight <- struct{}{}
@@ -43,6 +43,15 @@ func TestDrainTimeoutBoundsDeliveriesInFlight(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the state callback never reached the endpoint")
 	}
+	return s
+}
+
+// --drain-timeout reaches the webhook worker: a stopping node gives a
+// delivery in flight up to the drain timeout, not the (much longer) attempt
+// timeout, and then abandons it to its lease.
+func TestDrainTimeoutBoundsDeliveriesInFlight(t *testing.T) {
+	const drain, attemptTimeout = time.Second, 60 * time.Second
+	s := startHoldingDelivery(t, drain, attemptTimeout)
 	begin := time.Now()
 	s.Stop()
 	// Each drain step (HTTP, media, worker) may take up to the drain

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
-	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/hmacauth"
@@ -19,7 +18,6 @@ import (
 	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/jointoken"
 	"github.com/callrec/callrec/simulate"
-	"github.com/callrec/callrec/webhook"
 )
 
 // getJSON GETs url (with a bearer token when given) and returns the status
@@ -188,33 +186,7 @@ func downloadWAV(ctx context.Context, t *testing.T, rec *callautomation.CallReco
 // it) answers /readyz 503 NotReady on its metrics listener, and /healthz
 // 200, until it stops.
 func TestReadyzWhileDraining(t *testing.T) {
-	inFlight := make(chan struct{}, 16)
-	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inFlight <- struct{}{}
-		<-r.Context().Done()
-	})
-	hangURL, _ := serveOn(t, "127.0.0.1:0", hang)
-	s := testserver.Start(t, testserver.WithConfig(func(c *app.Config) {
-		c.DrainTimeout = 3 * time.Second
-		c.WebhookPolicy = webhook.RetryPolicy{AttemptTimeout: time.Minute}
-		c.WebhookPollInterval = 100 * time.Millisecond
-	}))
-	c := sdkClient(t, s)
-	call, err := c.Calls().Create(t.Context(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CallRecording().Start(t.Context(), callautomation.StartRecordingOptions{
-		CallLocator:               callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingStateCallbackURI: hangURL + "/events",
-	}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-inFlight:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the state callback never reached the endpoint")
-	}
+	s := startHoldingDelivery(t, 3*time.Second, time.Minute)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
