@@ -89,6 +89,12 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 
 // runServe runs a node until SIGTERM (drain) or SIGINT / ctx (stop now).
 func runServe(ctx context.Context, cfg app.Config, log *slog.Logger) error {
+	// Take SIGTERM before anything else: a SIGTERM that arrives while the
+	// node starts (or just after the connection string is printed) drains it
+	// instead of killing the process with the default action.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	defer signal.Stop(term)
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return mediaFlagHint(err)
@@ -105,9 +111,6 @@ func runServe(ctx context.Context, cfg app.Config, log *slog.Logger) error {
 
 	drain, startDrain := context.WithCancel(context.WithoutCancel(ctx))
 	defer startDrain()
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, syscall.SIGTERM)
-	defer signal.Stop(term)
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(drain, ln) }()
 	select {
