@@ -23,6 +23,13 @@ type RecordingEngine interface {
 	Stop(ctx context.Context, id string, endReason string) ([]Chunk, error)
 }
 
+// RecordingEnd is a recording that its engine ended on its own, without
+// Stop (its disk filled up). The service stops it with Reason.
+type RecordingEnd struct {
+	RecordingID string
+	Reason      string
+}
+
 // Content parts of a recorded document, as in content URLs
 // /v1/objects/{documentId}/content/{part}.
 const (

@@ -46,6 +46,9 @@ const (
 	EndReasonSessionEnded     = "sessionEnded"
 	EndReasonCallEnded        = "callEnded"
 	EndReasonServiceRestarted = "serviceRestarted"
+	// EndReasonStorageFull (a callrec extension) ends a recording whose disk
+	// filled up: its last chunk holds what was written before.
+	EndReasonStorageFull = "storageFull"
 )
 
 // MaxUnmixedChannels is the ACS limit on channelAffinity channels (0..4).

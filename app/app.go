@@ -277,6 +277,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	var worker sync.WaitGroup
 	worker.Go(func() { a.Worker.Run(workerCtx) })
 	worker.Go(func() { a.Subscriptions.Run(workerCtx) })
+	worker.Go(func() { a.Service.EndRecordings(workerCtx, a.Engine.Ended()) })
 
 	stopMetrics := a.serveMetrics()
 	serveErr := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/callrec/callrec/container/wav"
 )
@@ -44,8 +45,10 @@ func (c *chunker) open(pos int64) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(c.s.dir, pc.File), os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
+	path := filepath.Join(c.s.dir, pc.File)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
 	if err != nil {
+		c.forget(pc.Index)
 		return fmt.Errorf("recorder: open chunk: %w", err)
 	}
 	w, err := wav.NewWriter(f, c.format)
@@ -54,10 +57,20 @@ func (c *chunker) open(pos int64) error {
 	}
 	if err != nil {
 		f.Close()
+		os.Remove(path)
+		c.forget(pc.Index)
 		return err
 	}
 	c.cur = &liveChunk{pc: pc, file: f, w: w, inChunk: map[string]bool{}}
 	return nil
+}
+
+// forget drops a chunk that could not be created from the journal (in
+// memory at least: saving may fail for the reason the chunk did).
+func (c *chunker) forget(index int) {
+	_ = c.s.jf.update(func(j *journal) {
+		j.Pending = slices.DeleteFunc(j.Pending, func(p pendingChunk) bool { return p.Index == index })
+	})
 }
 
 // noteParticipant lists p among the current chunk's participants.
@@ -137,11 +150,15 @@ func (c *chunker) sync() error { return c.cur.w.Sync() }
 // to the session's uploads.
 func (c *chunker) finish(end int64, reason string) error {
 	cur := c.cur
-	c.cur = nil
+	// On failure the chunk stays current, for the session to end it.
 	if err := cur.w.Finalize(); err != nil {
-		cur.file.Close()
+		if !isNoSpace(err) {
+			c.cur = nil
+			cur.file.Close()
+		}
 		return err
 	}
+	c.cur = nil
 	if err := cur.file.Close(); err != nil {
 		return fmt.Errorf("recorder: close chunk: %w", err)
 	}

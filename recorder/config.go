@@ -52,6 +52,11 @@ type Config struct {
 	// deleted. RetentionEvery is how often to sweep [Retention/10, at most 1h].
 	Retention      time.Duration
 	RetentionEvery time.Duration
+	// ReserveBytes is the size of the space reserve kept beside the spool
+	// (DataDir/space-reserve) and given up when the disk fills, so that a
+	// recording can still end cleanly: its journal, metadata document, the
+	// database's commit of the stop and its events [8 MiB; negative: none].
+	ReserveBytes int64
 	// ResourceID is the metadata document's resourceId.
 	ResourceID string
 	// Region is the region part of document ids ["loc"].
@@ -71,6 +76,7 @@ const (
 	DefaultDurability       = time.Second
 	DefaultWindow           = 4 * time.Second
 	DefaultQueueFrames      = 1024
+	DefaultReserveBytes     = 8 << 20
 )
 
 // MediaSource is what the engine reads calls' media from: the call media
@@ -134,6 +140,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.QueueFrames == 0 {
 		c.QueueFrames = DefaultQueueFrames
+	}
+	if c.ReserveBytes == 0 {
+		c.ReserveBytes = DefaultReserveBytes
 	}
 	if c.Retention > 0 && c.RetentionEvery == 0 {
 		c.RetentionEvery = min(c.Retention/10, time.Hour)

@@ -75,4 +75,18 @@
 // recordings it found; Start on such a recording does the same and continues
 // with the next chunk index; Stop on a recovered, not restarted recording
 // returns all its chunks and removes its spool.
+//
+// # Full disk
+//
+// A write that fails for want of space (ENOSPC, EDQUOT) ends the recording:
+// the chunk being written keeps the samples that reached the disk (made a
+// valid WAV when published) with end reason storageFull, it is published,
+// and the recording is reported on Engine.Ended for the service to stop it.
+// Pause and resume then answer StorageFull; Stop succeeds with the chunks.
+// A space reserve (Config.ReserveBytes in DataDir/space-reserve), removed at
+// that moment, leaves room for the journal, the metadata document and the
+// database's commit of the stop; it is made again when a recording starts
+// with room for it. Chunks are published with blob.FileStore where the store
+// has it (a hard link into a local bucket), so publishing needs no room for
+// a copy.
 package recorder

@@ -32,7 +32,13 @@ type Engine struct {
 	// commits at commitEpoch + k·commitEvery (see nextCommit).
 	commitEpoch time.Time
 
-	owners sync.WaitGroup // session goroutines and the retention sweeper
+	// reserve is space given up when the disk fills (see storagefull.go).
+	reserve *reserve
+	// ended queues recordings that ended on their own for Ended.
+	ended    endedQueue
+	endedOut chan callrec.RecordingEnd
+
+	owners sync.WaitGroup // session goroutines, the retention sweeper, the Ended forwarder
 
 	metrics *metrics
 }
@@ -55,8 +61,16 @@ func New(cfg Config) (*Engine, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{},
-		commitEpoch: time.Now()}
+		commitEpoch: time.Now(),
+		reserve:     &reserve{path: filepath.Join(cfg.DataDir, reserveFile), size: cfg.ReserveBytes},
+		ended:       endedQueue{signal: make(chan struct{}, 1)},
+		endedOut:    make(chan callrec.RecordingEnd),
+	}
 	e.metrics = newMetrics(cfg.Registerer, e.liveCount)
+	if err := e.reserve.ensure(); err != nil {
+		e.log.Warn("recorder: no space reserve; a full disk may keep recordings from ending cleanly", "err", err)
+	}
+	e.owners.Go(e.forwardEnded)
 	if cfg.Retention > 0 {
 		e.owners.Go(e.retentionLoop)
 	}
@@ -150,14 +164,17 @@ func (e *Engine) Start(ctx context.Context, r *callrec.Recording) error {
 }
 
 func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recording) error {
+	if err := e.reserve.ensure(); err != nil {
+		e.log.Warn("recorder: no space reserve; a full disk may keep recordings from ending cleanly", "err", err)
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return callrec.Internal(err, "cannot create spool")
+		return spoolError(err, "cannot create spool")
 	}
 	jf, err := readJournal(s.dir)
 	switch {
 	case err == nil:
 		if _, err := e.finishPending(ctx, s.dir, jf); err != nil {
-			return callrec.Internal(err, "cannot finalize the recording's previous chunk")
+			return spoolError(err, "cannot finalize the recording's previous chunk")
 		}
 	case errors.Is(err, os.ErrNotExist):
 		jf = &journalFile{path: filepath.Join(s.dir, journalName)}
@@ -197,7 +214,7 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	})
 	if err != nil {
 		s.cancelSub()
-		return callrec.Internal(err, "cannot write the recording's journal")
+		return spoolError(err, "cannot write the recording's journal")
 	}
 	capacity := int(e.cfg.Window / (1e9 / callrec.SampleRate))
 	s.chunker = &chunker{s: s, format: format}
@@ -205,13 +222,13 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	s.tl = newTimeline(s.startPos, format.Channels, capacity, r.Spec.PauseBehavior != callrec.PauseSilence, s.chunker)
 	if err := s.chunker.open(s.startPos); err != nil {
 		s.cancelSub()
-		return callrec.Internal(err, "cannot create the recording's file")
+		return spoolError(err, "cannot create the recording's file")
 	}
 	for _, p := range sub.Present {
 		s.present[p] = true
 		if err := s.chunker.noteParticipant(p); err != nil {
 			s.cancelSub()
-			return callrec.Internal(err, "cannot write the recording's journal")
+			return spoolError(err, "cannot write the recording's journal")
 		}
 	}
 	if r.State == callrec.StateInactive || r.Spec.PauseOnStart {
@@ -282,7 +299,7 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 			return nil, callrec.Internal(err, "cannot read the recording's journal")
 		}
 		if _, err := e.finishPending(ctx, dir, jf); err != nil {
-			return nil, callrec.Internal(err, "cannot finalize the recording")
+			return nil, spoolError(err, "cannot finalize the recording")
 		}
 	} else {
 		// Audio spoken just before the stop is still on its way through
@@ -304,7 +321,7 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 			return nil, stopErr
 		}
 		if s.uploadErr != nil {
-			return nil, callrec.Internal(s.uploadErr, "cannot store the recording")
+			return nil, spoolError(s.uploadErr, "cannot store the recording")
 		}
 		jf = s.jf
 	}

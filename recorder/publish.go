@@ -58,9 +58,15 @@ func (e *Engine) publish(ctx context.Context, dir string, jf *journalFile, pc pe
 		return callrec.Chunk{}, err
 	}
 	created := formatTime(e.cfg.Clock())
-	if err := e.cfg.Blob.Put(ctx, audioKey(pc.DocumentID), f, blob.PutOptions{
-		ContentType: contentTypeWAV, Metadata: map[string]string{metaSHA256: sum, metaCreated: created},
-	}); err != nil {
+	audioOpts := blob.PutOptions{ContentType: contentTypeWAV, Metadata: map[string]string{metaSHA256: sum, metaCreated: created}}
+	if files, ok := e.cfg.Blob.(blob.FileStore); ok {
+		// A local store links the spool file: no copy, and no room needed
+		// for one on a full disk.
+		err = files.PutFile(ctx, audioKey(pc.DocumentID), path, audioOpts)
+	} else {
+		err = e.cfg.Blob.Put(ctx, audioKey(pc.DocumentID), f, audioOpts)
+	}
+	if err != nil {
 		return callrec.Chunk{}, err
 	}
 	if err := e.cfg.Blob.Put(ctx, metadataKey(pc.DocumentID), bytes.NewReader(meta), blob.PutOptions{
@@ -86,6 +92,13 @@ func (e *Engine) publish(ctx context.Context, dir string, jf *journalFile, pc pe
 		j.Pending = kept
 		j.Chunks = append(j.Chunks, chunk)
 	})
+	if isNoSpace(err) {
+		// The journal in memory says published; until its file does, the
+		// spool file (a link of the stored object, taking no room) stays
+		// so that a restart can publish it again.
+		e.log.Warn("recorder: journal not saved, the disk is full", "index", pc.Index, "err", err)
+		return chunk, nil
+	}
 	if err != nil {
 		return chunk, err
 	}

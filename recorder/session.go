@@ -178,7 +178,9 @@ func (s *session) run() {
 			// time.
 			now := s.e.cfg.Clock()
 			s.drain()
-			s.check(s.tl.commit(s.posAt(now) - lateness))
+			if s.err == nil {
+				s.check(s.tl.commit(s.posAt(now) - lateness))
+			}
 			if s.err == nil {
 				s.check(s.chunker.sync())
 			}
@@ -218,12 +220,54 @@ func (s *session) handle(it item) (stopped bool) {
 }
 
 // check keeps the first error; after it the recording writes nothing more.
+// A full disk ends the recording (see storagefull.go).
 func (s *session) check(err error) {
-	if err != nil && s.err == nil {
-		s.err = err
-		s.log.Error("recorder: writing stopped", "err", err)
+	if err == nil || s.err != nil {
+		return
 	}
+	if isNoSpace(err) {
+		s.err = storageFull(err)
+		s.endOnFullDisk(err)
+		return
+	}
+	s.err = err
+	s.log.Error("recorder: writing stopped", "err", err)
 }
+
+// endOnFullDisk ends the recording where its disk filled up: it gives up the
+// space reserve, ends the chunk being written with what reached the disk
+// (end reason storageFull), publishes it, and reports the recording on the
+// engine's Ended.
+func (s *session) endOnFullDisk(cause error) {
+	released := s.e.reserve.release()
+	s.log.Error("recorder: the disk is full; the recording ends here", "err", cause, "reserveReleased", released)
+	s.cancelSub()
+	if cur := s.chunker.cur; cur != nil {
+		s.chunker.cur = nil
+		// What the writer still buffers cannot be written; the file's
+		// samples on disk are made a valid WAV when it is published.
+		cur.file.Close()
+		pc := cur.pc
+		pc.EndPos, pc.EndReason = max(s.tl.base, pc.StartPos), callrec.EndReasonStorageFull
+		if err := s.jf.update(func(j *journal) {
+			for i := range j.Pending {
+				if j.Pending[i].Index == pc.Index {
+					j.Pending[i] = pc
+				}
+			}
+		}); err != nil {
+			// The journal in memory has the end; the file gets it when
+			// there is room (the next update), or a restart ends the chunk
+			// as serviceRestarted.
+			s.log.Warn("recorder: saving the journal on a full disk", "err", err)
+		}
+		s.publishAsync(pc)
+	}
+	s.e.ended.push(callrec.RecordingEnd{RecordingID: s.id, Reason: callrec.EndReasonStorageFull})
+}
+
+// fullDisk reports whether the recording ended on a full disk.
+func (s *session) fullDisk() bool { return callrec.KindOf(s.err) == callrec.KindStorageFull }
 
 func (s *session) participant(p string) *partState {
 	ps := s.parts[p]
@@ -308,6 +352,12 @@ func (s *session) onOp(o *op) error {
 				s.check(s.chunker.finish(end, o.reason))
 			}
 		}
+		if s.fullDisk() {
+			return nil // ended already, with what was written
+		}
+	}
+	if s.fullDisk() {
+		return s.err
 	}
 	if s.err != nil {
 		return callrec.Internal(s.err, "recording failed to write")

@@ -62,14 +62,14 @@ func (d *DB) Close() error { return d.db.Close() }
 func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return callrec.Internal(err, "database unavailable")
+		return storageError(err, callrec.Internal(err, "database unavailable"))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return storageError(err, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return callrec.Internal(err, "database commit failed")
+		return storageError(err, callrec.Internal(err, "database commit failed"))
 	}
 	return nil
 }
