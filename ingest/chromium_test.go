@@ -93,6 +93,8 @@ func TestChromiumJoinPage(t *testing.T) {
 		t.Errorf("received level is %.1f dB off the file's", d)
 	}
 
+	checkRecordingIndicator(t, h, page, callID)
+
 	page.eval(t, `document.getElementById("leave").click(), "ok"`)
 	waitFor(t, 10*time.Second, "the leave", func() bool {
 		k := rec.eventKinds(rawID)
@@ -108,6 +110,34 @@ func TestChromiumJoinPage(t *testing.T) {
 	if len(call.Participants) != 1 || call.Participants[0].RawID != rawID || call.Participants[0].LeftAt == nil {
 		t.Errorf("participants after Leave: %+v", call.Participants)
 	}
+}
+
+// checkRecordingIndicator records the call the page is in, pauses and
+// stops the recording: the page shows each state within its status polls.
+func checkRecordingIndicator(t *testing.T, h *harness, page *cdpPage, callID string) {
+	t.Helper()
+	shows := func(recording string, hidden bool, text string) func() bool {
+		return func() bool {
+			got := page.eval(t, `document.body.dataset.recording + "|" + document.getElementById("recording").hidden + "|" +
+				document.getElementById("recording").textContent`)
+			return got == fmt.Sprintf("%s|%v|%s", recording, hidden, text)
+		}
+	}
+	waitFor(t, 10*time.Second, "the page to show no recording", shows("none", true, ""))
+	rec, err := h.node.App.Service.StartRecording(t.Context(), callrec.StartRecording{Spec: callrec.RecordingSpec{
+		ServerCallID: callID, Content: callrec.ContentAudio, Channel: callrec.ChannelMixed, Format: callrec.FormatWav}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the page to show the recording", shows("active", false, "This call is being recorded"))
+	if err := h.node.App.Service.PauseRecording(t.Context(), rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the page to show the pause", shows("inactive", false, "Recording paused"))
+	if err := h.node.App.Service.StopRecording(t.Context(), rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the page to show the recording stopped", shows("none", true, ""))
 }
 
 func skipOutsideCI(t *testing.T, why string) {

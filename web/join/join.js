@@ -144,7 +144,7 @@ function showRecording(state) {
   document.body.dataset.recording = state;
   const el = $("recording");
   el.hidden = state !== "active" && state !== "inactive";
-  el.textContent = state === "active" ? "This call is being recorded" : "Recording paused";
+  el.textContent = { active: "This call is being recorded", inactive: "Recording paused" }[state] || "";
 }
 
 $("call").textContent = callId || "(missing ?call=)";
