@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"fmt"
@@ -9,12 +9,12 @@ import (
 	"github.com/callrec/callrec"
 )
 
-// TestListCallsPagesByKeyset: pages of calls follow creation order, a call
+// testListCalls: pages of calls follow creation order, a call
 // created between two pages appears once at the end, filters apply, and
 // participants come with each call.
-func TestListCallsPagesByKeyset(t *testing.T) {
+func testListCalls(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db, _ := openTemp(t)
+	db := open(t)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var want []string
 	create := func(i int) {
@@ -97,11 +97,11 @@ func TestListCallsPagesByKeyset(t *testing.T) {
 	}
 }
 
-// TestListRecordingsFilters: by call and by listed state (active, inactive,
+// testListRecordings: by call and by listed state (active, inactive,
 // stopped), across pages.
-func TestListRecordingsFilters(t *testing.T) {
+func testListRecordings(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db, _ := openTemp(t)
+	db := open(t)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, id := range []string{"A", "B"} {
 		if err := db.CreateCall(ctx, &callrec.Call{ServerCallID: id, State: callrec.CallActive, CreatedAt: t0}); err != nil {

@@ -1,0 +1,195 @@
+// Package pgtest runs a throwaway PostgreSQL server for a test package: the
+// Debian binaries (initdb, pg_ctl) on a temporary directory, listening on
+// 127.0.0.1 at a free port and on a unix socket in that directory, started
+// once in TestMain and stopped when the package's tests end. Each test gets
+// a database of its own.
+//
+// When run as root, the server runs as the postgres user (initdb refuses
+// root). When PostgreSQL cannot be started, tests fail under CI=true and
+// skip with the reason otherwise.
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+)
+
+var (
+	server   *Server
+	startErr error
+	dbSeq    atomic.Int64
+)
+
+// Main starts a server, runs the package's tests and stops it: call it from
+// TestMain as os.Exit(pgtest.Main(m)).
+func Main(m *testing.M) int {
+	server, startErr = Start()
+	code := m.Run()
+	if server != nil {
+		if err := server.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+		}
+	}
+	return code
+}
+
+// NewDatabase creates an empty schema on the package's server and returns
+// a connection string whose search_path is that schema alone, so that each
+// test has a database of its own (a schema is much quicker to create than
+// a database); the schema is dropped after the test. It skips
+// the test (fails it under CI=true) when the server could not start.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	if server == nil {
+		err := startErr
+		if err == nil {
+			err = errors.New("pgtest.Main was not called from TestMain")
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required in CI: %v", err)
+		}
+		t.Skipf("PostgreSQL not available (install Debian's postgresql to run this test): %v", err)
+	}
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
+	if err := server.exec(t.Context(), "CREATE SCHEMA "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := server.exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
+			t.Errorf("dropping test schema: %v", err)
+		}
+	})
+	return server.DSN() + "&search_path=" + name
+}
+
+// Server is a running throwaway PostgreSQL.
+type Server struct {
+	dir, bin string
+	port     int
+	asUser   []string // runuser prefix when running as root
+}
+
+// Start initialises a cluster in a new temporary directory and starts it.
+func Start() (*Server, error) {
+	bin, err := findBin()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{dir: dir, bin: bin}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("running as root needs the postgres user: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		s.asUser = []string{"runuser", "-u", "postgres", "--"}
+	}
+	port, err := freePort()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.port = port
+	data := filepath.Join(dir, "data")
+	if err := s.run(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
+	if err := s.run(filepath.Join(bin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "-o", opts, "start"); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// DSN is the connection string of s's postgres database, over TCP on
+// 127.0.0.1.
+func (s *Server) DSN() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.port)
+}
+
+// Stop stops the server and removes its directory.
+func (s *Server) Stop() error {
+	err := s.run(filepath.Join(s.bin, "pg_ctl"), "-D", filepath.Join(s.dir, "data"), "-m", "fast", "-w", "-t", "60", "stop")
+	return errors.Join(err, os.RemoveAll(s.dir))
+}
+
+func (s *Server) exec(ctx context.Context, query string) error {
+	db, err := sql.Open("pgx", s.DSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, query)
+	return err
+}
+
+func (s *Server) run(name string, args ...string) error {
+	argv := append(append([]string{}, s.asUser...), name)
+	argv = append(argv, args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = s.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, out)
+	}
+	return nil
+}
+
+// findBin finds the newest installed server version's bin directory
+// (Debian: /usr/lib/postgresql/<major>/bin), or one on PATH.
+func findBin() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	return "", errors.New("no initdb in /usr/lib/postgresql/*/bin or on PATH")
+}
+
+func version(binDir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return n
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
