@@ -61,7 +61,8 @@ type App struct {
 	closeOnce sync.Once
 }
 
-// New opens the data directory and assembles a node; it does not listen yet.
+// New opens the data directory and assembles a node; it does not listen
+// for HTTP yet (Listen, Serve), but a configured SIP endpoint is serving.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	cfg = cfg.withDefaults()
 	if log == nil {
@@ -235,18 +236,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := a.listenMetrics(); err != nil {
 		return nil, err
 	}
-	ok = true
-	return a, nil
-}
-
-// Listen opens the configured listen address, and starts the SIP
-// endpoint if there is one.
-func (a *App) Listen() (net.Listener, error) {
 	if a.SIP != nil {
+		// SIP serves from here on (its address is known, for tests on
+		// port 0); Close or Serve's drain stops it.
 		if err := a.SIP.Listen(); err != nil {
 			return nil, err
 		}
 	}
+	ok = true
+	return a, nil
+}
+
+// Listen opens the configured listen address.
+func (a *App) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)

@@ -65,7 +65,8 @@ func startServer(t *testing.T, opts serverOptions) *server {
 	if opts.addr == "" {
 		opts.addr = freeAddr(t)
 	}
-	args := []string{"serve"}
+	// No SIP: servers of parallel tests would share its default port.
+	args := []string{"serve", "--sip-addr="}
 	if opts.env == nil {
 		args = append(args, "--data", opts.dataDir, "--addr", opts.addr)
 		if opts.tls {

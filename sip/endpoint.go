@@ -277,7 +277,7 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	l := &leg{
 		ep: e, callID: callID, rawID: rawIDOf(req), dialogID: dialog.ID, dialog: dialog,
-		conn: conn, port: conn.LocalAddr().(*net.UDPAddr).Port, done: make(chan struct{}),
+		conn: conn, port: conn.LocalAddr().(*net.UDPAddr).Port, quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	l.log = log.With("rawId", l.rawID, "rtpPort", l.port)
 	answer := l.offer(desc)

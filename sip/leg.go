@@ -46,6 +46,7 @@ type leg struct {
 	reason  string
 
 	stopOnce sync.Once
+	quit     chan struct{} // closed to end the media
 	done     chan struct{} // closed once the leave is emitted and recorded
 }
 
@@ -109,9 +110,16 @@ const byeTimeout = 5 * time.Second
 // stop ends the media (idempotent) and waits until the leave is emitted
 // and recorded.
 func (l *leg) stop() {
-	l.stopOnce.Do(func() { l.conn.Close() })
+	l.stopOnce.Do(func() { close(l.quit) })
 	<-l.done
 }
+
+// drainWait is how long a stopping leg still reads packets already on
+// their way (a phone's last packets and its BYE cross), at most maxDrain.
+const (
+	drainWait = 5 * time.Millisecond
+	maxDrain  = 50 * time.Millisecond
+)
 
 // run reads the leg's RTP until its socket closes, publishing frames, and
 // then leaves the call. It is the participant's one publishing goroutine.
@@ -127,7 +135,15 @@ func (l *leg) run() {
 	var pkt rtp.Packet
 	applied, muted := 0, false
 	lastTick := time.Now()
+	quitting, quitAt := false, time.Time{}
 	for {
+		if !quitting {
+			select {
+			case <-l.quit:
+				quitting, quitAt = true, time.Now()
+			default:
+			}
+		}
 		if d, gen := l.control(); gen != applied {
 			applied = gen
 			st.use(d)
@@ -142,11 +158,18 @@ func (l *leg) run() {
 			}
 			latched = netip.AddrPort{} // a new offer may come from elsewhere
 		}
-		_ = l.conn.SetReadDeadline(lastTick.Add(tickEvery))
+		deadline := lastTick.Add(tickEvery)
+		if quitting {
+			deadline = time.Now().Add(drainWait)
+		}
+		_ = l.conn.SetReadDeadline(deadline)
 		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
 		now := time.Now()
-		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			break // closed
+		if quitting && now.Sub(quitAt) > maxDrain {
+			break // a phone that keeps sending after its BYE
+		}
+		if err != nil && (quitting || !errors.Is(err, os.ErrDeadlineExceeded)) {
+			break // stopped, and nothing more on its way; or the socket failed
 		}
 		if err == nil && !muted && pkt.Unmarshal(buf[:n]) == nil && pkt.Version == 2 {
 			// Latching: the first source is the phone (symmetric RTP,
@@ -165,6 +188,7 @@ func (l *leg) run() {
 			lastTick = now
 		}
 	}
+	l.conn.Close()
 	now := clock.Position(time.Now())
 	st.finish(now)
 	l.part.Leave(st.out.cursor(), now)

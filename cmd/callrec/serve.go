@@ -14,6 +14,7 @@ import (
 	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/recorder"
+	"github.com/callrec/callrec/sip"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -81,6 +82,9 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.Uint16Var(&cfg.ICE.UDPPortMin, "udp-port-min", 0, "lowest UDP port for WebRTC media (default ephemeral)")
 	f.Uint16Var(&cfg.ICE.UDPPortMax, "udp-port-max", 0, "highest UDP port for WebRTC media")
 	f.StringSliceVar(&cfg.ICE.PublicIPs, "public-ip", nil, "IP addresses to advertise for media behind a 1:1 NAT")
+	f.StringVar(&cfg.SIPAddr, "sip-addr", sip.DefaultAddr, "SIP listen address, UDP and TCP (empty: no SIP); an INVITE to sip:<serverCallId>@host joins that call (docs/sip.md)")
+	f.StringVar(&cfg.SIPPublicAddr, "sip-public-addr", "", "IP address (or IP:port) written into SIP Contact headers and SDP, behind NAT (default from --sip-addr)")
+	f.StringVar(&cfg.SIPRTPPorts, "sip-rtp-ports", sip.DefaultRTPPorts, "UDP port range of SIP media, first-last (one even port per phone)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) and the probes (/healthz, /readyz) on this address, unauthenticated, e.g. 127.0.0.1:9090 (default off)")
 	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default off)")

@@ -42,7 +42,7 @@ func startServer(ctx context.Context, binary, dataDir string, extraArgs []string
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"serve", "--ice-loopback-only", "--log-level", "warn",
+	args := append([]string{"serve", "--ice-loopback-only", "--log-level", "warn", "--sip-addr=",
 		"--data", filepath.Join(dataDir, "data"), "--addr", "127.0.0.1:" + strconv.Itoa(port),
 		"--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort)}, extraArgs...)
 	cmd := exec.Command(binary, args...)
