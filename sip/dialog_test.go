@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -171,5 +173,61 @@ func TestCancelBeforeAnswer(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if got := n.srv.App.Hub.Participants(callID); len(got) != 0 {
 		t.Errorf("a cancelled phone joined: %v", got)
+	}
+}
+
+// TestCodecChangeAndSessionTimer: the phone asks for a session timer
+// (answered with the phone as refresher), then switches from PCMU to PCMA
+// by re-INVITE mid-tone; the tone goes on in the recording without a gap.
+func TestCodecChangeAndSessionTimer(t *testing.T) {
+	n := startNode(t)
+	ctx := t.Context()
+	callID := n.createCall(t)
+	recID := n.startRecording(t, callID)
+	ph := newPhone(t, n.sip, "+14255550199")
+	s, code, answer := ph.call(ctx, callID, "udp", ph.offer("0 101", "sendrecv"),
+		sip.NewHeader("Supported", "timer"), sip.NewHeader("Session-Expires", "1800"))
+	if code != 200 {
+		t.Fatalf("INVITE answered %d", code)
+	}
+	if se := s.InviteResponse.GetHeader("Session-Expires"); se == nil || se.Value() != "1800;refresher=uac" {
+		t.Errorf("Session-Expires in the answer: %v", se)
+	}
+	if req := s.InviteResponse.GetHeader("Require"); req == nil || req.Value() != "timer" {
+		t.Errorf("Require in the answer: %v", req)
+	}
+	to, _, _ := media(t, answer)
+	snd := newSender(ph.rtp, to, "PCMU")
+	const amp = 0.5
+	begin := snd.tone(440, amp, time.Second)
+	code, body := ph.reinvite(ctx, s, ph.offer("8 101", "sendrecv"))
+	if code != 200 {
+		t.Fatalf("re-INVITE answered %d", code)
+	}
+	if _, formats, _ := media(t, body); formats[0] != "8" {
+		t.Fatalf("re-INVITE answered with %v", formats)
+	}
+	switched := time.Now()
+	pcma := newSender(ph.rtp, to, "PCMA")
+	pcma.seq, pcma.ts, pcma.phase = snd.seq, snd.ts, snd.phase // the same stream, another codec
+	pcma.tone(440, amp, time.Second)
+	end := time.Now()
+	if err := s.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n.waitParticipants(t, callID, nil)
+	x, start, ids := n.recorded(t, recID)
+	if !slices.Equal(ids, []string{"4:+14255550199"}) {
+		t.Errorf("participants %v", ids)
+	}
+	const margin = 60 * 16
+	checkTone(t, "PCMU", x, at(start, begin)+margin, at(start, switched)-margin, amp)
+	checkTone(t, "PCMA", x, at(start, switched)+margin, at(start, end)-margin, amp)
+	// No gap at the switch: every 10 ms around it has the tone.
+	for i := at(start, switched) - margin; i < at(start, switched)+margin; i += 160 {
+		if rms := audio.RMS(x[i : i+160]); audio.DBFS(rms) < audio.DBFS(amp/math.Sqrt2)-3 {
+			t.Errorf("a drop at %d (%.1f dBFS) around the codec change", i, audio.DBFS(rms))
+			break
+		}
 	}
 }
