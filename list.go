@@ -1,6 +1,9 @@
 package callrec
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Lists of calls and recordings (callrec extensions: ACS has no REST route
 // that lists either). They are read in pages: a query names a filter, the
@@ -78,4 +81,29 @@ func parseEnum[T ~string](s string, vs ...T) (T, bool) {
 		}
 	}
 	return "", false
+}
+
+// PageLimit bounds a query's limit to 1..MaxPageSize; 0 means the default.
+func PageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultPageSize
+	case n > MaxPageSize:
+		return MaxPageSize
+	}
+	return n
+}
+
+// ParseCursor reads a stores' list cursor: the position (a positive
+// integer) of the last item of the previous page; "" is the start.
+func ParseCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, Errorf(KindInvalid, CodeInvalidContinuationToken,
+			"the continuation token was not issued by this server; start the list again without it")
+	}
+	return n, nil
 }

@@ -62,3 +62,15 @@ func (s *Subscription) Matches(typ, subject string) bool {
 	}
 	return strings.HasPrefix(subject, s.SubjectPrefix)
 }
+
+// SubscriberTargets returns the targets of the subscriptions in subs that
+// want an event e (the stores fan each event out to the validated ones).
+func SubscriberTargets(subs []*Subscription, e Event) []Target {
+	var out []Target
+	for _, s := range subs {
+		if s.Matches(e.Type, e.Subject) {
+			out = append(out, Target{URL: s.URL, Schema: s.Schema, Subscription: s.Name})
+		}
+	}
+	return out
+}

@@ -15,7 +15,7 @@ func (d *DB) CreateCall(ctx context.Context, c *callrec.Call) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO calls (id, state, created_at, ended_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO NOTHING`, c.ServerCallID, c.State, c.CreatedAt, nullTime(c.EndedAt))
 		if err != nil {
-			return callrec.Internal(err, "storing call")
+			return internal(err, "storing call")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return callrec.Errorf(callrec.KindConflict, callrec.CodeCallExists, "call %q already exists", c.ServerCallID)
@@ -34,7 +34,7 @@ func (d *DB) Call(ctx context.Context, id string) (*callrec.Call, error) {
 		return nil, callrec.Errorf(callrec.KindNotFound, callrec.CodeCallNotFound, "call %q not found", id)
 	}
 	if err != nil {
-		return nil, callrec.Internal(err, "reading call")
+		return nil, internal(err, "reading call")
 	}
 	c.CreatedAt, c.EndedAt = utc(c.CreatedAt), timePtr(ended)
 	err = d.participants(ctx, []string{id}, func(_ string, p callrec.Participant) {
@@ -52,7 +52,7 @@ func (d *DB) participants(ctx context.Context, ids []string, add func(callID str
 	rows, err := d.db.QueryContext(ctx, `SELECT call_id, raw_id, joined_at, left_at FROM participants
 		WHERE call_id = ANY($1) ORDER BY joined_at, raw_id`, ids)
 	if err != nil {
-		return callrec.Internal(err, "reading participants")
+		return internal(err, "reading participants")
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -60,13 +60,13 @@ func (d *DB) participants(ctx context.Context, ids []string, add func(callID str
 		var callID string
 		var left sql.NullTime
 		if err := rows.Scan(&callID, &p.RawID, &p.JoinedAt, &left); err != nil {
-			return callrec.Internal(err, "reading participants")
+			return internal(err, "reading participants")
 		}
 		p.JoinedAt, p.LeftAt = utc(p.JoinedAt), timePtr(left)
 		add(callID, p)
 	}
 	if err := rows.Err(); err != nil {
-		return callrec.Internal(err, "reading participants")
+		return internal(err, "reading participants")
 	}
 	return nil
 }
@@ -77,14 +77,14 @@ func (d *DB) EndCall(ctx context.Context, id string, t time.Time, events ...call
 		res, err := tx.ExecContext(ctx, `UPDATE calls SET state = $1, ended_at = $2 WHERE id = $3 AND state != $1`,
 			callrec.CallEnded, t, id)
 		if err != nil {
-			return callrec.Internal(err, "ending call")
+			return internal(err, "ending call")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return callrec.Errorf(callrec.KindNotFound, callrec.CodeCallNotFound, "call %q not found or already ended", id)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE participants SET left_at = $1 WHERE call_id = $2 AND left_at IS NULL`,
 			t, id); err != nil {
-			return callrec.Internal(err, "ending call")
+			return internal(err, "ending call")
 		}
 		return insertEvents(ctx, tx, events)
 	})
@@ -96,7 +96,7 @@ func (d *DB) JoinParticipant(ctx context.Context, callID, rawID string, t time.T
 		_, err := tx.ExecContext(ctx, `INSERT INTO participants (call_id, raw_id, joined_at) VALUES ($1, $2, $3)
 			ON CONFLICT (call_id, raw_id) DO UPDATE SET left_at = NULL`, callID, rawID, t)
 		if err != nil {
-			return callrec.Internal(err, "storing participant")
+			return internal(err, "storing participant")
 		}
 		return insertEvents(ctx, tx, events)
 	})
@@ -108,7 +108,7 @@ func (d *DB) LeaveParticipant(ctx context.Context, callID, rawID string, t time.
 		_, err := tx.ExecContext(ctx, `UPDATE participants SET left_at = $1 WHERE call_id = $2 AND raw_id = $3`,
 			t, callID, rawID)
 		if err != nil {
-			return callrec.Internal(err, "storing participant")
+			return internal(err, "storing participant")
 		}
 		return insertEvents(ctx, tx, events)
 	})

@@ -60,7 +60,7 @@ func pickDue(ctx context.Context, tx *sql.Tx, c callrec.Claim, taken map[string]
 		ORDER BY next_attempt_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED`,
 		callrec.DeliveryPending, c.Now.UnixMilli(), fullDestinations(c, taken), want)
 	if err != nil {
-		return nil, 0, callrec.Internal(err, "reading outbox")
+		return nil, 0, internal(err, "reading outbox")
 	}
 	defer rows.Close()
 	var ids []int64
@@ -69,7 +69,7 @@ func pickDue(ctx context.Context, tx *sql.Tx, c callrec.Claim, taken map[string]
 		var id int64
 		var dest string
 		if err := rows.Scan(&id, &dest); err != nil {
-			return nil, 0, callrec.Internal(err, "reading outbox")
+			return nil, 0, internal(err, "reading outbox")
 		}
 		seen++
 		if c.Full(dest, taken[dest]) {
@@ -79,7 +79,7 @@ func pickDue(ctx context.Context, tx *sql.Tx, c callrec.Claim, taken map[string]
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, callrec.Internal(err, "reading outbox")
+		return nil, 0, internal(err, "reading outbox")
 	}
 	return ids, seen, nil
 }
@@ -93,19 +93,19 @@ func leaseDeliveries(ctx context.Context, tx *sql.Tx, ids []int64, until time.Ti
 		d.last_error, d.created_at, e.id, e.type, e.source, e.subject, e.time, e.data_version, e.data`,
 		until.UnixMilli(), ids)
 	if err != nil {
-		return nil, callrec.Internal(err, "leasing deliveries")
+		return nil, internal(err, "leasing deliveries")
 	}
 	defer rows.Close()
 	var out []callrec.Delivery
 	for rows.Next() {
 		del, err := scanDelivery(rows)
 		if err != nil {
-			return nil, callrec.Internal(err, "leasing deliveries")
+			return nil, internal(err, "leasing deliveries")
 		}
 		out = append(out, del)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "leasing deliveries")
+		return nil, internal(err, "leasing deliveries")
 	}
 	return out, nil
 }
@@ -117,7 +117,7 @@ func nextDue(ctx context.Context, tx *sql.Tx, full []string) (time.Time, error) 
 	err := tx.QueryRowContext(ctx, `SELECT MIN(next_attempt_ms) FROM deliveries WHERE status = $1 AND destination <> ALL($2)`,
 		callrec.DeliveryPending, full).Scan(&next)
 	if err != nil {
-		return time.Time{}, callrec.Internal(err, "reading outbox")
+		return time.Time{}, internal(err, "reading outbox")
 	}
 	if !next.Valid {
 		return time.Time{}, nil
@@ -167,7 +167,7 @@ func (d *DB) RecordAttempts(ctx context.Context, records []callrec.AttemptRecord
 			FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS r(id, status, next, code, error)
 			WHERE d.id = r.id`, ids, statuses, nexts, codes, errs)
 		if err != nil {
-			return callrec.Internal(err, "recording delivery attempts")
+			return internal(err, "recording delivery attempts")
 		}
 		return nil
 	})

@@ -18,12 +18,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -89,22 +87,16 @@ func (d *DB) Close() error { return d.db.Close() }
 func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return callrec.Internal(err, "database unavailable")
+		return unavailable(err, callrec.Unavailable(err, "the database is unavailable"))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return unavailable(err, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return callrec.Internal(err, "database commit failed")
+		return unavailable(err, callrec.Internal(err, "database commit failed"))
 	}
 	return nil
-}
-
-// isUniqueViolation reports whether err is PostgreSQL's unique_violation.
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }

@@ -30,7 +30,7 @@ func (d *DB) Delivery(ctx context.Context, id int64) (callrec.Delivery, error) {
 		return del, callrec.Errorf(callrec.KindNotFound, CodeDeadLetterNotFound, "delivery %d not found", id)
 	}
 	if err != nil {
-		return del, callrec.Internal(err, "reading delivery")
+		return del, internal(err, "reading delivery")
 	}
 	return del, nil
 }
@@ -44,7 +44,7 @@ func (d *DB) ReplayDeadLetter(ctx context.Context, id int64, now time.Time) erro
 			leased_next_ms = NULL, last_status = 0, last_error = '', created_at = $3 WHERE id = $4 AND status = $5`,
 			callrec.DeliveryPending, now.UnixMilli(), now, id, callrec.DeliveryDead)
 		if err != nil {
-			return callrec.Internal(err, "replaying dead letter")
+			return internal(err, "replaying dead letter")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return callrec.Errorf(callrec.KindNotFound, CodeDeadLetterNotFound, "no dead letter with id %d", id)
@@ -64,7 +64,7 @@ func (d *DB) EventsAfter(ctx context.Context, after int64, limit int) ([]callrec
 func (d *DB) LastEventPosition(ctx context.Context) (int64, error) {
 	var p sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&p); err != nil {
-		return 0, callrec.Internal(err, "reading events")
+		return 0, internal(err, "reading events")
 	}
 	return p.Int64, nil
 }

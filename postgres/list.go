@@ -16,11 +16,11 @@ import (
 
 // ListCalls returns a page of calls with their participants.
 func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallPage, error) {
-	after, err := parseCursor(q.After)
+	after, err := callrec.ParseCursor(q.After)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageLimit(q.Limit)
+	limit := callrec.PageLimit(q.Limit)
 	var where filters
 	var args []any
 	where.add(&args, "seq > $%d", after)
@@ -30,7 +30,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 	rows, err := d.db.QueryContext(ctx, `SELECT seq, id, state, created_at, ended_at FROM calls WHERE `+
 		where.String()+fmt.Sprintf(` ORDER BY seq LIMIT %d`, limit+1), args...)
 	if err != nil {
-		return nil, callrec.Internal(err, "listing calls")
+		return nil, internal(err, "listing calls")
 	}
 	defer rows.Close()
 	page := &callrec.CallPage{Calls: []*callrec.Call{}}
@@ -44,14 +44,14 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 		c := &callrec.Call{Participants: []callrec.Participant{}}
 		var ended sql.NullTime
 		if err := rows.Scan(&last, &c.ServerCallID, &c.State, &c.CreatedAt, &ended); err != nil {
-			return nil, callrec.Internal(err, "listing calls")
+			return nil, internal(err, "listing calls")
 		}
 		c.CreatedAt, c.EndedAt = utc(c.CreatedAt), timePtr(ended)
 		page.Calls = append(page.Calls, c)
 		byID[c.ServerCallID] = c
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "listing calls")
+		return nil, internal(err, "listing calls")
 	}
 	rows.Close()
 	if len(page.Calls) == 0 {
@@ -73,11 +73,11 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 
 // ListRecordings returns a page of recordings, stopped or not.
 func (d *DB) ListRecordings(ctx context.Context, q callrec.RecordingQuery) (*callrec.RecordingPage, error) {
-	after, err := parseCursor(q.After)
+	after, err := callrec.ParseCursor(q.After)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageLimit(q.Limit)
+	limit := callrec.PageLimit(q.Limit)
 	var where filters
 	var args []any
 	where.add(&args, "seq > $%d", after)
@@ -94,7 +94,7 @@ func (d *DB) ListRecordings(ctx context.Context, q callrec.RecordingQuery) (*cal
 	rows, err := d.db.QueryContext(ctx, `SELECT seq, `+recordingColumns+` FROM recordings WHERE `+
 		where.String()+fmt.Sprintf(` ORDER BY seq LIMIT %d`, limit+1), args...)
 	if err != nil {
-		return nil, callrec.Internal(err, "listing recordings")
+		return nil, internal(err, "listing recordings")
 	}
 	defer rows.Close()
 	page := &callrec.RecordingPage{Recordings: []*callrec.Recording{}}
@@ -111,7 +111,7 @@ func (d *DB) ListRecordings(ctx context.Context, q callrec.RecordingQuery) (*cal
 		page.Recordings = append(page.Recordings, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "listing recordings")
+		return nil, internal(err, "listing recordings")
 	}
 	return page, nil
 }
@@ -135,27 +135,3 @@ type seqScanner struct {
 }
 
 func (r seqScanner) Scan(dest ...any) error { return r.s.Scan(append([]any{r.seq}, dest...)...) }
-
-// pageLimit bounds a query's limit to 1..MaxPageSize; 0 means the default.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return callrec.DefaultPageSize
-	case n > callrec.MaxPageSize:
-		return callrec.MaxPageSize
-	}
-	return n
-}
-
-// parseCursor reads a cursor: the last seq of the previous page.
-func parseCursor(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidContinuationToken,
-			"the continuation token was not issued by this server; start the list again without it")
-	}
-	return n, nil
-}

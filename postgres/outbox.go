@@ -23,26 +23,26 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []callrec.Outgoing) er
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(eventFeedLock)); err != nil {
-		return callrec.Internal(err, "storing event")
+		return internal(err, "storing event")
 	}
 	subs, err := querySubscriptions(ctx, tx, `WHERE state = $1`, callrec.SubscriptionValidated)
 	if err != nil {
 		return err
 	}
 	for _, o := range events {
-		o.Targets = append(o.Targets[:len(o.Targets):len(o.Targets)], subscriberTargets(subs, o.Event)...)
+		o.Targets = append(o.Targets[:len(o.Targets):len(o.Targets)], callrec.SubscriberTargets(subs, o.Event)...)
 		e := o.Event
 		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, type, source, subject, time, data_version, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, e.Type, e.Source, e.Subject, e.Time, e.DataVersion, string(e.Data))
 		if err != nil {
-			return callrec.Internal(err, "storing event")
+			return internal(err, "storing event")
 		}
 		for _, t := range o.Targets {
 			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, url, destination, schema, subscription, status,
 				next_attempt_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, t.URL, t.Destination(), t.Schema,
 				t.Subscription, callrec.DeliveryPending, e.Time.UnixMilli(), e.Time)
 			if err != nil {
-				return callrec.Internal(err, "storing delivery")
+				return internal(err, "storing delivery")
 			}
 		}
 	}
@@ -75,14 +75,14 @@ func (d *DB) Deliveries(ctx context.Context, status callrec.DeliveryStatus, limi
 	rows, err := d.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN events e ON e.id = d.event_id
 		WHERE ($1 = '' OR d.status = $1) ORDER BY d.id DESC LIMIT $2`, status, limit)
 	if err != nil {
-		return nil, callrec.Internal(err, "reading outbox")
+		return nil, internal(err, "reading outbox")
 	}
 	defer rows.Close()
 	var out []callrec.Delivery
 	for rows.Next() {
 		del, err := scanDelivery(rows)
 		if err != nil {
-			return nil, callrec.Internal(err, "reading delivery")
+			return nil, internal(err, "reading delivery")
 		}
 		out = append(out, del)
 	}
@@ -99,7 +99,7 @@ func (d *DB) Events(ctx context.Context, typ string) ([]callrec.Event, error) {
 func (d *DB) events(ctx context.Context, where string, args ...any) ([]callrec.Event, []int64, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT seq, id, type, source, subject, time, data_version, data FROM events `+where, args...)
 	if err != nil {
-		return nil, nil, callrec.Internal(err, "reading events")
+		return nil, nil, internal(err, "reading events")
 	}
 	defer rows.Close()
 	var evs []callrec.Event
@@ -109,13 +109,13 @@ func (d *DB) events(ctx context.Context, where string, args ...any) ([]callrec.E
 		var p int64
 		var data string
 		if err := rows.Scan(&p, &e.ID, &e.Type, &e.Source, &e.Subject, &e.Time, &e.DataVersion, &data); err != nil {
-			return nil, nil, callrec.Internal(err, "reading events")
+			return nil, nil, internal(err, "reading events")
 		}
 		e.Time, e.Data = utc(e.Time), []byte(data)
 		evs, pos = append(evs, e), append(pos, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, callrec.Internal(err, "reading events")
+		return nil, nil, internal(err, "reading events")
 	}
 	return evs, pos, nil
 }

@@ -26,7 +26,7 @@ func (d *DB) CreateRecording(ctx context.Context, r *callrec.Recording, events .
 			r.ID, nullString(r.RepeatabilityID), r.State, r.Stopped, spec, r.StartedAt,
 			nullTime(r.StoppedAt), r.EndReason, pauses, chunks, r.Spec.ServerCallID)
 		if err != nil {
-			return callrec.Internal(err, "storing recording")
+			return internal(err, "storing recording")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			existing, err = scanRecording(tx.QueryRowContext(ctx, `SELECT `+recordingColumns+` FROM recordings
@@ -60,7 +60,7 @@ func (d *DB) UpdateRecording(ctx context.Context, r *callrec.Recording, events .
 			pauses = $5, chunks = $6 WHERE id = $7`,
 			r.State, r.Stopped, nullTime(r.StoppedAt), r.EndReason, pauses, chunks, r.ID)
 		if err != nil {
-			return callrec.Internal(err, "storing recording")
+			return internal(err, "storing recording")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %q not found", r.ID)
@@ -84,7 +84,7 @@ func (d *DB) LiveRecordings(ctx context.Context) ([]*callrec.Recording, error) {
 func (d *DB) queryRecordings(ctx context.Context, query string, args ...any) ([]*callrec.Recording, error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, callrec.Internal(err, "reading recordings")
+		return nil, internal(err, "reading recordings")
 	}
 	defer rows.Close()
 	var out []*callrec.Recording
@@ -96,7 +96,7 @@ func (d *DB) queryRecordings(ctx context.Context, query string, args ...any) ([]
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "reading recordings")
+		return nil, internal(err, "reading recordings")
 	}
 	return out, nil
 }
@@ -113,13 +113,13 @@ func scanRecording(s scanner) (*callrec.Recording, error) {
 		return nil, callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording not found")
 	}
 	if err != nil {
-		return nil, callrec.Internal(err, "reading recording")
+		return nil, internal(err, "reading recording")
 	}
 	r.RepeatabilityID = rep.String
 	r.StartedAt, r.StoppedAt = utc(r.StartedAt), timePtr(stoppedAt)
 	if err := errors.Join(json.Unmarshal(spec, &r.Spec), json.Unmarshal(pauses, &r.Pauses),
 		json.Unmarshal(chunks, &r.Chunks)); err != nil {
-		return nil, callrec.Internal(err, "decoding recording")
+		return nil, internal(err, "decoding recording")
 	}
 	return &r, nil
 }
@@ -129,7 +129,7 @@ func marshalRecording(r *callrec.Recording) (spec, pauses, chunks string, err er
 	p, err2 := json.Marshal(orEmpty(r.Pauses))
 	c, err3 := json.Marshal(orEmpty(r.Chunks))
 	if err := errors.Join(err1, err2, err3); err != nil {
-		return "", "", "", callrec.Internal(err, "encoding recording")
+		return "", "", "", internal(err, "encoding recording")
 	}
 	return string(s), string(p), string(c), nil
 }

@@ -11,7 +11,7 @@ import (
 func (d *DB) CountDeliveries(ctx context.Context) (map[callrec.DeliveryStatus]int64, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM deliveries GROUP BY status`)
 	if err != nil {
-		return nil, callrec.Internal(err, "counting deliveries")
+		return nil, internal(err, "counting deliveries")
 	}
 	defer rows.Close()
 	out := map[callrec.DeliveryStatus]int64{}
@@ -19,12 +19,12 @@ func (d *DB) CountDeliveries(ctx context.Context) (map[callrec.DeliveryStatus]in
 		var s callrec.DeliveryStatus
 		var n int64
 		if err := rows.Scan(&s, &n); err != nil {
-			return nil, callrec.Internal(err, "counting deliveries")
+			return nil, internal(err, "counting deliveries")
 		}
 		out[s] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "counting deliveries")
+		return nil, internal(err, "counting deliveries")
 	}
 	return out, nil
 }
@@ -34,7 +34,7 @@ func (d *DB) CountDeliveries(ctx context.Context) (map[callrec.DeliveryStatus]in
 func (d *DB) Ping(ctx context.Context) error {
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM goose_db_version`).Scan(&n); err != nil {
-		return callrec.Internal(err, "reading the state database")
+		return internal(err, "reading the state database")
 	}
 	return nil
 }

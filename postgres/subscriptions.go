@@ -21,7 +21,7 @@ const subscriptionColumns = `name, url, schema, types, subject_prefix, secret, s
 func (d *DB) PutSubscription(ctx context.Context, s *callrec.Subscription, token string) error {
 	types, err := json.Marshal(nonNil(s.Types))
 	if err != nil {
-		return callrec.Internal(err, "encoding subscription")
+		return internal(err, "encoding subscription")
 	}
 	return d.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subscriptionColumns+`, validation_token)
@@ -33,7 +33,7 @@ func (d *DB) PutSubscription(ctx context.Context, s *callrec.Subscription, token
 			s.Name, s.URL, s.Schema, string(types), s.SubjectPrefix, s.Secret, s.State, s.Reason,
 			nullTime(s.ValidationDeadline), s.CreatedAt, token)
 		if err != nil {
-			return callrec.Internal(err, "storing subscription")
+			return internal(err, "storing subscription")
 		}
 		return nil
 	})
@@ -45,7 +45,7 @@ func (d *DB) SetSubscriptionState(ctx context.Context, name string, state callre
 		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET state = $1, reason = $2, validation_deadline = $3 WHERE name = $4`,
 			state, reason, nullTime(deadline), name)
 		if err != nil {
-			return callrec.Internal(err, "storing subscription state")
+			return internal(err, "storing subscription state")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return subscriptionNotFound(name)
@@ -67,7 +67,7 @@ func (d *DB) ValidateSubscription(ctx context.Context, name, token string, now t
 			return subscriptionNotFound(name)
 		}
 		if err != nil {
-			return callrec.Internal(err, "reading subscription")
+			return internal(err, "reading subscription")
 		}
 		if callrec.SubscriptionState(state) == callrec.SubscriptionValidated {
 			return nil
@@ -79,7 +79,7 @@ func (d *DB) ValidateSubscription(ctx context.Context, name, token string, now t
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET state = $1, reason = '', validation_deadline = NULL WHERE name = $2`,
 			callrec.SubscriptionValidated, name)
 		if err != nil {
-			return callrec.Internal(err, "storing subscription state")
+			return internal(err, "storing subscription state")
 		}
 		return nil
 	})
@@ -94,7 +94,7 @@ func (d *DB) SubscriptionToken(ctx context.Context, name string) (string, error)
 		return "", subscriptionNotFound(name)
 	}
 	if err != nil {
-		return "", callrec.Internal(err, "reading subscription")
+		return "", internal(err, "reading subscription")
 	}
 	return token, nil
 }
@@ -106,7 +106,7 @@ func (d *DB) Subscription(ctx context.Context, name string) (*callrec.Subscripti
 		return nil, subscriptionNotFound(name)
 	}
 	if err != nil {
-		return nil, callrec.Internal(err, "reading subscription")
+		return nil, internal(err, "reading subscription")
 	}
 	return s, nil
 }
@@ -122,7 +122,7 @@ func (d *DB) DeleteSubscription(ctx context.Context, name string) error {
 	return d.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE name = $1`, name)
 		if err != nil {
-			return callrec.Internal(err, "deleting subscription")
+			return internal(err, "deleting subscription")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return subscriptionNotFound(name)
@@ -138,19 +138,19 @@ type querier interface {
 func querySubscriptions(ctx context.Context, q querier, where string, args ...any) ([]*callrec.Subscription, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions `+where+` ORDER BY name`, args...)
 	if err != nil {
-		return nil, callrec.Internal(err, "reading subscriptions")
+		return nil, internal(err, "reading subscriptions")
 	}
 	defer rows.Close()
 	var out []*callrec.Subscription
 	for rows.Next() {
 		s, err := scanSubscription(rows)
 		if err != nil {
-			return nil, callrec.Internal(err, "reading subscriptions")
+			return nil, internal(err, "reading subscriptions")
 		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, callrec.Internal(err, "reading subscriptions")
+		return nil, internal(err, "reading subscriptions")
 	}
 	return out, nil
 }
@@ -168,18 +168,6 @@ func scanSubscription(s scanner) (*callrec.Subscription, error) {
 	}
 	sub.ValidationDeadline, sub.CreatedAt = timePtr(deadline), utc(sub.CreatedAt)
 	return &sub, nil
-}
-
-// subscriberTargets returns the targets of the validated subscriptions that
-// match an event.
-func subscriberTargets(subs []*callrec.Subscription, e callrec.Event) []callrec.Target {
-	var out []callrec.Target
-	for _, s := range subs {
-		if s.Matches(e.Type, e.Subject) {
-			out = append(out, callrec.Target{URL: s.URL, Schema: s.Schema, Subscription: s.Name})
-		}
-	}
-	return out
 }
 
 func subscriptionNotFound(name string) error {

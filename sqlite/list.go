@@ -16,7 +16,7 @@ import (
 
 // ListCalls returns a page of calls with their participants.
 func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallPage, error) {
-	after, err := parseCursor(q.After)
+	after, err := callrec.ParseCursor(q.After)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 		where, args = append(where, "state = ?"), append(args, q.State)
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT rowid, id, state, created_at, ended_at FROM calls WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY rowid LIMIT ?`, append(args, pageLimit(q.Limit)+1)...)
+		strings.Join(where, " AND ")+` ORDER BY rowid LIMIT ?`, append(args, callrec.PageLimit(q.Limit)+1)...)
 	if err != nil {
 		return nil, callrec.Internal(err, "listing calls")
 	}
@@ -34,7 +34,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 	byID := map[string]*callrec.Call{}
 	var last int64
 	for rows.Next() {
-		if len(page.Calls) == pageLimit(q.Limit) {
+		if len(page.Calls) == callrec.PageLimit(q.Limit) {
 			page.Next = strconv.FormatInt(last, 10)
 			break
 		}
@@ -71,7 +71,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 
 // ListRecordings returns a page of recordings, stopped or not.
 func (d *DB) ListRecordings(ctx context.Context, q callrec.RecordingQuery) (*callrec.RecordingPage, error) {
-	after, err := parseCursor(q.After)
+	after, err := callrec.ParseCursor(q.After)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (d *DB) ListRecordings(ctx context.Context, q callrec.RecordingQuery) (*cal
 		where, args = append(where, "stopped = 0 AND state = ?"), append(args, q.State)
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT rowid, `+recordingColumns+` FROM recordings WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY rowid LIMIT ?`, append(args, pageLimit(q.Limit)+1)...)
+		strings.Join(where, " AND ")+` ORDER BY rowid LIMIT ?`, append(args, callrec.PageLimit(q.Limit)+1)...)
 	if err != nil {
 		return nil, callrec.Internal(err, "listing recordings")
 	}
@@ -95,7 +95,7 @@ func (d *DB) ListRecordings(ctx context.Context, q callrec.RecordingQuery) (*cal
 	page := &callrec.RecordingPage{Recordings: []*callrec.Recording{}}
 	var last int64
 	for rows.Next() {
-		if len(page.Recordings) == pageLimit(q.Limit) {
+		if len(page.Recordings) == callrec.PageLimit(q.Limit) {
 			page.Next = strconv.FormatInt(last, 10)
 			break
 		}
@@ -119,27 +119,3 @@ type rowidScanner struct {
 }
 
 func (r rowidScanner) Scan(dest ...any) error { return r.s.Scan(append([]any{r.rowid}, dest...)...) }
-
-// pageLimit bounds a query's limit to 1..MaxPageSize; 0 means the default.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return callrec.DefaultPageSize
-	case n > callrec.MaxPageSize:
-		return callrec.MaxPageSize
-	}
-	return n
-}
-
-// parseCursor reads a cursor: the last rowid of the previous page.
-func parseCursor(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidContinuationToken,
-			"the continuation token was not issued by this server; start the list again without it")
-	}
-	return n, nil
-}

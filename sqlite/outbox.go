@@ -21,7 +21,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []callrec.Outgoing) er
 		return err
 	}
 	for _, o := range events {
-		o.Targets = append(o.Targets[:len(o.Targets):len(o.Targets)], subscriberTargets(subs, o.Event)...)
+		o.Targets = append(o.Targets[:len(o.Targets):len(o.Targets)], callrec.SubscriberTargets(subs, o.Event)...)
 		e := o.Event
 		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, type, source, subject, time, data_version, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, e.Type, e.Source, e.Subject, formatTime(e.Time), e.DataVersion, string(e.Data))

@@ -170,18 +170,6 @@ func scanSubscription(s scanner) (*callrec.Subscription, error) {
 	return &sub, nil
 }
 
-// subscriberTargets returns the targets of the validated subscriptions that
-// match an event.
-func subscriberTargets(subs []*callrec.Subscription, e callrec.Event) []callrec.Target {
-	var out []callrec.Target
-	for _, s := range subs {
-		if s.Matches(e.Type, e.Subject) {
-			out = append(out, callrec.Target{URL: s.URL, Schema: s.Schema, Subscription: s.Name})
-		}
-	}
-	return out
-}
-
 func subscriptionNotFound(name string) error {
 	return callrec.Errorf(callrec.KindNotFound, CodeSubscriptionNotFound, "event subscription %q not found", name)
 }

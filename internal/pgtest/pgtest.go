@@ -48,6 +48,28 @@ func Main(m *testing.M) int {
 	return code
 }
 
+// StartServer starts a server of the test's own (one it may stop), stopped
+// after the test if still running; it skips or fails as NewDatabase does
+// when PostgreSQL cannot start.
+func StartServer(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		unavailable(t, err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	return s
+}
+
+// unavailable fails the test under CI=true and skips it otherwise.
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("PostgreSQL is required in CI: %v", err)
+	}
+	t.Skipf("PostgreSQL not available (install Debian's postgresql to run this test): %v", err)
+}
+
 // NewDatabase creates an empty schema on the package's server and returns
 // a connection string whose search_path is that schema alone, so that each
 // test has a database of its own (a schema is much quicker to create than
@@ -60,10 +82,7 @@ func NewDatabase(t testing.TB) string {
 		if err == nil {
 			err = errors.New("pgtest.Main was not called from TestMain")
 		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required in CI: %v", err)
-		}
-		t.Skipf("PostgreSQL not available (install Debian's postgresql to run this test): %v", err)
+		unavailable(t, err)
 	}
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
 	if err := server.exec(t.Context(), "CREATE SCHEMA "+name); err != nil {
@@ -84,6 +103,7 @@ type Server struct {
 	dir, bin string
 	port     int
 	asUser   []string // runuser prefix when running as root
+	stopped  bool
 }
 
 // Start initialises a cluster in a new temporary directory and starts it.
@@ -136,8 +156,13 @@ func (s *Server) DSN() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.port)
 }
 
-// Stop stops the server and removes its directory.
+// Stop stops the server and removes its directory; stopping a stopped
+// server does nothing.
 func (s *Server) Stop() error {
+	if s.stopped {
+		return nil
+	}
+	s.stopped = true
 	err := s.run(filepath.Join(s.bin, "pg_ctl"), "-D", filepath.Join(s.dir, "data"), "-m", "fast", "-w", "-t", "60", "stop")
 	return errors.Join(err, os.RemoveAll(s.dir))
 }
