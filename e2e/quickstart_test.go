@@ -175,10 +175,11 @@ func TestQuickstartAsWritten(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = dir
-	// The README's server listens on 127.0.0.1:8080; tests share the
-	// machine, so this one listens on a free port, set the way any serve
-	// setting can be (the README's configuration section).
-	cmd.Env = append(childEnv(), "CALLREC_ADDR="+freeAddr(t))
+	// The README's server listens on 127.0.0.1:8080 and takes SIP on
+	// 127.0.0.1:5060; tests share the machine, so this one listens on a free
+	// port and without SIP, set the way any serve setting can be (the
+	// README's configuration section).
+	cmd.Env = append(childEnv(), "CALLREC_ADDR="+freeAddr(t), "CALLREC_SIP_ADDR=")
 	// Files, not pipes: the script leaves serve, events tail and simulate
 	// running in the background, and they keep its output open.
 	cmd.Stdout, cmd.Stderr = stdout, stderr
