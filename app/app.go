@@ -51,6 +51,7 @@ type App struct {
 	SIP           *sip.Endpoint // nil without SIPAddr
 
 	dataDir *dataDir // locked while the node runs
+
 	// MetricsURL is the metrics listener's base URL (http://host:port;
 	// Config.MetricsAddr), empty without one.
 	MetricsURL string
@@ -62,7 +63,9 @@ type App struct {
 }
 
 // New opens the data directory and assembles a node; it does not listen
-// for HTTP yet (Listen, Serve), but a configured SIP endpoint is serving.
+// for HTTP yet (Listen, Serve), but a configured SIP endpoint is serving and
+// the metrics listener (Config.MetricsAddr) is bound, so that MetricsURL is
+// known.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	cfg = cfg.withDefaults()
 	if log == nil {

@@ -1,6 +1,8 @@
 // Package app assembles a callrec node from its parts: the SQLite store, the
 // control-plane service, the HTTP API, the webhook worker, and (when present)
-// media ingest and the recording engine. `callrec serve` and the in-process
+// media ingest and the recording engine. It owns the node's one metrics
+// registry, handed to every part, and serves it with the probes on the
+// metrics listener (ops.go). `callrec serve` and the in-process
 // test server both run an App, so tests exercise the same wiring users get.
 package app
 
