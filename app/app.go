@@ -174,12 +174,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Service = service.New(service.Config{
-		Store:      a.DB,
-		Engine:     a.Engine,
-		PublicURL:  a.PublicURL,
-		ResourceID: resourceID,
-		Notify:     a.Worker.Notify,
-		Logger:     log.With("component", "service"),
+		Store:               a.DB,
+		Engine:              a.Engine,
+		Media:               a.Hub,
+		PublicURL:           a.PublicURL,
+		ResourceID:          resourceID,
+		CallIdleTimeout:     cfg.CallIdleTimeout,
+		CallUnjoinedTimeout: cfg.CallUnjoinedTimeout,
+		Notify:              a.Worker.Notify,
+		Logger:              log.With("component", "service"),
 	})
 	if err := a.openSubscriptions(ctx); err != nil {
 		return nil, err
@@ -235,6 +238,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	if err := a.Service.RestartRecorders(ctx, ids); err != nil {
 		return nil, err
+	}
+	if err := a.Service.RecoverCalls(ctx); err != nil {
+		return nil, fmt.Errorf("taking up the active calls: %w", err)
 	}
 	if err := a.listenMetrics(); err != nil {
 		return nil, err
@@ -334,6 +340,9 @@ func (a *App) Close() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = a.SIP.Close(ctx) // nothing left after a drain; legs cut short otherwise
 			cancel()
+		}
+		if a.Service != nil {
+			a.Service.Close()
 		}
 		if a.Engine != nil {
 			if err := a.Engine.Close(); err != nil {

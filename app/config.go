@@ -31,6 +31,12 @@ type Config struct {
 	// MaxParticipantsPerCall caps the participants of one call at once;
 	// zero takes callmedia.DefaultMaxParticipants.
 	MaxParticipantsPerCall int
+	// CallIdleTimeout ends a call this long after its last participant
+	// left with nobody back; CallUnjoinedTimeout ends a call nobody joined
+	// this long after its creation. Zero never ends them (serve's flags
+	// default to DefaultCallIdleTimeout and DefaultCallUnjoinedTimeout).
+	CallIdleTimeout     time.Duration
+	CallUnjoinedTimeout time.Duration
 
 	WebhookPolicy       webhook.RetryPolicy
 	WebhookPollInterval time.Duration
@@ -76,6 +82,9 @@ const (
 	DefaultDataDir      = "./callrec-data"
 	DefaultAddr         = "127.0.0.1:8080"
 	DefaultDrainTimeout = 30 * time.Second
+
+	DefaultCallIdleTimeout     = 60 * time.Second
+	DefaultCallUnjoinedTimeout = 10 * time.Minute
 )
 
 func (c Config) withDefaults() Config {

@@ -109,7 +109,7 @@ func (c *call) attach(h *Hub, rawID string, leg Leg, admit func() error) (*Parti
 	c.joinMu.Lock()
 	defer c.joinMu.Unlock()
 	if old := c.find(rawID); old != nil {
-		old.leg.Disconnect()
+		old.leg.Disconnect(ReasonReplaced)
 	}
 	c.mu.Lock()
 	ended, n := c.ended, len(c.parts)

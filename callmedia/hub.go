@@ -104,12 +104,21 @@ func (h *Hub) Subscribe(callID string, s callrec.MediaSubscriber) callrec.MediaS
 
 // Leg is a transport's handle on one participant's connection.
 type Leg interface {
-	// Disconnect hangs the leg up and returns once the participant has
-	// left: Participant.Leave has been called and the transport has done
-	// its own bookkeeping (the leave recorded). It may be called more than
-	// once, and concurrently.
-	Disconnect()
+	// Disconnect hangs the leg up, telling the participant why (reason is
+	// one of the Reason constants) where its transport can, and returns
+	// once the participant has left: Participant.Leave has been called and
+	// the transport has done its own bookkeeping (the leave recorded). It
+	// may be called more than once, and concurrently.
+	Disconnect(reason string)
 }
+
+// Why the hub disconnects a leg.
+const (
+	// ReasonCallEnded: the call ended (Hangup).
+	ReasonCallEnded = "CallEnded"
+	// ReasonReplaced: the same participant joined again, from another leg.
+	ReasonReplaced = "ReplacedByRejoin"
+)
 
 // Attach adds rawID to callID as a publishing participant whose connection
 // is leg. A participant already attached under rawID (a rejoin, or a
@@ -153,7 +162,7 @@ func (h *Hub) Hangup(ctx context.Context, callID string) error {
 		defer close(done)
 		var wg sync.WaitGroup
 		for _, l := range legs {
-			wg.Go(l.Disconnect)
+			wg.Go(func() { l.Disconnect(ReasonCallEnded) })
 		}
 		wg.Wait()
 	}()

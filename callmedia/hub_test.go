@@ -18,12 +18,14 @@ type leg struct {
 	p            *callmedia.Participant
 	end          int64
 	disconnected int
+	reason       string
 }
 
-func (l *leg) Disconnect() {
+func (l *leg) Disconnect(reason string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.disconnected++
+	l.reason = reason
 	if l.p != nil {
 		l.p.Leave(l.end, l.end)
 	}
@@ -139,8 +141,8 @@ func TestRejoinReplacesThePreviousLegAndStartsAfterIt(t *testing.T) {
 	}
 	firstLeg.end = 48_000
 	second, _ := attach(t, h, "call", "8:acs:x")
-	if firstLeg.disconnected != 1 {
-		t.Fatalf("previous leg disconnected %d times, want 1", firstLeg.disconnected)
+	if firstLeg.disconnected != 1 || firstLeg.reason != callmedia.ReasonReplaced {
+		t.Fatalf("previous leg disconnected %d times (%q), want once, %s", firstLeg.disconnected, firstLeg.reason, callmedia.ReasonReplaced)
 	}
 	if second.Floor() != 48_000 {
 		t.Errorf("rejoin's floor %d, want where the previous leg ended (48000)", second.Floor())
@@ -201,8 +203,8 @@ func TestHangupDisconnectsEveryoneAndRefusesLaterJoins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, l := range legs {
-		if l.disconnected != 1 {
-			t.Errorf("leg %d disconnected %d times", i, l.disconnected)
+		if l.disconnected != 1 || l.reason != callmedia.ReasonCallEnded {
+			t.Errorf("leg %d disconnected %d times (%q)", i, l.disconnected, l.reason)
 		}
 	}
 	if got := h.Participants("call"); len(got) != 0 {
@@ -220,7 +222,7 @@ func TestHangupDisconnectsEveryoneAndRefusesLaterJoins(t *testing.T) {
 // stuckLeg never leaves.
 type stuckLeg struct{}
 
-func (stuckLeg) Disconnect() { select {} }
+func (stuckLeg) Disconnect(string) { select {} }
 
 func TestHangupIsBoundedByItsContext(t *testing.T) {
 	h := newHub(t, callmedia.Config{})

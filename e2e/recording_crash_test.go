@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +19,9 @@ import (
 // kills it with SIGKILL mid-recording, starts it again on the same data
 // directory and stops the recording. The chunk the killed process was
 // writing is a valid WAV holding the tone up to at least one second before
-// the kill, with end reason serviceRestarted.
+// the kill, with end reason serviceRestarted; and the participant, whose
+// leave the killed process never recorded, is marked left at the restart
+// with its ParticipantLeft event.
 func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 	dataDir := t.TempDir()
 	srv := startServer(t, serverOptions{dataDir: dataDir, args: []string{"--ice-loopback-only"}})
@@ -56,8 +60,10 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 		t.Fatal("the participant never started sending")
 	}
 
+	restartedAt := time.Now()
 	srv = startServer(t, serverOptions{dataDir: dataDir, args: []string{"--ice-loopback-only"}})
 	client, _ = callautomation.NewCallAutomationClient(srv.ConnectionString(), nil)
+	checkLeftAtRestart(ctx, t, client, callID, "8:acs:survivor", restartedAt)
 	rec := client.CallRecording()
 	state, err := rec.GetState(ctx, recordingID)
 	if err != nil {
@@ -98,4 +104,39 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 		t.Errorf("level %.1f dBFS before the kill", db)
 	}
 	t.Logf("kept %d ms of audio of %d ms sent before the kill", (len(x)-first)/16, killedAt.Sub(res.Started).Milliseconds())
+}
+
+// checkLeftAtRestart checks that a participant whom a killed process had in
+// a call is marked left by the next process, when it started, and that its
+// Callrec.Call.ParticipantLeft event was stored.
+func checkLeftAtRestart(ctx context.Context, t *testing.T, client *callautomation.Client, callID, rawID string, restartedAt time.Time) {
+	t.Helper()
+	call, err := client.Calls().Get(ctx, callID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left *time.Time
+	for _, p := range call.Participants {
+		if p.RawID == rawID {
+			left = p.LeftAt
+		}
+	}
+	if left == nil || left.Before(restartedAt.Add(-time.Second)) {
+		t.Errorf("after the restart %s left at %v, want at the restart (%v): %+v", rawID, left, restartedAt, call.Participants)
+	}
+	tailCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	errFound := errors.New("found")
+	var leaves int
+	err = client.Events().Tail(tailCtx, 0, func(e callautomation.StreamedEvent) error {
+		if e.Event.Type == "Callrec.Call.ParticipantLeft" && strings.HasSuffix(e.Event.Subject, "/participants/"+rawID) {
+			if leaves++; !e.Event.Time.Before(restartedAt.Add(-time.Second)) {
+				return errFound
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, errFound) {
+		t.Errorf("no ParticipantLeft event for %s at the restart (%d before it; tail: %v)", rawID, leaves, err)
+	}
 }

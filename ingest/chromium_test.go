@@ -110,6 +110,25 @@ func TestChromiumJoinPage(t *testing.T) {
 	if len(call.Participants) != 1 || call.Participants[0].RawID != rawID || call.Participants[0].LeftAt == nil {
 		t.Errorf("participants after Leave: %+v", call.Participants)
 	}
+
+	// Join again, then end the call: the server hangs the browser up and
+	// the page says the call ended, at once (WebRTC alone would take
+	// seconds to notice), and offers no rejoin.
+	page.eval(t, `document.getElementById("join").click(), "ok"`)
+	waitFor(t, 15*time.Second, "the page to connect again", func() bool {
+		return page.eval(t, `document.body.dataset.state`) == "connected"
+	})
+	ended := time.Now()
+	if err := h.node.App.Service.EndCall(t.Context(), callID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the page to show the call ended", func() bool {
+		return page.eval(t, `document.body.dataset.state`) == "ended"
+	})
+	t.Logf("the page showed the end of the call %v after the call ended", time.Since(ended).Round(time.Millisecond))
+	if got := page.eval(t, `document.getElementById("status").textContent + "|" + document.getElementById("join").disabled`); got != "The call has ended|true" {
+		t.Errorf("page after the call ended: %q", got)
+	}
 }
 
 // checkRecordingIndicator records the call the page is in, pauses and

@@ -31,7 +31,13 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	sessions map[string]*session // by session id
+	ended    map[string]string   // recently ended sessions: id → reason
+	endedIDs []string            // their ids, oldest first
 }
+
+// maxEndedSessions is how many ended sessions GET /whip/{session} still
+// knows the end of.
+const maxEndedSessions = 4096
 
 // New builds a Server and binds its media sockets; its media workers sleep
 // until participants join. It fails if its delivery delay does not fit the
@@ -53,19 +59,22 @@ func New(cfg Config) (*Server, error) {
 		media:    media,
 		latency:  int64(cfg.Latency) * callrec.SampleRate / int64(time.Second),
 		sessions: map[string]*session{},
+		ended:    map[string]string{},
 	}
 	s.metrics = newMetrics(cfg.Registerer)
 	return s, nil
 }
 
 // Handler serves POST /calls/{id}/whip, DELETE and PATCH /whip/{session},
-// and the join page at /join. These routes are not HMAC-signed: WHIP takes
+// GET /whip/{session} (how the session stands), and the join page at
+// /join. These routes are not HMAC-signed: WHIP takes
 // a bearer join token, and the page is public.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /calls/{id}/whip", s.handleWHIPPost)
 	mux.HandleFunc("OPTIONS /calls/{id}/whip", s.handleWHIPOptions)
 	mux.HandleFunc("DELETE /whip/{session}", s.handleWHIPDelete)
+	mux.HandleFunc("GET /whip/{session}", s.handleWHIPGet)
 	mux.HandleFunc("PATCH /whip/{session}", s.handleWHIPPatch)
 	mux.Handle("GET /join", web.JoinPage())
 	mux.Handle("GET /join/", web.JoinPage())
@@ -89,6 +98,14 @@ func (s *Server) admit(sess *session) error {
 func (s *Server) forget(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess.id)
+	if reason := sess.endReason(); reason != "" {
+		s.ended[sess.id] = reason
+		s.endedIDs = append(s.endedIDs, sess.id)
+		if len(s.endedIDs) > maxEndedSessions {
+			delete(s.ended, s.endedIDs[0])
+			s.endedIDs = s.endedIDs[1:]
+		}
+	}
 	s.mu.Unlock()
 	s.wg.Done()
 }
@@ -108,6 +125,14 @@ func (s *Server) sessionByID(id string) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sessions[id]
+}
+
+// endedSession returns why session id ended, if it ended recently.
+func (s *Server) endedSession(id string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	reason, ok := s.ended[id]
+	return reason, ok
 }
 
 // Close ends every session (each emits its leave and records it), refuses

@@ -57,6 +57,9 @@ type session struct {
 
 	stopOnce sync.Once
 	done     chan struct{} // closed when the leave is emitted and recorded
+
+	reasonMu sync.Mutex
+	reason   string // why the session ended; the first reason given wins
 }
 
 var (
@@ -136,9 +139,15 @@ func (s *session) OnClose(err error) {
 	st := s.p.stats
 	attrs := []any{"received", st.Received, "lost", st.Lost, "late", st.Late,
 		"concealed", st.Concealed, "frames", st.Frames}
-	if err != nil && !errors.Is(err, rtcrecv.ErrClosed) {
-		attrs = append(attrs, "reason", err.Error())
+	switch {
+	case errors.Is(err, rtcrecv.ErrRemoteClosed):
+		s.setReason(reasonRemoteClosed)
+	case err != nil && !errors.Is(err, rtcrecv.ErrClosed):
+		s.setReason(reasonConnectionLost)
+		attrs = append(attrs, "err", err.Error())
 	}
+	s.setReason(reasonShuttingDown) // closed by the server without a reason: it is stopping
+	attrs = append(attrs, "reason", s.endReason())
 	s.log.Info("left", attrs...)
 	go func() {
 		defer close(s.done)
@@ -146,9 +155,40 @@ func (s *session) OnClose(err error) {
 	}()
 }
 
-// Disconnect implements callmedia.Leg: it ends the session (idempotent)
-// and waits until its leave has been emitted and recorded.
-func (s *session) Disconnect() {
+// Session end reasons, as GET /whip/{session} reports them: the hub's
+// (callmedia.ReasonCallEnded, callmedia.ReasonReplaced) and these.
+const (
+	reasonLeft           = "Left"               // the participant's DELETE
+	reasonRemoteClosed   = "RemoteClosed"       // the publisher closed DTLS
+	reasonConnectionLost = "ConnectionLost"     // consent or connection timed out
+	reasonShuttingDown   = "ServerShuttingDown" // the server stopped
+)
+
+// setReason records why the session ends, unless a reason was given first.
+func (s *session) setReason(r string) {
+	s.reasonMu.Lock()
+	defer s.reasonMu.Unlock()
+	if s.reason == "" {
+		s.reason = r
+	}
+}
+
+func (s *session) endReason() string {
+	s.reasonMu.Lock()
+	defer s.reasonMu.Unlock()
+	return s.reason
+}
+
+// Disconnect implements callmedia.Leg: it ends the session for reason and
+// waits until its leave has been emitted and recorded.
+func (s *session) Disconnect(reason string) {
+	s.setReason(reason)
+	s.close()
+}
+
+// close ends the session (idempotent) and waits until its leave has been
+// emitted and recorded.
+func (s *session) close() {
 	s.stopOnce.Do(s.peer.Close)
 	<-s.done
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -179,11 +180,55 @@ func (s *Server) handleWHIPDelete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, callrec.Errorf(callrec.KindNotFound, CodeSessionNotFound, "no such WHIP session"))
 		return
 	}
+	sess.setReason(reasonLeft)
 	if err := sess.closeContext(r.Context()); err != nil {
 		s.writeError(w, r, callrec.Internal(err, "the session did not close in time"))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// sessionPollWait is the longest GET /whip/{session} waits for the
+// session to end before it answers that it goes on.
+const sessionPollWait = 20 * time.Second
+
+// SessionState is the answer of GET /whip/{session} (a callrec extension of
+// WHIP): "connected", or "ended" with the reason (CallEnded when the call
+// ended, ReplacedByRejoin, Left, RemoteClosed, ConnectionLost,
+// ServerShuttingDown).
+type SessionState struct {
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// handleWHIPGet tells a publisher how its session stands, waiting up to
+// sessionPollWait for it to end (a long poll), so that a participant whom
+// the server hangs up (the call ended) learns it at once and why: WebRTC
+// carries no such signal to a publisher. The session URL is the
+// capability, as for DELETE.
+func (s *Server) handleWHIPGet(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("session")
+	state := SessionState{State: "ended"}
+	if sess := s.sessionByID(id); sess != nil {
+		timer := time.NewTimer(sessionPollWait)
+		defer timer.Stop()
+		select {
+		case <-sess.done:
+			state.Reason = sess.endReason()
+		case <-timer.C:
+			state.State = "connected"
+		case <-r.Context().Done():
+			return
+		}
+	} else if reason, ok := s.endedSession(id); ok {
+		state.Reason = reason
+	} else {
+		s.writeError(w, r, callrec.Errorf(callrec.KindNotFound, CodeSessionNotFound, "no such WHIP session"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(state)
 }
 
 // handleWHIPPatch: trickle ICE and ICE restarts are not supported

@@ -16,7 +16,7 @@ import (
 // hangup is a publisher's leg that leaves when hung up.
 type hangup struct{ p *callmedia.Participant }
 
-func (h *hangup) Disconnect() { h.p.Leave(0, 0) }
+func (h *hangup) Disconnect(string) { h.p.Leave(0, 0) }
 
 // Participants already in the call when an unmixed recording starts take
 // channels in the order they joined the call, whoever speaks first: here

@@ -18,6 +18,7 @@ func (s *Service) CreateCall(ctx context.Context, id string) (*callrec.Call, err
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "call created", "serverCallId", id)
+	s.armUnjoined(c)
 	return c, nil
 }
 
@@ -38,11 +39,14 @@ func (s *Service) activeCall(ctx context.Context, id string) (*callrec.Call, err
 	return c, nil
 }
 
-// EndCall ends a call and stops its recordings with reason callEnded.
+// EndCall ends a call: its recordings stop with reason CallEnded, it takes
+// no new participants or tokens, and every participant still in it is
+// disconnected at once.
 func (s *Service) EndCall(ctx context.Context, id string) error {
 	if _, err := s.activeCall(ctx, id); err != nil {
 		return err
 	}
+	s.timers.disarm(id)
 	recs, err := s.cfg.Store.RecordingsOfCall(ctx, id)
 	if err != nil {
 		return err
@@ -56,6 +60,13 @@ func (s *Service) EndCall(ctx context.Context, id string) error {
 		return err
 	}
 	s.log.InfoContext(ctx, "call ended", "serverCallId", id, "recordingsStopped", len(recs))
+	if s.cfg.Media != nil {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
+		defer cancel()
+		if err := s.cfg.Media.Hangup(hctx, id); err != nil {
+			s.log.WarnContext(ctx, "hanging up the call's participants", "serverCallId", id, "err", err)
+		}
+	}
 	return nil
 }
 
@@ -72,11 +83,13 @@ func (s *Service) JoinParticipant(ctx context.Context, callID, rawID string) err
 		s.participantLifecycle(EventCallParticipantJoined, callID, rawID, now)); err != nil {
 		return err
 	}
+	s.timers.disarm(callID)
 	s.cfg.Notify()
 	return nil
 }
 
-// LeaveParticipant records a leave.
+// LeaveParticipant records a leave. When the last participant of an active
+// call leaves, the call's idle end is armed.
 func (s *Service) LeaveParticipant(ctx context.Context, callID, rawID string) error {
 	now := s.now()
 	if err := s.cfg.Store.LeaveParticipant(ctx, callID, rawID, now,
@@ -84,5 +97,8 @@ func (s *Service) LeaveParticipant(ctx context.Context, callID, rawID string) er
 		return err
 	}
 	s.cfg.Notify()
+	if c, err := s.cfg.Store.Call(ctx, callID); err == nil && c.State == callrec.CallActive && present(c) == 0 {
+		s.armIdle(callID)
+	}
 	return nil
 }

@@ -23,6 +23,14 @@ type Config struct {
 	// ResourceID identifies this callrec instance in events (ACS's immutable
 	// resource id).
 	ResourceID string
+	// Media hangs up the participants of a call that ends (the call media
+	// core). Nil: ending a call leaves its media to the transports.
+	Media CallMedia
+	// CallIdleTimeout ends a call this long after its last participant
+	// left, unless someone rejoined; CallUnjoinedTimeout ends a call nobody
+	// joined this long after its creation. Zero never ends them.
+	CallIdleTimeout     time.Duration
+	CallUnjoinedTimeout time.Duration
 	// Notify is called after events are committed (wakes the webhook worker).
 	Notify func()
 	Now    func() time.Time
@@ -31,9 +39,10 @@ type Config struct {
 
 // Service implements callrec.CallService and callrec.RecordingService.
 type Service struct {
-	cfg   Config
-	log   *slog.Logger
-	locks keyedMutex // per recording id
+	cfg    Config
+	log    *slog.Logger
+	locks  keyedMutex // per recording id
+	timers callTimers // calls due to end unless someone joins
 }
 
 var (

@@ -75,8 +75,9 @@ func (r Result) Streamed() time.Duration { return time.Duration(r.Sent) * frameI
 var ErrNotConnected = errors.New("simulate: media not connected")
 
 // Join joins the call, streams the source for Duration (or until ctx is
-// done), then leaves with DELETE. The returned Result is filled in as far
-// as the run got, also on error.
+// done, or the server hangs up: ErrCallEnded when the call ended, or
+// *Disconnected), then leaves with DELETE. The returned Result is filled
+// in as far as the run got, also on error.
 func Join(ctx context.Context, o Options) (Result, error) {
 	res := Result{Participant: o.Participant}
 	if err := o.defaults(); err != nil {
@@ -103,16 +104,21 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Location = location
 	defer o.leave(location)
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	ended := watchSession(watchCtx, o.HTTPClient, location, o.Token)
 
 	select {
 	case <-connected:
 		res.Connected = time.Now()
+	case err := <-ended:
+		return res, err
 	case <-failed:
 		return res, fmt.Errorf("%w: the peer connection failed", ErrNotConnected)
 	case <-connectCtx.Done():
 		return res, fmt.Errorf("%w after %s: %w", ErrNotConnected, o.ConnectTimeout, connectCtx.Err())
 	}
-	err = o.stream(ctx, track, clip, &res, failed)
+	err = o.stream(ctx, track, clip, &res, failed, ended)
 	res.Dropped = int(loss.dropped.Load())
 	return res, err
 }
@@ -298,7 +304,7 @@ func Leave(ctx context.Context, client *http.Client, location, token string) err
 }
 
 // stream sends the clip's packets on their schedule for o.Duration.
-func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP, clip *Clip, res *Result, failed <-chan struct{}) error {
+func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP, clip *Clip, res *Result, failed <-chan struct{}, ended <-chan error) error {
 	total := int(o.Duration / frameInterval)
 	seed := o.Seed
 	seq0, ts0 := uint16(seed>>16), uint32(seed>>32)
@@ -330,6 +336,8 @@ func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP,
 		case <-timer.C:
 		case <-ctx.Done():
 			return nil
+		case err := <-ended:
+			return err
 		case <-failed:
 			return errors.New("simulate: the peer connection failed while streaming")
 		}

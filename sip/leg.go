@@ -19,7 +19,6 @@ import (
 
 // Why a leg ends.
 const (
-	reasonHub          = "HungUpByCall"       // the hub disconnected it: the call ended, or the participant rejoined
 	reasonBye          = "Bye"                // the phone hung up
 	reasonNoAck        = "NoAck"              // the 200 OK was never acknowledged
 	reasonCancelled    = "Cancelled"          // CANCEL crossed the answer
@@ -89,9 +88,10 @@ func (l *leg) endReason() string {
 	return l.reason
 }
 
-// Disconnect implements callmedia.Leg: the hub ends the leg (the call
-// ended, or the participant joined again elsewhere). The phone gets a BYE.
-func (l *leg) Disconnect() { l.hangup(reasonHub) }
+// Disconnect implements callmedia.Leg: the hub ends the leg for reason
+// (callmedia.ReasonCallEnded, or ReasonReplaced when the participant
+// joined again elsewhere). The phone gets a BYE.
+func (l *leg) Disconnect(reason string) { l.hangup(reason) }
 
 // hangup sends the phone a BYE and ends the leg.
 func (l *leg) hangup(reason string) {

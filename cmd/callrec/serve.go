@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/app"
+	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/sip"
@@ -65,7 +67,10 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "create a CA and server certificate in DATA/tls and serve https")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest accepted request body; larger gets 413")
 	f.DurationVar(&cfg.HMACMaxSkew, "hmac-max-skew", hmacauth.DefaultMaxSkew, "largest accepted difference between x-ms-date and the server clock")
-	f.IntVar(&cfg.MaxUnmixedChannels, "max-unmixed-channels", 5, "channels of an unmixed recording (ACS: 5)")
+	f.IntVar(&cfg.MaxUnmixedChannels, "max-unmixed-channels", callrec.MaxUnmixedChannels, "channels of an unmixed recording (ACS: 5)")
+	f.IntVar(&cfg.MaxParticipantsPerCall, "max-participants-per-call", callmedia.DefaultMaxParticipants, "participants one call holds at once; a join beyond gets 409 TooManyParticipants")
+	f.DurationVar(&cfg.CallIdleTimeout, "call-idle-timeout", app.DefaultCallIdleTimeout, "end a call this long after its last participant left with nobody back (0: never)")
+	f.DurationVar(&cfg.CallUnjoinedTimeout, "call-unjoined-timeout", app.DefaultCallUnjoinedTimeout, "end a call nobody joined this long after its creation (0: never)")
 	f.DurationSliceVar(&schedule, "webhook-retry-schedule", webhook.EventGridPolicy().Schedule, "waits after the 1st, 2nd, ... failed delivery")
 	f.DurationVar(&retryThen, "webhook-retry-then", webhook.EventGridPolicy().Then, "wait after each failure beyond the schedule")
 	f.DurationVar(&cfg.WebhookPolicy.TTL, "webhook-ttl", webhook.DefaultTTL, "give up a delivery this long after its event")

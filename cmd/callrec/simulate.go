@@ -99,7 +99,10 @@ func runSimulation(cmd *cobra.Command, opts []simulate.Options) error {
 			mu.Lock()
 			defer mu.Unlock()
 			note := ""
-			if err == nil && ctx.Err() != nil && res.Streamed() < o.Duration {
+			switch {
+			case errors.Is(err, simulate.ErrCallEnded):
+				note, err = " (the call ended: the server hung up)", nil
+			case err == nil && ctx.Err() != nil && res.Streamed() < o.Duration:
 				note = " (stopped early by a signal)"
 			}
 			if res.Location != "" {

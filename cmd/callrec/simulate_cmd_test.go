@@ -90,6 +90,41 @@ func TestTokenAndSimulateCommands(t *testing.T) {
 		"--participant", "8:acs:x=silence", "--loss", "150%"); err == nil {
 		t.Fatal("loss of 150% accepted")
 	}
+
+	// Ending the call hangs the simulated participant up: simulate says so
+	// and exits; the ended call gets no new token.
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID,
+			"--participant", "8:acs:cli_a=tone:440", "--duration", "1m", "--ice-loopback-only")
+		done <- result{out, err}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(node.App.Hub.Participants(call.ServerCallID)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the simulated participant never joined")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := node.App.Service.EndCall(t.Context(), call.ServerCallID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil || !strings.Contains(r.out, "the call ended") {
+			t.Errorf("simulate after the call ended: %v\n%s", r.err, r.out)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("simulate did not exit when the call ended")
+	}
+	out, err = runMediaCLI(t, node.ConnectionString, "token", "--call", call.ServerCallID, "--participant", "8:acs:late")
+	if err == nil || !strings.Contains(err.Error(), "CallEnded") {
+		t.Errorf("token for an ended call: %v\n%s", err, out)
+	}
 }
 
 func mustKey(t *testing.T, node *testserver.Server) []byte {

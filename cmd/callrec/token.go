@@ -2,19 +2,23 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/jointoken"
 )
 
 // newTokenCmd is `callrec token`: mint a join token for one participant of
-// one call, offline, from the connection string's access key (the server
-// derives the same token key from it), and print it with the join page URL.
+// one call, from the connection string's access key (the server
+// derives the same token key from it) once the server says the call goes
+// on, and print it with the join page URL.
 func newTokenCmd() *cobra.Command {
 	var callID, participant string
 	var ttl time.Duration
@@ -33,6 +37,9 @@ func newTokenCmd() *cobra.Command {
 			if err := jointoken.ValidateRawID(participant); err != nil {
 				return err
 			}
+			if err := checkCallActive(cmd, cs, callID); err != nil {
+				return err
+			}
 			token, expiry := jointoken.Mint(cs.Key, callID, participant, ttl, time.Now())
 			join := cs.Endpoint.JoinPath("join")
 			join.RawQuery = url.Values{"call": {callID}, "token": {token}}.Encode()
@@ -48,6 +55,24 @@ func newTokenCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "how long the token is valid (at most 168h)")
 	addConnectionStringFlag(cmd)
 	return cmd
+}
+
+// checkCallActive asks the server whether the call exists and goes on: a
+// token for an ended call could never join (the server refuses it with 404
+// CallEnded), so none is minted.
+func checkCallActive(cmd *cobra.Command, cs *hmacauth.ConnectionString, callID string) error {
+	c, err := callautomation.NewCallAutomationClient(hmacauth.FormatConnectionString(cs.Endpoint.String(), cs.AccessKey), nil)
+	if err != nil {
+		return err
+	}
+	call, err := c.Calls().Get(cmd.Context(), callID)
+	if err != nil {
+		return err
+	}
+	if call.State == callrec.CallEnded {
+		return fmt.Errorf("CallEnded: call %s has ended: it takes no new participants", callID)
+	}
+	return nil
 }
 
 // addConnectionStringFlag adds --connection-string to a command that only

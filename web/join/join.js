@@ -77,10 +77,39 @@ async function join() {
     await pc.setRemoteDescription({ type: "answer", sdp: body });
     $("leave").disabled = false;
     meterTimer = setInterval(updateMeter, 200);
+    watchSession(sessionUrl);
   } catch (err) {
     setState("error", "Could not join: " + err.message);
     cleanup();
     $("join").disabled = false;
+  }
+}
+
+// watchSession follows the session with GET long polls (callrec's extension
+// of WHIP): when the server ends it (the call ended, the same participant
+// joined elsewhere), the page says so at once; WebRTC itself would only
+// notice seconds later.
+async function watchSession(url) {
+  while (sessionUrl === url) {
+    let state = null;
+    try {
+      const resp = await fetch(url, { headers: { "Authorization": "Bearer " + token }, cache: "no-store" });
+      state = resp.status === 404 ? { state: "ended" } : resp.ok ? await resp.json() : null;
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 1000)); // the server is unreachable for now
+      continue;
+    }
+    if (sessionUrl !== url) return; // left meanwhile
+    if (state && state.state === "ended") {
+      sessionUrl = null;
+      cleanup();
+      $("leave").disabled = true;
+      $("join").disabled = state.reason === "CallEnded";
+      if (state.reason === "CallEnded") setState("ended", "The call has ended");
+      else if (state.reason === "ReplacedByRejoin") setState("left", "You joined this call from another page or device");
+      else setState("left", "Disconnected by the server" + (state.reason ? " (" + state.reason + ")" : ""));
+      return;
+    }
   }
 }
 
