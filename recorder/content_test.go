@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
-	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/recorder"
 )
@@ -102,15 +101,7 @@ func TestEngineErrors(t *testing.T) {
 // a Lateness or StopGrace below the hub's budget is refused at
 // construction, whatever budget the hub has.
 func TestEngineRefusesWaitsBelowTheMediaBudget(t *testing.T) {
-	store, err := blob.OpenDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	hub, err := callmedia.New(callmedia.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, hub := storeAndHub(t)
 	for _, c := range []struct {
 		name                string
 		lateness, stopGrace time.Duration

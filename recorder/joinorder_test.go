@@ -13,6 +13,21 @@ import (
 	"github.com/callrec/callrec/recorder"
 )
 
+// storeAndHub opens a blob store and a call media core for a test.
+func storeAndHub(t *testing.T) (*blob.Bucket, *callmedia.Hub) {
+	t.Helper()
+	store, err := blob.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	hub, err := callmedia.New(callmedia.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, hub
+}
+
 // hangup is a publisher's leg that leaves when hung up.
 type hangup struct{ p *callmedia.Participant }
 
@@ -26,15 +41,7 @@ func (h *hangup) Disconnect(string) { h.p.Leave(0, 0) }
 // real call media core, and is checked by the tones in the file.
 func TestPresentParticipantsTakeChannelsInJoinOrder(t *testing.T) {
 	const trials = 40
-	store, err := blob.OpenDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	hub, err := callmedia.New(callmedia.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, hub := storeAndHub(t)
 	eng, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: store, Media: hub})
 	if err != nil {
 		t.Fatal(err)
