@@ -51,7 +51,10 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 		})
 		joined <- res
 	}()
-	time.Sleep(4 * time.Second)
+	// On a loaded machine joining takes a while: wait until the call lists
+	// the participant, then let it speak for a few seconds.
+	waitForParticipant(ctx, t, client, callID, "8:acs:survivor", 30*time.Second)
+	time.Sleep(3 * time.Second)
 	killedAt := time.Now()
 	srv.Kill(t)
 	stopStream()
@@ -104,6 +107,23 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 		t.Errorf("level %.1f dBFS before the kill", db)
 	}
 	t.Logf("kept %d ms of audio of %d ms sent before the kill", (len(x)-first)/16, killedAt.Sub(res.Started).Milliseconds())
+}
+
+// waitForParticipant polls the call until rawID is in it.
+func waitForParticipant(ctx context.Context, t *testing.T, client *callautomation.Client, callID, rawID string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if call, err := client.Calls().Get(ctx, callID); err == nil {
+			for _, p := range call.Participants {
+				if p.RawID == rawID && p.LeftAt == nil {
+					return
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not join the call within %v", rawID, timeout)
 }
 
 // checkLeftAtRestart checks that a participant whom a killed process had in
