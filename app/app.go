@@ -240,7 +240,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	if err := a.Service.RecoverCalls(ctx); err != nil {
-		return nil, fmt.Errorf("taking up the active calls: %w", err)
+		// The node serves anyway (a full disk, for one); calls it could
+		// not take up end when ended by hand.
+		log.Warn("cannot take up the active calls", "err", err)
 	}
 	if err := a.listenMetrics(); err != nil {
 		return nil, err

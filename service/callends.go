@@ -137,7 +137,9 @@ func (s *Service) Close() { s.timers.close() }
 // leave) are marked left now, with their ParticipantLeft events, since
 // their media sessions died with it; and each call's end is armed (idle
 // from now, or unjoined from its creation). Call it once at startup,
-// before the transports accept participants.
+// before the transports accept participants. A leave it cannot record is
+// logged and left for the next start; only failing to list the calls is
+// an error.
 func (s *Service) RecoverCalls(ctx context.Context) error {
 	q := callrec.CallQuery{State: callrec.CallActive, Limit: callrec.MaxPageSize}
 	for {
@@ -151,7 +153,11 @@ func (s *Service) RecoverCalls(ctx context.Context) error {
 					continue
 				}
 				if err := s.LeaveParticipant(ctx, c.ServerCallID, p.RawID); err != nil {
-					return err
+					// A full disk, for one: the node starts anyway, and the
+					// next start tries again.
+					s.log.WarnContext(ctx, "cannot record the leave of a participant of the previous process",
+						"serverCallId", c.ServerCallID, "participant", p.RawID, "err", err)
+					continue
 				}
 				s.log.InfoContext(ctx, "participant left with the previous process",
 					"serverCallId", c.ServerCallID, "participant", p.RawID)
