@@ -5,24 +5,23 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-
-	"github.com/callrec/callrec/container/wav"
 )
 
 // liveChunk is the chunk being written.
 type liveChunk struct {
 	pc      pendingChunk
 	file    *os.File
-	w       *wav.Writer
+	w       chunkWriter
 	inChunk map[string]bool
 }
 
-// chunker is the timeline's sink: it writes the current chunk's WAV in the
-// spool and rolls over to a new chunk at the size or duration limit. It is
-// owned by the session's goroutine.
+// chunker is the timeline's sink: it writes the current chunk's file (WAV or
+// MP3) in the spool and rolls over to a new chunk at the size or duration
+// limit. It is owned by the session's goroutine.
 type chunker struct {
 	s          *session
-	format     wav.Format
+	cf         chunkFormat
+	channels   int
 	maxFrames  int64
 	fullReason string
 	cur        *liveChunk
@@ -35,7 +34,7 @@ func (c *chunker) open(pos int64) error {
 		pc = pendingChunk{
 			Index:      j.NextIndex,
 			DocumentID: newDocumentID(c.s.e.cfg.Region),
-			File:       fmt.Sprintf("chunk-%d.wav", j.NextIndex),
+			File:       fmt.Sprintf("chunk-%d.%s", j.NextIndex, c.cf.ext),
 			StartPos:   pos,
 			StartTime:  posTime(j, pos),
 		}
@@ -51,9 +50,11 @@ func (c *chunker) open(pos int64) error {
 		c.forget(pc.Index)
 		return fmt.Errorf("recorder: open chunk: %w", err)
 	}
-	w, err := wav.NewWriter(f, c.format)
+	w, err := c.cf.create(f, c.channels)
 	if err == nil {
-		err = w.Sync()
+		if err = w.Sync(); err != nil {
+			abandon(w)
+		}
 	}
 	if err != nil {
 		f.Close()
@@ -111,7 +112,7 @@ func (c *chunker) room(pos int64) (int64, error) {
 }
 
 func (c *chunker) write(pos int64, interleaved []int16, frames int) error {
-	nch := c.format.Channels
+	nch := c.channels
 	for frames > 0 {
 		room, err := c.room(pos)
 		if err != nil {
@@ -137,7 +138,7 @@ func (c *chunker) silence(pos int64, frames int64) error {
 		if err := c.cur.w.WriteSilence(k); err != nil {
 			return err
 		}
-		c.s.e.metrics.wrote(k * int64(c.format.Channels) * 2)
+		c.s.e.metrics.wrote(k * int64(c.channels) * 2)
 		frames, pos = frames-k, pos+k
 	}
 	return nil
@@ -145,6 +146,17 @@ func (c *chunker) silence(pos int64, frames int64) error {
 
 // sync makes the current chunk durable.
 func (c *chunker) sync() error { return c.cur.w.Sync() }
+
+// abandon leaves the current chunk unfinalized in the spool (the engine is
+// closing; the next process recovers it) and releases its writer and file.
+func (c *chunker) abandon() {
+	if c.cur == nil {
+		return
+	}
+	abandon(c.cur.w)
+	c.cur.file.Close()
+	c.cur = nil
+}
 
 // finish finalizes the current chunk at call-clock position end and hands it
 // to the session's uploads.

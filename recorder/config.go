@@ -166,12 +166,11 @@ func (c Config) commitEvery() time.Duration {
 	return max((c.Durability-c.Lateness)/2, time.Millisecond)
 }
 
-// chunkFrames returns the most sample frames a chunk of nch channels may
-// hold, and the end reason when it is full.
-func (c Config) chunkFrames(nch int) (int64, string) {
+// chunkFrames returns the most sample frames a chunk of nch channels in
+// format cf may hold, and the end reason when it is full.
+func (c Config) chunkFrames(cf chunkFormat, nch int) (int64, string) {
 	byTime := int64(c.ChunkMaxDuration / (time.Second / callrec.SampleRate))
-	format := wav.Format{SampleRate: callrec.SampleRate, Channels: nch}
-	bySize := (c.ChunkMaxBytes - int64(format.HeaderSize())) / int64(format.BlockAlign())
+	bySize := (c.ChunkMaxBytes - cf.headerBytes(nch)) * callrec.SampleRate / cf.bytesPerSecond(nch)
 	if bySize < byTime {
 		return max(bySize, 1), EndReasonChunkMaxSize
 	}

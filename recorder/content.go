@@ -12,22 +12,28 @@ func contentNotFound(docID string) error {
 }
 
 // OpenContent implements callrec.ContentStore: part "audio" is the WAV
-// (audio/wav), "acsmetadata" the metadata document (application/json). The
+// (audio/wav) or MP3 (audio/mpeg), "acsmetadata" the metadata document (application/json). The
 // ETag of audio is its quoted SHA-256.
 func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*callrec.Content, error) {
 	if !validDocumentID(documentID) {
 		return nil, contentNotFound(documentID)
 	}
-	var key string
+	var keys []string
 	switch part {
 	case callrec.PartAudio:
-		key = audioKey(documentID)
+		keys = audioKeys(documentID)
 	case callrec.PartMetadata:
-		key = metadataKey(documentID)
+		keys = []string{metadataKey(documentID)}
 	default:
 		return nil, contentNotFound(documentID)
 	}
-	obj, err := e.cfg.Blob.Open(ctx, key)
+	var obj *blob.Object
+	var err error
+	for _, key := range keys {
+		if obj, err = e.cfg.Blob.Open(ctx, key); !blob.IsNotFound(err) {
+			break
+		}
+	}
 	if blob.IsNotFound(err) {
 		return nil, contentNotFound(documentID)
 	}
@@ -54,7 +60,7 @@ func (e *Engine) DeleteDocument(ctx context.Context, documentID string) error {
 		return contentNotFound(documentID)
 	}
 	found := false
-	for _, key := range []string{audioKey(documentID), metadataKey(documentID)} {
+	for _, key := range append(audioKeys(documentID), metadataKey(documentID)) {
 		err := e.cfg.Blob.Delete(ctx, key)
 		switch {
 		case err == nil:

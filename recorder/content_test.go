@@ -71,17 +71,22 @@ func TestContentStore(t *testing.T) {
 func TestEngineErrors(t *testing.T) {
 	r := newRig(t, nil)
 	ctx := context.Background()
-	mp3 := &callrec.Recording{ID: "x", Spec: callrec.RecordingSpec{ServerCallID: callID, Content: callrec.ContentAudio,
-		Channel: callrec.ChannelMixed, Format: callrec.FormatMp3}}
-	if err := r.eng.Start(ctx, mp3); callrec.KindOf(err) != callrec.KindInvalid {
-		t.Errorf("mp3 start: %v", err)
+	mp4 := &callrec.Recording{ID: "x", Spec: callrec.RecordingSpec{ServerCallID: callID, Content: callrec.ContentAudioVideo,
+		Channel: callrec.ChannelMixed, Format: callrec.FormatMp4}}
+	if err := r.eng.Start(ctx, mp4); callrec.KindOf(err) != callrec.KindInvalid {
+		t.Errorf("mp4 start: %v", err)
+	}
+	unmixedMP3 := &callrec.Recording{ID: "y", Spec: callrec.RecordingSpec{ServerCallID: callID, Content: callrec.ContentAudio,
+		Channel: callrec.ChannelUnmixed, Format: callrec.FormatMp3}}
+	if err := r.eng.Start(ctx, unmixedMP3); callrec.CodeOf(err) != "UnsupportedRecordingFormat" {
+		t.Errorf("unmixed mp3 start: %v", err)
 	}
 	r.start("dup", callrec.RecordingSpec{})
-	if err := r.eng.Start(ctx, &callrec.Recording{ID: "dup", Spec: mp3.Spec}); err == nil {
-		t.Error("mp3 accepted")
+	if err := r.eng.Start(ctx, &callrec.Recording{ID: "dup", Spec: mp4.Spec}); err == nil {
+		t.Error("mp4 accepted")
 	}
-	mp3.ID, mp3.Spec.Format = "dup", callrec.FormatWav
-	if err := r.eng.Start(ctx, mp3); callrec.KindOf(err) != callrec.KindConflict {
+	mp4.ID, mp4.Spec.Content, mp4.Spec.Format = "dup", callrec.ContentAudio, callrec.FormatWav
+	if err := r.eng.Start(ctx, mp4); callrec.KindOf(err) != callrec.KindConflict {
 		t.Errorf("second start: %v", err)
 	}
 	for _, err := range []error{r.eng.Pause(ctx, "nope"), r.eng.Resume(ctx, "nope")} {

@@ -19,5 +19,17 @@ var documentIDPattern = regexp.MustCompile(`^0-[a-z0-9]{1,16}-d[0-9]{1,3}-[0-9a-
 // is safe in a path and a blob key).
 func validDocumentID(id string) bool { return documentIDPattern.MatchString(id) }
 
-func audioKey(docID string) string    { return docID + "/audio.wav" }
+// audioKey is the blob key of a document's audio in format cf:
+// "<documentId>/audio.wav" or "<documentId>/audio.mp3".
+func audioKey(docID string, cf chunkFormat) string { return docID + "/audio." + cf.ext }
+
+// audioKeys lists the keys a document's audio may have, one per format.
+func audioKeys(docID string) []string {
+	keys := make([]string, len(chunkFormats))
+	for i, cf := range chunkFormats {
+		keys[i] = audioKey(docID, cf)
+	}
+	return keys
+}
+
 func metadataKey(docID string) string { return docID + "/acsmetadata.json" }

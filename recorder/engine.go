@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
-	"github.com/callrec/callrec/container/wav"
 )
 
 // Engine records calls: it implements callrec.RecordingEngine and
@@ -110,10 +109,12 @@ func validateForEngine(r *callrec.Recording) error {
 	if r == nil || r.ID == "" {
 		return callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidRequest, "recording has no id")
 	}
-	if r.Spec.Format != callrec.FormatWav || r.Spec.Content != callrec.ContentAudio {
+	audio := r.Spec.Content == callrec.ContentAudio
+	mixedMP3 := r.Spec.Format == callrec.FormatMp3 && r.Spec.Channel == callrec.ChannelMixed
+	if !audio || (r.Spec.Format != callrec.FormatWav && !mixedMP3) {
 		return callrec.FieldErrorf("recordingFormatType", "UnsupportedRecordingFormat",
-			"this server records recordingContentType audio with recordingFormatType wav only, not %s/%s",
-			r.Spec.Content, r.Spec.Format)
+			"this server records recordingContentType audio as wav (mixed or unmixed) or mp3 (mixed), not %s/%s/%s",
+			r.Spec.Content, r.Spec.Channel, r.Spec.Format)
 	}
 	return nil
 }
@@ -204,11 +205,16 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 		s.participant(p)
 	}
 
-	format := wav.Format{SampleRate: callrec.SampleRate, Channels: s.chans.channels}
+	cf, err := formatOf(r.Spec.Format)
+	if err != nil {
+		s.cancelSub()
+		return callrec.Internal(err, "no writer for the recording's format")
+	}
+	nch := s.chans.channels
 	err = jf.update(func(j *journal) {
 		j.Recording = *r
 		j.Recording.Chunks = nil
-		j.StartPos, j.StartTime, j.Channels = s.startPos, s.startTime, format.Channels
+		j.StartPos, j.StartTime, j.Channels = s.startPos, s.startTime, nch
 		j.Assigned = s.chans.assignments()
 		j.Pauses = nil
 	})
@@ -217,9 +223,9 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 		return spoolError(err, "cannot write the recording's journal")
 	}
 	capacity := int(e.cfg.Window / (1e9 / callrec.SampleRate))
-	s.chunker = &chunker{s: s, format: format}
-	s.chunker.maxFrames, s.chunker.fullReason = e.cfg.chunkFrames(format.Channels)
-	s.tl = newTimeline(s.startPos, format.Channels, capacity, r.Spec.PauseBehavior != callrec.PauseSilence, s.chunker)
+	s.chunker = &chunker{s: s, cf: cf, channels: nch}
+	s.chunker.maxFrames, s.chunker.fullReason = e.cfg.chunkFrames(cf, nch)
+	s.tl = newTimeline(s.startPos, nch, capacity, r.Spec.PauseBehavior != callrec.PauseSilence, s.chunker)
 	if err := s.chunker.open(s.startPos); err != nil {
 		s.cancelSub()
 		return spoolError(err, "cannot create the recording's file")

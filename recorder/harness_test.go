@@ -2,9 +2,13 @@ package recorder_test
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -188,7 +192,8 @@ func (r *rig) stop(id, reason string) []callrec.Chunk {
 	return chunks
 }
 
-// audio downloads and decodes a chunk through the ContentStore.
+// audio downloads and decodes a chunk through the ContentStore: a WAV
+// directly, an MP3 with ffmpeg (to 16 kHz mono).
 func (r *rig) audio(docID string) *wav.Audio {
 	r.t.Helper()
 	c, err := r.eng.OpenContent(context.Background(), docID, callrec.PartAudio)
@@ -196,11 +201,40 @@ func (r *rig) audio(docID string) *wav.Audio {
 		r.t.Fatal(err)
 	}
 	defer c.Close()
+	if c.ContentType == "audio/mpeg" {
+		return decodeMP3(r.t, c)
+	}
 	a, err := wav.Read(c)
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	return a
+}
+
+// decodeMP3 decodes an MP3 stream with ffmpeg into one channel of samples.
+func decodeMP3(t *testing.T, mp3 io.Reader) *wav.Audio {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	path := filepath.Join(t.TempDir(), "chunk.mp3")
+	b, err := io.ReadAll(mp3)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o600)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ar", "16000", "-ac", "1", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg decode: %v", err)
+	}
+	pcm := make([]int16, len(out)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
+	}
+	f := wav.Format{SampleRate: callrec.SampleRate, Channels: 1}
+	return &wav.Audio{Info: wav.Info{Format: f, DataBytes: int64(len(pcm) * 2)}, Channels: [][]int16{pcm}}
 }
 
 func (r *rig) metadata(docID string) recorder.Metadata {

@@ -75,7 +75,7 @@ func buildMetadata(resourceID string, j *journal, pc pendingChunk, frames int64,
 			Format:      string(spec.Format),
 			AudioConfiguration: AudioConfiguration{
 				SampleRate: callrec.SampleRate,
-				BitRate:    callrec.SampleRate * 16 * j.Channels,
+				BitRate:    bitRate(spec.Format, j.Channels),
 				Channels:   j.Channels,
 			},
 		},
@@ -127,4 +127,13 @@ func (pc pendingChunk) holdsPause(p pause) bool {
 // posTime maps a call-clock position of the journal's segment to wall time.
 func posTime(j *journal, pos int64) time.Time {
 	return j.StartTime.Add(time.Duration(pos-j.StartPos) * (time.Second / callrec.SampleRate))
+}
+
+// bitRate is the audio bit rate of a recording of format f with nch
+// channels, in bits per second: 16-bit PCM for WAV, 48 kbps for MP3.
+func bitRate(f callrec.RecordingFormat, nch int) int {
+	if cf, err := formatOf(f); err == nil {
+		return cf.bitRate(nch)
+	}
+	return callrec.SampleRate * 16 * nch
 }

@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer, active func() float64) *metrics {
 		}, []string{"reason"}),
 		bytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "callrec", Subsystem: "recorder", Name: "written_bytes_total",
-			Help: "Audio bytes written to recording files (WAV sample data, silence included).",
+			Help: "Audio bytes written to recording files as 16-bit samples (WAV data, or MP3 encoder input; silence included).",
 		}),
 		finalize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "callrec", Subsystem: "recorder", Name: "finalize_seconds",

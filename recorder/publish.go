@@ -14,14 +14,10 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
-	"github.com/callrec/callrec/container/wav"
 )
 
-// Content types of stored parts.
-const (
-	contentTypeWAV  = "audio/wav"
-	contentTypeJSON = "application/json"
-)
+// contentTypeJSON is the content type of metadata documents.
+const contentTypeJSON = "application/json"
 
 // Blob metadata keys.
 const (
@@ -29,12 +25,17 @@ const (
 	metaCreated = "created"
 )
 
-// publish makes a finalized (or crashed) spool chunk valid, uploads its WAV
-// and metadata document, moves it from Pending to Chunks in the journal and
+// publish makes a finalized (or crashed) spool chunk valid, uploads its audio
+// (WAV or MP3) and metadata document, moves it from Pending to Chunks in the journal and
 // removes the spool file.
 func (e *Engine) publish(ctx context.Context, dir string, jf *journalFile, pc pendingChunk) (callrec.Chunk, error) {
 	path := filepath.Join(dir, pc.File)
-	info, err := wav.Repair(path)
+	j := jf.snapshot()
+	cf, err := formatOf(j.Recording.Spec.Format)
+	if err != nil {
+		return callrec.Chunk{}, err
+	}
+	frames, err := cf.repair(path)
 	if err != nil {
 		return callrec.Chunk{}, err
 	}
@@ -51,20 +52,18 @@ func (e *Engine) publish(ctx context.Context, dir string, jf *journalFile, pc pe
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return callrec.Chunk{}, err
 	}
-	j := jf.snapshot()
-	frames := info.Frames()
 	meta, err := json.MarshalIndent(buildMetadata(e.cfg.ResourceID, &j, pc, frames, sum), "", "  ")
 	if err != nil {
 		return callrec.Chunk{}, err
 	}
 	created := formatTime(e.cfg.Clock())
-	audioOpts := blob.PutOptions{ContentType: contentTypeWAV, Metadata: map[string]string{metaSHA256: sum, metaCreated: created}}
+	audioOpts := blob.PutOptions{ContentType: cf.contentType, Metadata: map[string]string{metaSHA256: sum, metaCreated: created}}
 	if files, ok := e.cfg.Blob.(blob.FileStore); ok {
 		// A local store links the spool file: no copy, and no room needed
 		// for one on a full disk.
-		err = files.PutFile(ctx, audioKey(pc.DocumentID), path, audioOpts)
+		err = files.PutFile(ctx, audioKey(pc.DocumentID, cf), path, audioOpts)
 	} else {
-		err = e.cfg.Blob.Put(ctx, audioKey(pc.DocumentID), f, audioOpts)
+		err = e.cfg.Blob.Put(ctx, audioKey(pc.DocumentID, cf), f, audioOpts)
 	}
 	if err != nil {
 		return callrec.Chunk{}, err

@@ -190,6 +190,7 @@ func (s *session) run() {
 			if s.err == nil {
 				s.check(s.chunker.sync())
 			}
+			s.chunker.abandon()
 			s.cancelSub()
 			return
 		}

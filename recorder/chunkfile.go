@@ -1,0 +1,93 @@
+package recorder
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/container/mp3"
+	"github.com/callrec/callrec/container/wav"
+)
+
+// chunkWriter is what a chunk's file is written with: container/wav's or
+// container/mp3's Writer, by the recording's format.
+type chunkWriter interface {
+	Write(samples []int16) error
+	WriteSilence(frames int64) error
+	Frames() int64
+	Sync() error
+	Finalize() error
+}
+
+// chunkFormat is a recording format as the recorder writes, repairs and
+// publishes it.
+type chunkFormat struct {
+	ext         string // file name extension of spool files and blob keys
+	contentType string
+	// bitRate in bits per second of nch channels, for the metadata.
+	bitRate func(nch int) int
+	// bytesPerSecond bounds a chunk's size by its duration.
+	bytesPerSecond func(nch int) int64
+	headerBytes    func(nch int) int64
+	create         func(f *os.File, nch int) (chunkWriter, error)
+	// repair makes a crashed file valid and returns the samples (per
+	// channel) a decoder outputs.
+	repair func(path string) (int64, error)
+}
+
+var (
+	wavChunks = chunkFormat{
+		ext: "wav", contentType: "audio/wav",
+		bitRate:        func(nch int) int { return callrec.SampleRate * 16 * nch },
+		bytesPerSecond: func(nch int) int64 { return int64(wavFormat(nch).ByteRate()) },
+		headerBytes:    func(nch int) int64 { return int64(wavFormat(nch).HeaderSize()) },
+		create: func(f *os.File, nch int) (chunkWriter, error) {
+			return wav.NewWriter(f, wavFormat(nch))
+		},
+		repair: func(path string) (int64, error) {
+			info, err := wav.Repair(path)
+			return info.Frames(), err
+		},
+	}
+	mp3Chunks = chunkFormat{
+		ext: "mp3", contentType: "audio/mpeg",
+		bitRate:        func(int) int { return mp3.BitRate },
+		bytesPerSecond: func(int) int64 { return mp3.BitRate / 8 },
+		headerBytes:    func(int) int64 { return mp3.FrameBytes },
+		create: func(f *os.File, _ int) (chunkWriter, error) {
+			return mp3.NewWriter(f)
+		},
+		repair: func(path string) (int64, error) {
+			info, err := mp3.Repair(path)
+			return info.Samples, err
+		},
+	}
+	// chunkFormats lists every format; content and retention look for a
+	// document's audio under each extension.
+	chunkFormats = []chunkFormat{wavChunks, mp3Chunks}
+)
+
+func wavFormat(nch int) wav.Format { return wav.Format{SampleRate: callrec.SampleRate, Channels: nch} }
+
+// formatOf returns how recordings of format f are written.
+func formatOf(f callrec.RecordingFormat) (chunkFormat, error) {
+	switch f {
+	case callrec.FormatWav:
+		return wavChunks, nil
+	case callrec.FormatMp3:
+		return mp3Chunks, nil
+	}
+	return chunkFormat{}, fmt.Errorf("recorder: no writer for format %q", f)
+}
+
+// abandoner is a chunkWriter that holds resources beyond its file (the MP3
+// encoder).
+type abandoner interface{ Close() error }
+
+// abandon releases a chunk writer that will not be finalized: the file stays
+// in the spool for recovery.
+func abandon(w chunkWriter) {
+	if a, ok := w.(abandoner); ok {
+		a.Close()
+	}
+}
