@@ -18,6 +18,7 @@ import (
 
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/container/mp3"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/httpapi"
 	"github.com/callrec/callrec/ingest"
@@ -295,7 +296,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	stopMetrics := a.serveMetrics()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	a.log.Info("callrec serving", "addr", ln.Addr().String(), "publicUrl", a.PublicURL, "data", a.cfg.DataDir)
+	a.log.Info("callrec serving", "addr", ln.Addr().String(), "publicUrl", a.PublicURL, "data", a.cfg.DataDir,
+		"mp3Encoder", mp3.Encoder())
 
 	var err error
 	select {

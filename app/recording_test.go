@@ -5,9 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -136,7 +140,13 @@ func (sc *scenario) download(t *testing.T) (*wav.Audio, metadata, []byte) {
 	chunk := sc.result.RecordingStorageInfo.RecordingChunks[0]
 	rec := sc.client.CallRecording()
 	var content, meta bytes.Buffer
-	if _, err := rec.DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
+	stream, err := rec.OpenContent(ctx, chunk.ContentLocation, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = content.ReadFrom(stream)
+	stream.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rec.DownloadTo(ctx, chunk.MetadataLocation, &meta); err != nil {
@@ -150,8 +160,13 @@ func (sc *scenario) download(t *testing.T) (*wav.Audio, metadata, []byte) {
 	if md.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("metadata sha256 %s, content hashes to %x", md.SHA256, sum)
 	}
-	a, err := wav.Read(bytes.NewReader(content.Bytes()))
-	if err != nil {
+	var a *wav.Audio
+	if md.RecordingInfo.Format == "mp3" {
+		if stream.ContentType != "audio/mpeg" {
+			t.Errorf("mp3 served as %q", stream.ContentType)
+		}
+		a = decodeMP3(t, content.Bytes())
+	} else if a, err = wav.Read(bytes.NewReader(content.Bytes())); err != nil {
 		t.Fatal(err)
 	}
 	if a.Format.SampleRate != 16000 {
@@ -373,12 +388,28 @@ func TestRecordingMixedEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real WebRTC call")
 	}
+	for _, format := range []callautomation.RecordingFormat{callautomation.RecordingFormatWav, callautomation.RecordingFormatMp3} {
+		t.Run(string(format), func(t *testing.T) { recordMixed(t, format) })
+	}
+}
+
+// recordMixed runs the acceptance call recorded mixed in format and checks
+// the file by content.
+func recordMixed(t *testing.T, format callautomation.RecordingFormat) {
 	sc := runScenario(t, callautomation.StartRecordingOptions{
 		RecordingContent: callautomation.RecordingContentAudio,
 		RecordingChannel: callautomation.RecordingChannelMixed,
-		RecordingFormat:  callautomation.RecordingFormatWav,
+		RecordingFormat:  format,
 	})
 	a, md, _ := sc.download(t)
+	if md.RecordingInfo.Format != string(format) {
+		t.Errorf("recordingInfo.format %q, want %q", md.RecordingInfo.Format, format)
+	}
+	// The file holds exactly the chunk's duration (an MP3's Info tag drops
+	// the encoder delay and padding).
+	if want := int64(math.Round(md.ChunkDuration * 16)); a.Frames() != want {
+		t.Errorf("%d samples, metadata says %.3f ms = %d", a.Frames(), md.ChunkDuration, want)
+	}
 	tl := sc.timeline(t, md)
 	if len(a.Channels) != 1 {
 		t.Fatalf("%d channels, want 1", len(a.Channels))
@@ -401,4 +432,26 @@ func TestRecordingMixedEndToEnd(t *testing.T) {
 	if audio.Peak(x) > 1.0 {
 		t.Errorf("peak %.2f", audio.Peak(x))
 	}
+}
+
+// decodeMP3 decodes an MP3 file with ffmpeg into 16 kHz mono samples.
+func decodeMP3(t *testing.T, b []byte) *wav.Audio {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	path := filepath.Join(t.TempDir(), "chunk.mp3")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ar", "16000", "-ac", "1", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg decode: %v", err)
+	}
+	pcm := make([]int16, len(out)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
+	}
+	f := wav.Format{SampleRate: 16000, Channels: 1}
+	return &wav.Audio{Info: wav.Info{Format: f, DataBytes: int64(len(out) / 2 * 2)}, Channels: [][]int16{pcm}}
 }

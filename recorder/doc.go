@@ -1,5 +1,5 @@
 // Package recorder turns a call's live, decoded media into recorded WAV
-// files: one owner goroutine per live recording places every participant's
+// files (or MP3, for mixed recordings of format mp3): one owner goroutine per live recording places every participant's
 // frames on the recording's timeline, mixes or separates them into channels,
 // honours pauses, rolls over into chunks, and publishes each finished chunk
 // with its metadata document to a blob store. Engine implements
@@ -55,23 +55,26 @@
 // (default 4 000 000 000 bytes, below the 4 GiB RIFF limit;
 // chunkMaximumSizeExceeded), whichever is less; the last chunk takes Stop's
 // end reason. Each chunk has a document id (0-loc-d1-<32 hex>), its WAV in
-// the blob store under "<documentId>/audio.wav" and its metadata document
-// (ACS's schema plus "sha256" of the WAV, docs/acs-compatibility.md) under
+// the blob store under "<documentId>/audio.wav" (an MP3 under
+// "<documentId>/audio.mp3", served as audio/mpeg) and its metadata document
+// (ACS's schema plus "sha256" of the file, docs/acs-compatibility.md) under
 // "<documentId>/acsmetadata.json". audioConfiguration.bitRate is
-// 256000 × channels (16 kHz × 16 bit per channel), in bits per second.
+// 256000 × channels (16 kHz × 16 bit per channel) for WAV and 48000 for MP3,
+// in bits per second. An MP3 chunk's size limit counts 6000 bytes a second.
 //
 // # Durability and crash recovery
 //
-// While recording, the current chunk is written as a WAV file to the spool
-// directory (<DataDir>/spool/<recording>/chunk-<index>.wav), committed and
-// synced every (Durability−Lateness)/2; as the commit point trails the clock
+// While recording, the current chunk is written as a WAV (or MP3) file to
+// the spool directory (<DataDir>/spool/<recording>/chunk-<index>.wav or
+// .mp3), committed and synced every (Durability−Lateness)/2; as the commit point trails the clock
 // by Lateness, audio is on disk at most (Durability+Lateness)/2 after it was
 // spoken, below Durability (default 1 s; with the defaults, 725 ms).
 // A JSON journal beside it holds the recording, its timeline origin, pauses,
 // channel assignments and chunks, rewritten atomically on every change.
 //
 // After a crash (kill -9), Recover finalizes every leftover chunk into a
-// valid WAV (end reason serviceRestarted), publishes it and reports the
+// valid WAV, or an MP3 cut after its last whole frame and without its Info
+// tag (container/mp3), (end reason serviceRestarted), publishes it and reports the
 // recordings it found; Start on such a recording does the same and continues
 // with the next chunk index; Stop on a recovered, not restarted recording
 // returns all its chunks and removes its spool.

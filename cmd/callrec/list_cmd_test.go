@@ -123,16 +123,17 @@ func TestCLIListsAndDownloadByID(t *testing.T) {
 	}
 }
 
-// TestCLIStartHelpOffersWhatTheServerRecords: until other formats land,
-// `recording start --help` offers audio as WAV, mixed or unmixed, only.
+// TestCLIStartHelpOffersWhatTheServerRecords: until video lands,
+// `recording start --help` offers audio as WAV (mixed or unmixed) or MP3
+// (mixed) only.
 func TestCLIStartHelpOffersWhatTheServerRecords(t *testing.T) {
 	help := mustRun(t, "", "recording", "start", "--help")
-	for _, want := range []string{"--format", "wav", "--channel", "mixed", "unmixed", "--content", "audio"} {
+	for _, want := range []string{"--format", "wav", "mp3", "--channel", "mixed", "unmixed", "--content", "audio"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("start --help lacks %q:\n%s", want, help)
 		}
 	}
-	for _, never := range []string{"mp3", "mp4", "audioVideo", "video"} {
+	for _, never := range []string{"mp4", "audioVideo", "video"} {
 		if strings.Contains(help, never) {
 			t.Errorf("start --help offers %q, which the server does not record:\n%s", never, help)
 		}

@@ -92,14 +92,15 @@ channel per participant.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&callID, "call", "", "serverCallId of the call to record (required)")
-	// The server records audio as WAV today: the help offers nothing else
-	// (other values still reach the server, which answers 400 saying so).
+	// The server records audio as WAV, or as MP3 when mixed: the help offers
+	// nothing else (other values still reach the server, which answers 400
+	// saying so).
 	f.StringVar(&content, "content", "", "audio (the default)")
 	f.StringVar(&channel, "channel", "", "mixed (the default: one channel) or unmixed (one channel per participant)")
-	f.StringVar(&format, "format", "", "wav (the default)")
+	f.StringVar(&format, "format", "", "wav (the default) or mp3 (with --channel mixed: 16 kHz mono, 48 kbps, as ACS)")
 	completeValues(cmd, "content", "audio")
 	completeValues(cmd, "channel", "mixed", "unmixed")
-	completeValues(cmd, "format", "wav")
+	completeValues(cmd, "format", "wav", "mp3")
 	completeValues(cmd, "pause-behavior", "cut", "silence")
 	f.StringArrayVar(&affinity, "affinity", nil, "CHANNEL=RAWID: pin a participant to an unmixed channel (repeatable)")
 	f.StringArrayVar(&order, "order", nil, "RAWID: next participant in channel assignment order (repeatable)")
@@ -218,8 +219,8 @@ func newRecordingDownloadCmd(flags *clientFlags) *cobra.Command {
 
 With a recording id, every chunk of the stopped recording, media and
 metadata, is written into DIR (created if missing) as
-chunk-<index>-<documentId>.wav and chunk-<index>-<documentId>.metadata.json,
-and each path is printed. Chunks whose files were deleted are skipped, with a
+chunk-<index>-<documentId>.wav (.mp3 for MP3 recordings) and
+chunk-<index>-<documentId>.metadata.json, and each path is printed. Chunks whose files were deleted are skipped, with a
 note on stderr.
 
 With a URL (a chunk's contentLocation or metadataLocation, as "recording
