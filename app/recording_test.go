@@ -4,20 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/container/mp3/mp3test"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/simulate"
@@ -165,7 +162,9 @@ func (sc *scenario) download(t *testing.T) (*wav.Audio, metadata, []byte) {
 		if stream.ContentType != "audio/mpeg" {
 			t.Errorf("mp3 served as %q", stream.ContentType)
 		}
-		a = decodeMP3(t, content.Bytes())
+		pcm := mp3test.Decode(t, content.Bytes())
+		a = &wav.Audio{Info: wav.Info{Format: wav.Format{SampleRate: 16000, Channels: 1}, DataBytes: int64(2 * len(pcm))},
+			Channels: [][]int16{pcm}}
 	} else if a, err = wav.Read(bytes.NewReader(content.Bytes())); err != nil {
 		t.Fatal(err)
 	}
@@ -432,26 +431,4 @@ func recordMixed(t *testing.T, format callautomation.RecordingFormat) {
 	if audio.Peak(x) > 1.0 {
 		t.Errorf("peak %.2f", audio.Peak(x))
 	}
-}
-
-// decodeMP3 decodes an MP3 file with ffmpeg into 16 kHz mono samples.
-func decodeMP3(t *testing.T, b []byte) *wav.Audio {
-	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	path := filepath.Join(t.TempDir(), "chunk.mp3")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ar", "16000", "-ac", "1", "-").Output()
-	if err != nil {
-		t.Fatalf("ffmpeg decode: %v", err)
-	}
-	pcm := make([]int16, len(out)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
-	}
-	f := wav.Format{SampleRate: 16000, Channels: 1}
-	return &wav.Audio{Info: wav.Info{Format: f, DataBytes: int64(len(out) / 2 * 2)}, Channels: [][]int16{pcm}}
 }

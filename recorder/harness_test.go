@@ -2,13 +2,9 @@ package recorder_test
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +12,7 @@ import (
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/container/mp3/mp3test"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/recorder"
 )
@@ -212,27 +209,13 @@ func (r *rig) audio(docID string) *wav.Audio {
 }
 
 // decodeMP3 decodes an MP3 stream with ffmpeg into one channel of samples.
-func decodeMP3(t *testing.T, mp3 io.Reader) *wav.Audio {
+func decodeMP3(t *testing.T, r io.Reader) *wav.Audio {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	path := filepath.Join(t.TempDir(), "chunk.mp3")
-	b, err := io.ReadAll(mp3)
-	if err == nil {
-		err = os.WriteFile(path, b, 0o600)
-	}
+	b, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ar", "16000", "-ac", "1", "-").Output()
-	if err != nil {
-		t.Fatalf("ffmpeg decode: %v", err)
-	}
-	pcm := make([]int16, len(out)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
-	}
+	pcm := mp3test.Decode(t, b)
 	f := wav.Format{SampleRate: callrec.SampleRate, Channels: 1}
 	return &wav.Audio{Info: wav.Info{Format: f, DataBytes: int64(len(pcm) * 2)}, Channels: [][]int16{pcm}}
 }

@@ -2,7 +2,6 @@ package mp3_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/container/mp3"
+	"github.com/callrec/callrec/container/mp3/mp3test"
 )
 
 const rate = mp3.SampleRate
@@ -74,20 +74,6 @@ func needFFmpeg(t *testing.T) {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-}
-
-// decode decodes an MP3 file with ffmpeg to 16 kHz mono samples.
-func decode(t *testing.T, path string) []int16 {
-	t.Helper()
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ar", "16000", "-ac", "1", "-").Output()
-	if err != nil {
-		t.Fatalf("ffmpeg decode: %v", err)
-	}
-	pcm := make([]int16, len(out)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
-	}
-	return pcm
 }
 
 func probe(t *testing.T, path string) map[string]string {
@@ -180,7 +166,7 @@ func TestToneRoundTrip(t *testing.T) {
 		t.Errorf("ffprobe duration %.4f s, the tag's %d frames last %.4f s", dur, info.Tag.Frames, want)
 	}
 
-	out := decode(t, path)
+	out := mp3test.DecodeFile(t, path)
 	if len(out) != len(in) {
 		t.Fatalf("decoded %d samples, wrote %d: delay or padding not dropped", len(out), len(in))
 	}
@@ -228,7 +214,7 @@ func TestRepairAfterCrash(t *testing.T) {
 		if st, _ := os.Stat(p); st.Size() != info.Bytes {
 			t.Errorf("cut at %d: file is %d bytes, Repair says %d", cut, st.Size(), info.Bytes)
 		}
-		out := decode(t, p)
+		out := mp3test.DecodeFile(t, p)
 		// The placeholder frame and the encoder delay come first.
 		if want := int(info.Frames) * mp3.SamplesPerFrame; len(out) != want {
 			t.Errorf("cut at %d: decoded %d samples, want %d frames × 576 = %d", cut, len(out), info.Frames, want)
