@@ -6,9 +6,10 @@
 // defines the domain types (calls, participants, recordings, chunks, events),
 // the service interfaces that the HTTP edge and the CLI program against, and
 // coded errors. Implementations live in sub-packages, one per dependency:
-// sqlite (state store), httpapi (REST edge), hmacauth (request signing),
-// callautomation (Go client SDK), ingest (WebRTC), callmedia (the call media
-// core), recorder (media files), webhook (event delivery).
+// sqlite and postgres (state stores), httpapi (REST edge), hmacauth (request
+// signing), callautomation (Go client SDK), ingest (WebRTC), sip (SIP phones),
+// callmedia (the call media core), recorder (media files), webhook (event
+// delivery).
 //
 // # Architecture
 //
@@ -16,7 +17,7 @@
 //
 //	participant ──► transport ──────────► call media core ──► recorder ──────► store / blob ──► outbox
 //	 (browser,      ingest (WebRTC/WHIP)   callmedia.Hub       recorder.Engine  sqlite, blob      webhook.Worker
-//	  WHIP client,  sip, siprec (next)     clock, participants  channels, pause,  (recordings,      (callbacks,
+//	  WHIP client,  sip (SIP phones)       clock, participants  channels, pause,  (recordings,      (callbacks,
 //	  phone)        jointoken              subscribers, budget  chunks, metadata   events)          Event Grid)
 //	                    │                                             ▲
 //	                    └─ joins, leaves ──► service ── start/stop ───┘
@@ -24,8 +25,9 @@
 //
 // The imports match: ingest imports callmedia (it attaches participants
 // and pushes frames) and jointoken, and reports joins and leaves through a
-// callrec.CallService; recorder imports callmedia for its latency budget and
-// reads media as a callrec.MediaSource; service drives the recorder as a
+// callrec.CallService; sip imports callmedia in the same way for phone legs;
+// recorder imports callmedia for its latency budget and reads media as a
+// callrec.MediaSource; service drives the recorder as a
 // callrec.RecordingEngine and hangs calls up through the hub's Hangup;
 // webhook reads the outbox as a callrec.Outbox. Only app imports them all,
 // and app.New builds them in that order: the hub first, then the recorder
