@@ -46,9 +46,16 @@ type Config struct {
 	// Calls says whether a call is active and records joins and leaves.
 	// Required.
 	Calls Calls
+	// MediaTimeout is how long a leg that is not on hold may go without
+	// RTP before callrec hangs it up with a BYE (a phone that vanished
+	// without one) [DefaultMediaTimeout].
+	MediaTimeout time.Duration
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// DefaultMediaTimeout is Config.MediaTimeout's default.
+const DefaultMediaTimeout = time.Minute
 
 // tickEvery is how often a leg's stream lets time pass (releases packets,
 // fills pauses); a leg's socket read waits no longer.
@@ -68,6 +75,7 @@ type parsed struct {
 	publicHost        string     // the host in Contact
 	publicPort        int        // 0: the listening port
 	rtpFirst, rtpLast int
+	mediaTimeout      time.Duration
 }
 
 func (c Config) parse() (*parsed, error) {
@@ -77,6 +85,10 @@ func (c Config) parse() (*parsed, error) {
 	}
 	if p.Logger == nil {
 		p.Logger = slog.Default()
+	}
+	p.mediaTimeout = c.MediaTimeout
+	if p.mediaTimeout <= 0 {
+		p.mediaTimeout = DefaultMediaTimeout
 	}
 	listen, err := netip.ParseAddrPort(c.Addr)
 	if err != nil {

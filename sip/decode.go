@@ -24,12 +24,17 @@ func newDecoder() *decoder {
 	return &decoder{g722: g722.NewDecoder(), up: resample.NewUpsampler(), pcm8: make([]int16, maxPayload)}
 }
 
-// use switches to c, forgetting the previous codec's state if it changes.
+// use switches to c. Between the two G.711 laws the upsampler's history
+// carries on (both are 8 kHz, and stateless themselves); to or from G.722
+// the state is forgotten.
 func (d *decoder) use(c codec) {
-	if c != d.codec {
-		d.codec = c
+	if c == d.codec {
+		return
+	}
+	if c == codecG722 || d.codec == codecG722 {
 		d.reset()
 	}
+	d.codec = c
 }
 
 // reset forgets the stream's state, as for a new stream.

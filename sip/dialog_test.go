@@ -3,7 +3,6 @@ package sip_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"math"
 	"slices"
 	"testing"
@@ -146,16 +145,7 @@ func (s slowCalls) Call(ctx context.Context, id string) (*callrec.Call, error) {
 func TestCancelBeforeAnswer(t *testing.T) {
 	n := startNode(t)
 	callID := n.createCall(t)
-	ep, err := callsip.New(callsip.Config{Addr: "127.0.0.1:0", Hub: n.srv.App.Hub,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Calls:  slowCalls{Calls: n.srv.App.Service, delay: 10 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ep.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ep.Close(context.WithoutCancel(t.Context())) })
+	ep := startEndpoint(t, n, callsip.Config{Calls: slowCalls{Calls: n.srv.App.Service, delay: 10 * time.Second}})
 	ph := newPhone(t, ep.Addr(), "carol")
 	s, err := ph.dialog.Invite(t.Context(), ph.uri(callID, "udp"), ph.offer("0", ""), sip.NewHeader("Content-Type", "application/sdp"))
 	if err != nil {
@@ -199,18 +189,31 @@ func TestCodecChangeAndSessionTimer(t *testing.T) {
 	to, _, _ := media(t, answer)
 	snd := newSender(ph.rtp, to, "PCMU")
 	const amp = 0.5
-	begin := snd.tone(440, amp, time.Second)
-	code, body := ph.reinvite(ctx, s, ph.offer("8 101", "sendrecv"))
-	if code != 200 {
-		t.Fatalf("re-INVITE answered %d", code)
+	// The phone's RTP flows on while it changes codec: the re-INVITE goes
+	// out a second into the tone, and the next packet after its 200 is
+	// PCMA.
+	var switched time.Time
+	reinvited := make(chan struct{})
+	go func() {
+		defer close(reinvited)
+		time.Sleep(time.Second)
+		code, body := ph.reinvite(ctx, s, ph.offer("8 101", "sendrecv"))
+		if code != 200 {
+			t.Errorf("re-INVITE answered %d", code)
+			return
+		}
+		if _, formats, _ := media(t, body); formats[0] != "8" {
+			t.Errorf("re-INVITE answered with %v", formats)
+			return
+		}
+		snd.use("PCMA")
+		switched = time.Now()
+	}()
+	begin := snd.tone(440, amp, 2*time.Second)
+	<-reinvited
+	if switched.IsZero() {
+		t.FailNow()
 	}
-	if _, formats, _ := media(t, body); formats[0] != "8" {
-		t.Fatalf("re-INVITE answered with %v", formats)
-	}
-	switched := time.Now()
-	pcma := newSender(ph.rtp, to, "PCMA")
-	pcma.seq, pcma.ts, pcma.phase = snd.seq, snd.ts, snd.phase // the same stream, another codec
-	pcma.tone(440, amp, time.Second)
 	end := time.Now()
 	if err := s.Bye(ctx); err != nil {
 		t.Fatal(err)

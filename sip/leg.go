@@ -23,6 +23,7 @@ const (
 	reasonNoAck        = "NoAck"              // the 200 OK was never acknowledged
 	reasonCancelled    = "Cancelled"          // CANCEL crossed the answer
 	reasonShuttingDown = "ServerShuttingDown" // the endpoint stopped
+	reasonMediaTimeout = "MediaTimeout"       // no RTP for Config.MediaTimeout while not on hold
 )
 
 // leg is one SIP participant's media: its RTP socket and the goroutine that
@@ -136,6 +137,7 @@ func (l *leg) run() {
 	applied, muted := 0, false
 	lastTick := time.Now()
 	quitting, quitAt := false, time.Time{}
+	lastHeard, timedOut := time.Now(), false
 	for {
 		if !quitting {
 			select {
@@ -157,6 +159,7 @@ func (l *leg) run() {
 				l.part.SetMuted(false, pos)
 			}
 			latched = netip.AddrPort{} // a new offer may come from elsewhere
+			lastHeard = time.Now()
 		}
 		deadline := lastTick.Add(tickEvery)
 		if quitting {
@@ -181,7 +184,12 @@ func (l *leg) run() {
 			}
 			if from == latched {
 				st.push(&pkt, clock.Position(now))
+				lastHeard = now
 			}
+		}
+		if !quitting && !muted && now.Sub(lastHeard) > l.ep.cfg.mediaTimeout {
+			l.setReason(reasonMediaTimeout)
+			quitting, quitAt, timedOut = true, now, true
 		}
 		if now.Sub(lastTick) >= tickEvery {
 			st.tick(clock.Position(now))
@@ -202,4 +210,11 @@ func (l *leg) run() {
 		l.log.Warn("recording the leave failed", "err", err)
 	}
 	l.ep.forget(l)
+	if timedOut {
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		defer cancel()
+		if err := l.dialog.Bye(ctx); err != nil {
+			l.log.Info("BYE not answered", "err", err)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,6 +141,7 @@ func media(t *testing.T, body []byte) (netip.AddrPort, []string, string) {
 
 // sender sends one RTP stream of 20 ms packets, paced in real time.
 type sender struct {
+	mu    sync.Mutex // guards pt and enc: the codec may change mid-stream
 	conn  *net.UDPConn
 	to    netip.AddrPort
 	pt    uint8
@@ -153,6 +155,15 @@ type sender struct {
 
 func newSender(conn *net.UDPConn, to netip.AddrPort, codecName string) *sender {
 	s := &sender{conn: conn, to: to, seq: 1000, ts: 123456, ssrc: 0xCA11}
+	s.use(codecName)
+	return s
+}
+
+// use switches the stream to another codec (of the same sample rate), from
+// the next packet on.
+func (s *sender) use(codecName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch codecName {
 	case "PCMU":
 		s.pt, s.rate, s.enc = 0, 8000, g711.PCMU.Encode
@@ -161,7 +172,6 @@ func newSender(conn *net.UDPConn, to netip.AddrPort, codecName string) *sender {
 	case "G722":
 		s.pt, s.rate, s.enc = 9, 16000, g722.NewEncoder().Encode
 	}
-	return s
 }
 
 // tone sends d of a tone at freq and amp, a packet every 20 ms of wall
@@ -175,9 +185,11 @@ func (s *sender) tone(freq, amp float64, d time.Duration) time.Time {
 	payload := make([]byte, n)
 	for i := range packets {
 		time.Sleep(time.Until(start.Add(time.Duration(i) * 20 * time.Millisecond)))
+		s.mu.Lock()
 		m := s.enc(payload, all[i*n:(i+1)*n])
 		pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: s.pt, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc},
 			Payload: payload[:m]}
+		s.mu.Unlock()
 		b, _ := pkt.Marshal()
 		_, _ = s.conn.WriteToUDPAddrPort(b, s.to)
 		s.seq++

@@ -61,7 +61,7 @@ type queued struct {
 // goroutine.
 type stream struct {
 	window int64
-	pt     uint8
+	codecs map[uint8]codec // every audio payload type the leg's answers listed, latest meaning first
 	tePT   int
 	cnPT   int
 	dec    *decoder
@@ -98,7 +98,7 @@ type stream struct {
 
 func newStream(emit func(pos int64, samples []int16), onPress func(dtmf.Press)) *stream {
 	s := &stream{
-		window: reorderWindow, tePT: -1, cnPT: -1,
+		window: reorderWindow, codecs: map[uint8]codec{}, tePT: -1, cnPT: -1,
 		dec: newDecoder(), plc: plc.New(callrec.SampleRate), noise: cn.NewGenerator(127, 1),
 		onPress: onPress, pcm: make([]int16, maxDecodedLen), scratch: make([]int16, callrec.FrameSamples),
 		lastLen: callrec.FrameSamples,
@@ -111,10 +111,12 @@ func newStream(emit func(pos int64, samples []int16), onPress func(dtmf.Press)) 
 	return s
 }
 
-// use takes the payload types of a (new) answer.
+// use takes the payload types of a (new) answer. Packets of a codec an
+// earlier answer listed are still taken and decoded as what they are (a
+// phone's packets in flight when it changes codec).
 func (s *stream) use(d mediaDesc) {
-	s.pt, s.tePT, s.cnPT = d.pt, d.tePT, d.cnPT
-	s.dec.use(d.codec)
+	s.codecs[d.pt] = d.codec
+	s.tePT, s.cnPT = d.tePT, d.cnPT
 }
 
 func unwrap(high *int64, v, width int64) int64 {
@@ -132,7 +134,7 @@ func unwrap(high *int64, v, width int64) int64 {
 func (s *stream) push(pkt *rtp.Packet, arrival int64) {
 	s.stats.Received++
 	pt := pkt.PayloadType
-	if pt != s.pt && int(pt) != s.tePT && int(pt) != s.cnPT || len(pkt.Payload) > maxPayload {
+	if _, audio := s.codecs[pt]; !audio && int(pt) != s.tePT && int(pt) != s.cnPT || len(pkt.Payload) > maxPayload {
 		s.stats.Foreign++
 		return
 	}
@@ -308,6 +310,7 @@ func (s *stream) deliver(pk queued, lost, now int64) {
 		}
 		return
 	}
+	s.dec.use(s.codecs[pk.pt])
 	pos := s.place(pk, now)
 	cur := s.out.cursor()
 	gap := pos - cur

@@ -187,3 +187,45 @@ func seqOf(i int) uint16 {
 	}
 	return uint16(i)
 }
+
+// TestStreamCodecChangeDecodesEachPacketAsItsOwn: the answer switches
+// from PCMU to PCMA while PCMU packets are still in the reorder buffer;
+// each is decoded with its own codec, and the tone runs on unbroken.
+func TestStreamCodecChangeDecodesEachPacketAsItsOwn(t *testing.T) {
+	pcmu, pcma := encodeTone(codecPCMU, 440, 0.5, 100), encodeTone(codecPCMA, 440, 0.5, 100)
+	tl := &timeline{t: t}
+	s := newStream(tl.emit, nil)
+	s.use(mediaDesc{codec: codecPCMU, pt: 0, tePT: -1, cnPT: -1})
+	for i := range 100 {
+		pt, p := uint8(0), pcmu[i]
+		if i >= 50 {
+			pt, p = 8, pcma[i]
+		}
+		now := int64(i) * callrec.FrameSamples
+		if i == 50 {
+			s.use(mediaDesc{codec: codecPCMA, pt: 8, tePT: -1, cnPT: -1}) // packets 45–49 wait behind the lost 44
+		}
+		if i == 44 {
+			continue
+		}
+		s.push(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 1},
+			Payload: p}, now)
+		s.tick(now)
+	}
+	s.finish(100 * callrec.FrameSamples)
+	want := audio.Sine(440, 0.5, 16000, len(tl.samples))
+	// Against the tone itself (the resampler's delay aside): G.711's SNR.
+	d := 31 // resample.Delay
+	got := tl.samples[d:]
+	// The concealed packet 44 (and the blend after it) aside.
+	for _, span := range [][2]int{{0, 44 * 320}, {46 * 320, len(got)}} {
+		snr := audio.SNR(want[span[0]:span[1]], got[span[0]:span[1]])
+		t.Logf("samples %v: SNR %.1f dB", span, snr)
+		if snr < 30 {
+			t.Errorf("samples %v: SNR %.1f dB across the codec change, want G.711's ~37", span, snr)
+		}
+	}
+	if s.stats.Foreign != 0 {
+		t.Errorf("%d packets refused", s.stats.Foreign)
+	}
+}
