@@ -300,9 +300,18 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	l.part = part
 	e.mu.Lock()
-	e.legs[l.dialogID] = l
+	closed = e.closed
+	if !closed {
+		e.legs[l.dialogID] = l
+	}
 	e.mu.Unlock()
 	go l.run()
+	if closed { // Close began while this INVITE was on its way
+		l.setReason(reasonShuttingDown)
+		l.stop()
+		reject(503, "Service Unavailable", "callrec is shutting down")
+		return
+	}
 	l.log.Info("joined", "codec", desc.codec.String(), "remote", desc.remote.String(), "transport", req.Transport())
 
 	res := sip.NewSDPResponseFromRequest(dialog.InviteRequest, answer)
