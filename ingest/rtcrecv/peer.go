@@ -72,7 +72,8 @@ type Peer struct {
 	finished  bool    // the worker is done with the peer
 	closeOnce sync.Once
 	closing   atomic.Bool
-	closeErr  error // set before closing
+	closeErr  error     // set before closing
+	closeAt   time.Time // when Close was asked; set before closing
 	done      chan struct{}
 }
 
@@ -161,7 +162,7 @@ func (p *Peer) Done() <-chan struct{} { return p.done }
 
 func (p *Peer) closeWith(err error) {
 	p.closeOnce.Do(func() {
-		p.closeErr = err
+		p.closeErr, p.closeAt = err, time.Now()
 		p.closing.Store(true)
 		p.w.poke()
 	})

@@ -99,13 +99,13 @@ func (w *worker) run() {
 				w.log.Error("read from media socket", "socket", s.local.String(), "err", err)
 			}
 		}
-		w.reap()
+		w.reap(now)
 		if !now.Before(w.nextTick) {
 			w.nextTick = now.Add(TickInterval)
 			for _, p := range w.peers {
 				p.tick(now)
 			}
-			w.reap()
+			w.reap(now)
 		}
 		timer.Reset(max(poll-time.Since(now), time.Millisecond))
 	}
@@ -136,10 +136,13 @@ func (w *worker) adopt(now time.Time) {
 	}
 }
 
-// reap finishes the peers asked to close.
-func (w *worker) reap() {
+// reap finishes the peers asked to close before drained, when the last
+// drain of the sockets began: what a publisher sent before its leave (its
+// last packets, then its WHIP DELETE) has been handed on. A peer asked to
+// close after that waits for the next poll's drain.
+func (w *worker) reap(drained time.Time) {
 	w.peers = slices.DeleteFunc(w.peers, func(p *Peer) bool {
-		if !p.closing.Load() {
+		if !p.closing.Load() || p.closeAt.After(drained) {
 			return false
 		}
 		w.finish(p, p.closeErr)
