@@ -17,6 +17,7 @@ import (
 	"github.com/callrec/callrec/container/mp3/mp3test"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/internal/testserver"
+	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/simulate"
 )
 
@@ -31,16 +32,19 @@ type speaker struct {
 
 // scenario runs the acceptance call of recording: three participants with
 // distinct tones joining at different times, one leaving early, a 2 s pause,
-// and a stop. It returns the recording's result and the speakers with the
-// wall time each began sending, and the pause as the client saw it.
+// and a stop. It returns the recording's result and the speakers with what
+// each really sent and when, and the pause as the client saw it: when each
+// request was sent and when its answer came.
 type scenario struct {
-	server   *testserver.Server
-	client   *callautomation.Client
-	callID   string
-	speakers []*speaker
-	pauseAt  time.Time
-	resumeAt time.Time
-	result   *callautomation.RecordingResult
+	server            *testserver.Server
+	client            *callautomation.Client
+	callID            string
+	speakers          []*speaker
+	pauseAt, paused   time.Time
+	resumeAt, resumed time.Time
+	result            *callautomation.RecordingResult
+	// drops is what the recorder dropped before the stop.
+	drops recorder.Stats
 }
 
 const (
@@ -49,9 +53,35 @@ const (
 	stopAfter   = 6200 * time.Millisecond
 )
 
+// scenarioAttempts bounds how often runScenarioInBudget runs the call.
+const scenarioAttempts = 3
+
+// runScenarioInBudget runs the scenario until the recorder has received
+// every frame within its lateness (the media budget). Frames that come
+// later are dropped by design, which leaves gaps that say nothing about
+// the code under test but that the host was too loaded (seen: a -race
+// process starved of CPU for over 300 ms on a 2-core machine at load 15).
+// The checks that follow stay strict; a recorder that drops frames in
+// every run fails.
+func runScenarioInBudget(t *testing.T, opts callautomation.StartRecordingOptions) *scenario {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		sc := runScenario(t, opts)
+		d := sc.drops
+		if d.LateSamples == 0 && d.QueueDropped == 0 {
+			return sc
+		}
+		if attempt == scenarioAttempts {
+			t.Fatalf("the recorder dropped frames in all %d runs of the call, the last time %+v", attempt, d)
+		}
+		t.Logf("run %d: the recorder dropped %d late samples and %d queued frames (the host broke the media budget); running the call again",
+			attempt, d.LateSamples, d.QueueDropped)
+	}
+}
+
 func runScenario(t *testing.T, opts callautomation.StartRecordingOptions) *scenario {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	sc := &scenario{server: testserver.Start(t)}
 	var err error
@@ -101,17 +131,31 @@ func runScenario(t *testing.T, opts callautomation.StartRecordingOptions) *scena
 	if err := rec.Pause(ctx, st.RecordingID); err != nil {
 		t.Fatal(err)
 	}
+	sc.paused = time.Now()
 	time.Sleep(time.Until(sc.pauseAt.Add(pauseLength)))
 	sc.resumeAt = time.Now()
 	if err := rec.Resume(ctx, st.RecordingID); err != nil {
 		t.Fatal(err)
 	}
+	sc.resumed = time.Now()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Until(begin.Add(stopAfter)))
+	// What the recorder dropped so far: frames that came later than its
+	// lateness, or that its owner could not queue.
+	if err := sc.server.App.Engine.Flush(ctx, st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	if sc.drops, err = sc.server.App.Engine.Stats(st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range sc.speakers {
+		t.Logf("%s: sent %d packets, packet 0 %s after it was due, the latest %s late",
+			sp.raw, sp.result.Sent, sp.result.FirstSent.Sub(sp.result.Started).Round(time.Microsecond), sp.result.MaxLate.Round(time.Microsecond))
+	}
 	if err := rec.Stop(ctx, st.RecordingID); err != nil {
 		t.Fatal(err)
 	}
@@ -231,19 +275,37 @@ func (sc *scenario) timeline(t *testing.T, md metadata) timeline {
 		t.Fatal(err)
 	}
 	pauseEnd := pauseStart.Add(time.Duration(p.Duration * float64(time.Millisecond)))
-	// The server's pause follows the client's request by the request's
-	// latency, which a loaded CI machine stretches.
-	if d := pauseStart.Sub(sc.pauseAt); d < 0 || d > 500*time.Millisecond {
-		t.Errorf("pause recorded at %v, requested at %v", pauseStart, sc.pauseAt)
+	// The server pauses while it handles the request: after the client
+	// sent it, before the answer came, however long a loaded machine takes
+	// (metadata times are rounded to 100 ns).
+	const rounding = time.Microsecond
+	if pauseStart.Before(sc.pauseAt.Add(-rounding)) || pauseStart.After(sc.paused) {
+		t.Errorf("pause recorded at %v, requested at %v, answered at %v", pauseStart, sc.pauseAt, sc.paused)
 	}
-	if d := pauseEnd.Sub(sc.resumeAt); d < 0 || d > 500*time.Millisecond {
-		t.Errorf("resume recorded at %v, requested at %v", pauseEnd, sc.resumeAt)
+	if pauseEnd.Before(sc.resumeAt.Add(-rounding)) || pauseEnd.After(sc.resumed.Add(rounding)) {
+		t.Errorf("resume recorded at %v, requested at %v, answered at %v", pauseEnd, sc.resumeAt, sc.resumed)
 	}
 	return timeline{start: start, pause: pauseStart, resume: pauseEnd}
 }
 
+// span is where a speaker's audio may lie in the recording, on its
+// timeline: the server places a stream where its packets really arrived,
+// which is when packet 0 was due (Started) if the sender kept time, and at
+// most when packet 0 was really written (FirstSent); later packets are
+// mapped at most MaxLate after they were due.
+type span struct{ firstMin, firstMax, lastMin, lastMax float64 }
+
+func (sp *speaker) span(tl timeline) span {
+	r := sp.result
+	return span{
+		firstMin: tl.pos(r.Started), firstMax: tl.pos(r.FirstSent),
+		lastMin: tl.pos(r.Started.Add(sp.duration)), lastMax: tl.pos(r.Started.Add(sp.duration + r.MaxLate)),
+	}
+}
+
 // checkChannel verifies one speaker's audio in x: tone, level, and where it
-// starts and ends (within 20 ms = 320 samples).
+// starts and ends, within 20 ms (320 samples) of where its packets were
+// really sent.
 func checkChannel(t *testing.T, name string, x []int16, sp *speaker, tl timeline) {
 	t.Helper()
 	const tol = 320
@@ -253,13 +315,14 @@ func checkChannel(t *testing.T, name string, x []int16, sp *speaker, tl timeline
 		t.Errorf("%s: silent", name)
 		return
 	}
-	wantFirst := tl.pos(sp.result.Started)
-	wantLast := tl.pos(sp.result.Started.Add(sp.duration))
-	if math.Abs(float64(first)-wantFirst) > tol {
-		t.Errorf("%s: starts at sample %d (%.0f ms), want %.0f (%.0f ms)", name, first, float64(first)/16, wantFirst, wantFirst/16)
+	want := sp.span(tl)
+	if float64(first) < want.firstMin-tol || float64(first) > want.firstMax+tol {
+		t.Errorf("%s: starts at sample %d (%.0f ms), want %.0f–%.0f ms (packet 0 due, really sent) ± 20 ms",
+			name, first, float64(first)/16, want.firstMin/16, want.firstMax/16)
 	}
-	if math.Abs(float64(last)-wantLast) > tol {
-		t.Errorf("%s: ends at sample %d (%.0f ms), want %.0f (%.0f ms)", name, last, float64(last)/16, wantLast, wantLast/16)
+	if float64(last) < want.lastMin-tol || float64(last) > want.lastMax+tol {
+		t.Errorf("%s: ends at sample %d (%.0f ms), want %.0f–%.0f ms (%d packets from when packet 0 was due, the sender up to %s late) ± 20 ms",
+			name, last, float64(last)/16, want.lastMin/16, want.lastMax/16, sp.result.Sent, sp.result.MaxLate.Round(time.Millisecond))
 	}
 	mid := x[first+(last-first)/4 : first+3*(last-first)/4]
 	freq, ratio := detectTone(mid)
@@ -328,7 +391,7 @@ func TestRecordingUnmixedEndToEnd(t *testing.T) {
 		t.Skip("real WebRTC call")
 	}
 	ch0 := 0
-	sc := runScenario(t, callautomation.StartRecordingOptions{
+	sc := runScenarioInBudget(t, callautomation.StartRecordingOptions{
 		RecordingContent: callautomation.RecordingContentAudio,
 		RecordingChannel: callautomation.RecordingChannelUnmixed,
 		RecordingFormat:  callautomation.RecordingFormatWav,
@@ -395,7 +458,7 @@ func TestRecordingMixedEndToEnd(t *testing.T) {
 // recordMixed runs the acceptance call recorded mixed in format and checks
 // the file by content.
 func recordMixed(t *testing.T, format callautomation.RecordingFormat) {
-	sc := runScenario(t, callautomation.StartRecordingOptions{
+	sc := runScenarioInBudget(t, callautomation.StartRecordingOptions{
 		RecordingContent: callautomation.RecordingContentAudio,
 		RecordingChannel: callautomation.RecordingChannelMixed,
 		RecordingFormat:  format,
@@ -416,13 +479,14 @@ func recordMixed(t *testing.T, format callautomation.RecordingFormat) {
 	x := a.Channels[0]
 	// Each tone is strong inside its speaker's span and absent outside it.
 	for _, sp := range sc.speakers {
-		from := int(tl.pos(sp.result.Started)) + 800
-		to := int(tl.pos(sp.result.Started.Add(sp.duration))) - 800
+		want := sp.span(tl)
+		from := int(want.firstMax) + 800
+		to := int(want.lastMin) - 800
 		in := windowedPower(x[from:to], sp.freq)
 		if in < 0.01 {
 			t.Errorf("%s: %v Hz power %.4f inside its span", sp.raw, sp.freq, in)
 		}
-		if after := int(tl.pos(sp.result.Started.Add(sp.duration))) + 800; after+8000 < len(x) {
+		if after := int(want.lastMax) + 800; after+8000 < len(x) {
 			if out := windowedPower(x[after:after+8000], sp.freq); out > in/1000 {
 				t.Errorf("%s: %v Hz still present after leaving (%.6f vs %.4f)", sp.raw, sp.freq, out, in)
 			}

@@ -86,18 +86,22 @@ func TestThreeParticipantsLineUp(t *testing.T) {
 		}
 
 		// Start offset: the first sample of the tone against the moment the
-		// simulator began sending (packet 0 due), on the call clock.
+		// simulator began sending, on the call clock: from when packet 0
+		// was due to when it was really written (a loaded machine delays
+		// the sender, and the stream sits where its packets arrived).
 		onset := audio.FirstAbove(pcm, 0.1)
 		if onset < 0 {
 			t.Fatalf("%s: no onset", p.rawID)
 		}
 		got := start + int64(onset)
-		want0 := rec.positionOf(results[p.rawID].Started)
+		res := results[p.rawID]
+		want0 := rec.positionOf(res.Started)
 		offsetMs := float64(got-want0) * 1000 / callrec.SampleRate
-		t.Logf("%s: %v Hz, level %.2f dBFS, onset %.1f ms after it began sending, %d frames",
-			p.rawID, p.freq, level, offsetMs, len(pcm)/callrec.FrameSamples)
-		if math.Abs(offsetMs) > 20 {
-			t.Errorf("%s: onset %.1f ms from when it began sending, want within 20 ms", p.rawID, offsetMs)
+		lateMs := float64(res.FirstSent.Sub(res.Started)) / float64(time.Millisecond)
+		t.Logf("%s: %v Hz, level %.2f dBFS, onset %.1f ms after packet 0 was due (written %.1f ms after), %d frames",
+			p.rawID, p.freq, level, offsetMs, lateMs, len(pcm)/callrec.FrameSamples)
+		if offsetMs < -20 || offsetMs > lateMs+20 {
+			t.Errorf("%s: onset %.1f ms from when packet 0 was due, want from 0 to %.1f ms (when it was written) ± 20 ms", p.rawID, offsetMs, lateMs)
 		}
 	}
 	t.Logf("frame delivery delay after real time: median %s, p99 %s, max %s (FrameDelay %s)",

@@ -41,10 +41,12 @@ func TestLossAndJitterKeepStreamContinuous(t *testing.T) {
 		checkTone(t, p.rawID, pcm, p.freq)
 		res := results[p.rawID]
 		// The stream covers the whole send time: it starts where sending
-		// began and lasts as long (within two frames).
-		begin := rec.positionOf(res.Started)
-		if d := start - begin; d < -2*callrec.FrameSamples || d > 2*callrec.FrameSamples {
-			t.Errorf("%s: frames start %d samples from the send start", p.rawID, d)
+		// began (from when packet 0 was due to when it was written, jitter
+		// and a loaded sender included) and lasts as long (within two
+		// frames).
+		begin, written := rec.positionOf(res.Started), rec.positionOf(res.FirstSent)
+		if start < begin-2*callrec.FrameSamples || start > written+2*callrec.FrameSamples {
+			t.Errorf("%s: frames start %d samples from when packet 0 was due (written %d samples after)", p.rawID, start-begin, written-begin)
 		}
 		// 200 frames were sent. Frames after them (while the leave is on
 		// its way, on a loaded machine) must be silence.

@@ -63,8 +63,14 @@ type Result struct {
 	// Started is when packet 0 was due: the moment the participant began
 	// sending, on the wall clock.
 	Started time.Time
-	Sent    int // packets written, retransmissions not counted
-	Dropped int // packets dropped on the wire, retransmissions included
+	// FirstSent is when packet 0 was really written, and MaxLate the most
+	// any packet was written after it was due (Jitter included): on a
+	// loaded machine the sender runs late, and a receiver places the
+	// stream where its packets really arrived, from Started to FirstSent.
+	FirstSent time.Time
+	MaxLate   time.Duration
+	Sent      int // packets written, retransmissions not counted
+	Dropped   int // packets dropped on the wire, retransmissions included
 }
 
 // Streamed is how much audio the participant sent: one packet per frame.
@@ -325,6 +331,10 @@ func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP,
 			if err := track.WriteRTP(pkt); err != nil {
 				return fmt.Errorf("simulate: send: %w", err)
 			}
+			if i == 0 {
+				res.FirstSent = time.Now()
+			}
+			res.MaxLate = max(res.MaxLate, time.Since(plan.due(i)))
 			res.Sent++
 		}
 		next, more := plan.wake(total)
