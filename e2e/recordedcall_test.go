@@ -12,6 +12,13 @@ import (
 // recording id.
 func startRecordedCall(ctx context.Context, t *testing.T, client *callautomation.Client, channel callautomation.RecordingChannel) (callID, recordingID string) {
 	t.Helper()
+	return startRecordedCallAs(ctx, t, client, channel, callautomation.RecordingFormatWav)
+}
+
+// startRecordedCallAs is startRecordedCall recording in format.
+func startRecordedCallAs(ctx context.Context, t *testing.T, client *callautomation.Client, channel callautomation.RecordingChannel,
+	format callautomation.RecordingFormat) (callID, recordingID string) {
+	t.Helper()
 	call, err := client.Calls().Create(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -20,7 +27,7 @@ func startRecordedCall(ctx context.Context, t *testing.T, client *callautomation
 		CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
 		RecordingContent: callautomation.RecordingContentAudio,
 		RecordingChannel: channel,
-		RecordingFormat:  callautomation.RecordingFormatWav,
+		RecordingFormat:  format,
 	})
 	if err != nil {
 		t.Fatal(err)

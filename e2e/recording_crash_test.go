@@ -11,6 +11,7 @@ import (
 
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/container/mp3/mp3test"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/simulate"
 )
@@ -18,11 +19,21 @@ import (
 // TestKill9MidRecordingKeepsAudio streams a tone into a real `callrec serve`,
 // kills it with SIGKILL mid-recording, starts it again on the same data
 // directory and stops the recording. The chunk the killed process was
-// writing is a valid WAV holding the tone up to at least one second before
-// the kill, with end reason serviceRestarted; and the participant, whose
-// leave the killed process never recorded, is marked left at the restart
-// with its ParticipantLeft event.
+// writing is a valid WAV (unmixed) or a playable MP3 (mixed) holding the
+// tone up to at least one second before the kill, with end reason
+// serviceRestarted; and the participant, whose leave the killed process
+// never recorded, is marked left at the restart with its ParticipantLeft
+// event.
 func TestKill9MidRecordingKeepsAudio(t *testing.T) {
+	t.Run("unmixed wav", func(t *testing.T) {
+		kill9MidRecording(t, callautomation.RecordingChannelUnmixed, callautomation.RecordingFormatWav)
+	})
+	t.Run("mixed mp3", func(t *testing.T) {
+		kill9MidRecording(t, callautomation.RecordingChannelMixed, callautomation.RecordingFormatMp3)
+	})
+}
+
+func kill9MidRecording(t *testing.T, channel callautomation.RecordingChannel, format callautomation.RecordingFormat) {
 	dataDir := t.TempDir()
 	srv := startServer(t, serverOptions{dataDir: dataDir, args: []string{"--ice-loopback-only"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -32,7 +43,7 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	callID, recordingID := startRecordedCall(ctx, t, client, callautomation.RecordingChannelUnmixed)
+	callID, recordingID := startRecordedCallAs(ctx, t, client, channel, format)
 
 	se := simulate.LoopbackSettingEngine()
 	joined := make(chan simulate.Result, 1)
@@ -83,11 +94,16 @@ func TestKill9MidRecordingKeepsAudio(t *testing.T) {
 	if _, err := rec.DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
 		t.Fatal(err)
 	}
-	a, err := wav.Read(bytes.NewReader(content.Bytes()))
-	if err != nil {
-		t.Fatalf("the killed process's chunk is not a valid WAV: %v", err)
+	var x []int16
+	if format == callautomation.RecordingFormatMp3 {
+		x = mp3test.Decode(t, content.Bytes()) // fails the test if ffmpeg cannot decode it
+	} else {
+		a, err := wav.Read(bytes.NewReader(content.Bytes()))
+		if err != nil {
+			t.Fatalf("the killed process's chunk is not a valid WAV: %v", err)
+		}
+		x = a.Channels[0]
 	}
-	x := a.Channels[0]
 	first := audio.FirstAbove(x, 0.05)
 	if first < 0 {
 		t.Fatal("no audio in the recovered chunk")
