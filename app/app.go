@@ -27,7 +27,6 @@ import (
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/service"
 	"github.com/callrec/callrec/sip"
-	"github.com/callrec/callrec/sqlite"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -41,7 +40,7 @@ type App struct {
 	PublicURL        string
 	TLSFiles         *SelfSignedFiles // set with --tls-self-signed
 
-	DB            *sqlite.DB
+	DB            Store // sqlite.DB, or postgres.DB with Config.Database
 	Subscriptions *service.Subscriptions
 	Service       *service.Service
 	Worker        *webhook.Worker
@@ -120,12 +119,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.TLSFiles = &files
 	}
 
-	a.DB, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "callrec.db"))
+	a.DB, err = OpenStore(ctx, cfg.Database, cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	// This process is the database's only user: deliveries a killed
-	// predecessor had claimed are due again now, not when its lease ends.
+	// With SQLite this process is the database's only user: deliveries a
+	// killed predecessor had claimed are due again now, not when its lease
+	// ends (a shared PostgreSQL releases none).
 	if n, err := a.DB.ReleaseLeases(ctx); err != nil {
 		return nil, err
 	} else if n > 0 {

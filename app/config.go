@@ -16,7 +16,10 @@ import (
 
 // Config is every setting of a node. Zero values take the defaults below.
 type Config struct {
-	DataDir   string // default ./callrec-data
+	DataDir string // default ./callrec-data
+	// Database is the state store: a postgres:// URL (several nodes may
+	// share it), or empty for the SQLite file DataDir/callrec.db.
+	Database  string
 	Addr      string // listen address, default 127.0.0.1:8080
 	PublicURL string // endpoint in connection strings and content URLs; default from Addr
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/service"
-	"github.com/callrec/callrec/sqlite"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -56,7 +55,7 @@ func (a *App) openSubscriptions(ctx context.Context) error {
 // another reason than a deleted subscription signs with a throwaway key:
 // the receiver refuses the delivery and it is retried, rather than sent
 // unsigned.
-func storedSecrets(db *sqlite.DB) func(subscription string) string {
+func storedSecrets(db Store) func(subscription string) string {
 	return func(name string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

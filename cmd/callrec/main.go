@@ -1,6 +1,7 @@
 // Command callrec is the callrec server and its client: `callrec serve` runs
 // the service; the other commands talk to a running server through the Go
-// SDK (callautomation), or work offline (bench).
+// SDK (callautomation), or work offline (bench; migrate, which applies the
+// state database's migrations as serve does at start).
 //
 // Exit status: 0 on success, 1 when a command fails, 2 when it is used
 // wrongly (an unknown command or flag, a missing or extra argument).
@@ -52,6 +53,7 @@ func commands() []*cobra.Command {
 	call.AddCommand(newTokenCmd()) // callrec call token --call ID --participant RAWID
 	return []*cobra.Command{
 		newServeCmd(),
+		newMigrateCmd(),
 		newConnectionStringCmd(),
 		newRecordingCmd(),
 		call,

@@ -60,6 +60,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f := cmd.Flags()
 	f.String("config", "", "JSON config file whose keys are these flag names")
 	f.StringVar(&cfg.DataDir, "data", app.DefaultDataDir, "data directory (state database, access key, recordings)")
+	f.StringVar(&cfg.Database, "database", "", "state database: a postgres:// URL that several nodes may share (default: SQLite in --data)")
 	f.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "listen address")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "public base URL written into connection strings and content URLs (default from --addr)")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
