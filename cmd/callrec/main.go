@@ -1,6 +1,6 @@
 // Command callrec is the callrec server and its client: `callrec serve` runs
 // the service; the other commands talk to a running server through the Go
-// SDK (callautomation), or work offline (bench; migrate, which applies the
+// SDK (callautomation), or work without one (bench; migrate, which applies the
 // state database's migrations as serve does at start).
 //
 // Exit status: 0 on success, 1 when a command fails, 2 when it is used
