@@ -112,7 +112,14 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgtest-")
+	// As root, under /tmp whatever TMPDIR says: the postgres user must be
+	// able to reach the directory (not under /root), and the unix socket's
+	// path must stay short.
+	base := ""
+	if os.Geteuid() == 0 {
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "pgtest-")
 	if err != nil {
 		return nil, err
 	}
