@@ -58,8 +58,11 @@ type MediaSource interface {
 // MediaSubscription is the answer to MediaSource.Subscribe.
 type MediaSubscription struct {
 	// Pos is the call clock's position now, where a recording that starts
-	// now begins.
+	// now begins; At is the wall time it stands for (zero if the source
+	// does not say), so that a subscriber maps wall times to positions
+	// without the delay between the subscription and its own clock reading.
 	Pos int64
+	At  time.Time
 	// Present lists the participants in the call now, in the order they
 	// joined. Events about them from before the subscription are not
 	// delivered; later ones are.

@@ -92,9 +92,10 @@ func (h *Hub) release(c *call) {
 // position now and the participants present now, in join order.
 func (h *Hub) Subscribe(callID string, s callrec.MediaSubscriber) callrec.MediaSubscription {
 	c := h.acquire(callID)
-	pos, present, id := c.subscribe(s, h.cfg.Now())
+	now := h.cfg.Now()
+	pos, present, id := c.subscribe(s, now)
 	var once sync.Once
-	return callrec.MediaSubscription{Pos: pos, Present: present, Cancel: func() {
+	return callrec.MediaSubscription{Pos: pos, At: now, Present: present, Cancel: func() {
 		once.Do(func() {
 			c.unsubscribe(id)
 			h.release(c)

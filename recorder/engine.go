@@ -198,7 +198,14 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	sub := e.cfg.Media.Subscribe(r.Spec.ServerCallID, s)
 	var once sync.Once
 	s.cancelSub = func() { once.Do(sub.Cancel) }
-	s.startPos, s.startTime = sub.Pos, e.cfg.Clock()
+	// The recording's wall start is the time its first position stands
+	// for: pauses, stops and chunkStartTime are placed from it, and a
+	// loaded machine can take tens of milliseconds between the
+	// subscription and a clock reading here.
+	s.startPos, s.startTime = sub.Pos, sub.At
+	if s.startTime.IsZero() {
+		s.startTime = e.cfg.Clock()
+	}
 	// Participants already in the call take their channels now, in the
 	// order they joined, before any frame of theirs arrives.
 	for _, p := range sub.Present {
