@@ -311,11 +311,19 @@ func checkChannel(t *testing.T, name string, x []int16, sp *speaker, tl timeline
 	const tol = 320
 	first := audio.FirstAbove(x, 0.05)
 	last := lastAbove(x, 0.05)
+	want := sp.span(tl)
+	if want.lastMax-want.firstMin < tol {
+		// A loaded machine took so long to connect that the speaker sent
+		// only while the recording was paused: the cut leaves nothing.
+		if first >= 0 {
+			t.Errorf("%s: sent only during the pause, heard at sample %d (%.0f ms)", name, first, float64(first)/16)
+		}
+		return
+	}
 	if first < 0 {
 		t.Errorf("%s: silent", name)
 		return
 	}
-	want := sp.span(tl)
 	if float64(first) < want.firstMin-tol || float64(first) > want.firstMax+tol {
 		t.Errorf("%s: starts at sample %d (%.0f ms), want %.0f–%.0f ms (packet 0 due, really sent) ± 20 ms",
 			name, first, float64(first)/16, want.firstMin/16, want.firstMax/16)
@@ -482,6 +490,10 @@ func recordMixed(t *testing.T, format callautomation.RecordingFormat) {
 		want := sp.span(tl)
 		from := int(want.firstMax) + 800
 		to := int(want.lastMin) - 800
+		if to-from < 1600 {
+			t.Logf("%s: less than 100 ms of its span is outside the pause; not checked", sp.raw)
+			continue
+		}
 		in := windowedPower(x[from:to], sp.freq)
 		if in < 0.01 {
 			t.Errorf("%s: %v Hz power %.4f inside its span", sp.raw, sp.freq, in)
