@@ -108,9 +108,11 @@ func kill9MidRecording(t *testing.T, channel callautomation.RecordingChannel, fo
 	if first < 0 {
 		t.Fatal("no audio in the recovered chunk")
 	}
-	// The participant's audio starts at `first`; it must run at least up to
-	// one second before the kill.
-	mustReach := first + int((killedAt.Sub(res.Started)-time.Second).Seconds()*16000)
+	// The participant's audio starts at `first`, where its packets really
+	// arrived (no earlier than packet 0 was written); it must run at least
+	// up to one second before the kill, less what its sender ran late.
+	sent := killedAt.Sub(res.FirstSent) - res.MaxLate
+	mustReach := first + int((sent-time.Second).Seconds()*16000)
 	if mustReach > len(x) {
 		t.Fatalf("recovered %d ms of audio; want at least %d ms (up to 1 s before the kill)",
 			(len(x)-first)/16, (mustReach-first)/16)
