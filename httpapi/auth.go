@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/hmacauth"
@@ -46,6 +48,7 @@ func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request, content bo
 		return nil, err
 	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
+		discardSigned(w, r)
 		return nil, s.tooLarge()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
@@ -64,6 +67,25 @@ func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request, content bo
 		return nil, err
 	}
 	return body, nil
+}
+
+// maxDiscard bounds the oversized body of a signed request that is read and
+// thrown away before its 413 is sent.
+const maxDiscard = 32 << 20
+
+// discardSigned reads and drops the body of a signed request that is refused
+// for its size, so that the client reads its 413 instead of a connection
+// reset while it is still sending. The signature over the headers is already
+// checked, so only key holders get this; nothing is kept in memory, and the
+// read is bounded in size (maxDiscard) and time (rejectDrain). A client that
+// asked Expect: 100-continue has sent nothing yet: it gets its answer
+// without being told to continue.
+func discardSigned(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > maxDiscard || strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(5 * rejectDrain))
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, r.ContentLength))
 }
 
 func (s *Server) tooLarge() error {
