@@ -288,6 +288,8 @@ func TestCLIExitStatus(t *testing.T) {
 		say  string
 	}{
 		{[]string{"nosuch"}, `unknown command "nosuch" for "callrec"`},
+		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
+		{[]string{"help", "recording", "nosuch"}, `unknown help topic "recording nosuch"`},
 		{[]string{"recording", "nosuch"}, `unknown command "nosuch" for "callrec recording"`},
 		{[]string{"call", "lst"}, `unknown command "lst" for "callrec call"`},
 		{[]string{"events", "nosuch"}, `unknown command "nosuch" for "callrec events"`},

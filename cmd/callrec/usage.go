@@ -64,4 +64,21 @@ func strictUsage(root *cobra.Command) {
 		}
 	}
 	walk(root)
+	root.SetHelpCommand(newHelpCmd(root))
+}
+
+// newHelpCmd is `callrec help [command]`: cobra's own prints "Unknown help
+// topic" and succeeds; this one reports an unknown topic as misuse.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return &usageError{root, fmt.Errorf("unknown help topic %q", strings.Join(args, " "))}
+			}
+			return target.Help()
+		},
+	}
 }
