@@ -122,8 +122,10 @@ const (
 	CodeStaleDate              = "RequestDateOutOfRange"
 	CodeContentHashInvalid     = "ContentHashMismatch"
 	CodeCallConnectionNotFound = "CallConnectionNotFound"
-	CodeStorageFull            = "InsufficientStorage" // KindStorageFull: the disk or database is full
-	CodeServerBusy             = "ServerBusy"          // KindUnavailable: too many requests being verified; Retry-After says when to retry
-	CodeRequestTimeout         = "RequestTimeout"      // KindTimeout: the request body did not arrive in time
-	CodeServiceUnavailable     = "ServiceUnavailable"  // KindUnavailable: storage or another dependency is unavailable
+	CodeSubscriptionNotFound   = "SubscriptionNotFound" // every store: no event subscription by that name
+	CodeDeadLetterNotFound     = "DeadLetterNotFound"   // every store: no dead delivery with that id
+	CodeStorageFull            = "InsufficientStorage"  // KindStorageFull: the disk or database is full
+	CodeServerBusy             = "ServerBusy"           // KindUnavailable: too many requests being verified; Retry-After says when to retry
+	CodeRequestTimeout         = "RequestTimeout"       // KindTimeout: the request body did not arrive in time
+	CodeServiceUnavailable     = "ServiceUnavailable"   // KindUnavailable: storage or another dependency is unavailable
 )

@@ -9,10 +9,6 @@ import (
 	"github.com/callrec/callrec"
 )
 
-// CodeDeadLetterNotFound is the error code of an unknown dead letter (the
-// same as package sqlite's).
-const CodeDeadLetterNotFound = "DeadLetterNotFound"
-
 // DeadLetters lists dead deliveries, newest first: those a receiver refused
 // for good or that ran out of attempts or time.
 func (d *DB) DeadLetters(ctx context.Context, limit int) ([]callrec.Delivery, error) {
@@ -27,7 +23,7 @@ func (d *DB) Delivery(ctx context.Context, id int64) (callrec.Delivery, error) {
 	del, err := scanDelivery(d.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
 		JOIN events e ON e.id = d.event_id WHERE d.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return del, callrec.Errorf(callrec.KindNotFound, CodeDeadLetterNotFound, "delivery %d not found", id)
+		return del, callrec.Errorf(callrec.KindNotFound, callrec.CodeDeadLetterNotFound, "delivery %d not found", id)
 	}
 	if err != nil {
 		return del, internal(err, "reading delivery")
@@ -47,7 +43,7 @@ func (d *DB) ReplayDeadLetter(ctx context.Context, id int64, now time.Time) erro
 			return internal(err, "replaying dead letter")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return callrec.Errorf(callrec.KindNotFound, CodeDeadLetterNotFound, "no dead letter with id %d", id)
+			return callrec.Errorf(callrec.KindNotFound, callrec.CodeDeadLetterNotFound, "no dead letter with id %d", id)
 		}
 		return nil
 	})

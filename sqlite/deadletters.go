@@ -9,9 +9,6 @@ import (
 	"github.com/callrec/callrec"
 )
 
-// CodeDeadLetterNotFound is the error code of an unknown dead letter.
-const CodeDeadLetterNotFound = "DeadLetterNotFound"
-
 // DeadLetters lists dead deliveries, newest first: those a receiver refused
 // for good (400, 401, 403, 413) or that ran out of attempts or time. Each
 // keeps its event, attempt count and last outcome (LastError starts with the
@@ -29,7 +26,7 @@ func (d *DB) Delivery(ctx context.Context, id int64) (callrec.Delivery, error) {
 		JOIN events e ON e.id = d.event_id WHERE d.id = ?`, id))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return del, callrec.Errorf(callrec.KindNotFound, CodeDeadLetterNotFound, "delivery %d not found", id)
+			return del, callrec.Errorf(callrec.KindNotFound, callrec.CodeDeadLetterNotFound, "delivery %d not found", id)
 		}
 		return del, err
 	}
@@ -49,7 +46,7 @@ func (d *DB) ReplayDeadLetter(ctx context.Context, id int64, now time.Time) erro
 			return callrec.Internal(err, "replaying dead letter")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return callrec.Errorf(callrec.KindNotFound, CodeDeadLetterNotFound, "no dead letter with id %d", id)
+			return callrec.Errorf(callrec.KindNotFound, callrec.CodeDeadLetterNotFound, "no dead letter with id %d", id)
 		}
 		return nil
 	})

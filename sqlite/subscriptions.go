@@ -10,9 +10,6 @@ import (
 	"github.com/callrec/callrec"
 )
 
-// CodeSubscriptionNotFound is the error code of an unknown subscription.
-const CodeSubscriptionNotFound = "SubscriptionNotFound"
-
 const subscriptionColumns = `name, url, schema, types, subject_prefix, secret, state, reason, validation_deadline, created_at`
 
 // PutSubscription creates or replaces a subscription. token is the secret
@@ -171,7 +168,7 @@ func scanSubscription(s scanner) (*callrec.Subscription, error) {
 }
 
 func subscriptionNotFound(name string) error {
-	return callrec.Errorf(callrec.KindNotFound, CodeSubscriptionNotFound, "event subscription %q not found", name)
+	return callrec.Errorf(callrec.KindNotFound, callrec.CodeSubscriptionNotFound, "event subscription %q not found", name)
 }
 
 func nonNil(s []string) []string {

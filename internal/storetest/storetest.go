@@ -71,11 +71,5 @@ func pendingNext(ctx context.Context, db Store) (time.Time, error) {
 	return next, err
 }
 
-// Error codes that both stores answer with.
-const (
-	codeSubscriptionNotFound = "SubscriptionNotFound"
-	codeDeadLetterNotFound   = "DeadLetterNotFound"
-)
-
 // t0 has microseconds: PostgreSQL keeps times to the microsecond.
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)

@@ -73,7 +73,7 @@ func testFanOut(t *testing.T, open Opener) {
 	if err := db.SetSubscriptionState(ctx, "late", callrec.SubscriptionFailed, "handshake refused", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetSubscriptionState(ctx, "nope", callrec.SubscriptionFailed, "", nil); callrec.CodeOf(err) != codeSubscriptionNotFound {
+	if err := db.SetSubscriptionState(ctx, "nope", callrec.SubscriptionFailed, "", nil); callrec.CodeOf(err) != callrec.CodeSubscriptionNotFound {
 		t.Fatalf("state of a missing subscription: %v", err)
 	}
 	db.Close()
@@ -99,10 +99,10 @@ func testFanOut(t *testing.T, open Opener) {
 	if err := db.DeleteSubscription(ctx, "all"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeleteSubscription(ctx, "all"); callrec.CodeOf(err) != codeSubscriptionNotFound {
+	if err := db.DeleteSubscription(ctx, "all"); callrec.CodeOf(err) != callrec.CodeSubscriptionNotFound {
 		t.Fatalf("second delete: %v", err)
 	}
-	if _, err := db.Subscription(ctx, "all"); callrec.CodeOf(err) != codeSubscriptionNotFound {
+	if _, err := db.Subscription(ctx, "all"); callrec.CodeOf(err) != callrec.CodeSubscriptionNotFound {
 		t.Fatalf("deleted subscription: %v", err)
 	}
 	if ds, _ := db.Deliveries(ctx, "", 100); len(ds) != 3 {
@@ -124,7 +124,7 @@ func testReplayDeadLetter(t *testing.T, open Opener) {
 	}
 	ds, _ := db.Deliveries(ctx, "", 10)
 	id := ds[0].ID
-	if err := db.ReplayDeadLetter(ctx, id, t0); callrec.CodeOf(err) != codeDeadLetterNotFound {
+	if err := db.ReplayDeadLetter(ctx, id, t0); callrec.CodeOf(err) != callrec.CodeDeadLetterNotFound {
 		t.Fatalf("replaying a pending delivery: %v", err)
 	}
 	if err := db.RecordAttempts(ctx, []callrec.AttemptRecord{{ID: id, Attempt: callrec.Attempt{At: t0, HTTPStatus: 400,
@@ -150,7 +150,7 @@ func testReplayDeadLetter(t *testing.T, open Opener) {
 	if err != nil || len(due) != 1 {
 		t.Fatalf("claim after replay: %v %v", due, err)
 	}
-	if _, err := db.Delivery(ctx, 999); callrec.CodeOf(err) != codeDeadLetterNotFound {
+	if _, err := db.Delivery(ctx, 999); callrec.CodeOf(err) != callrec.CodeDeadLetterNotFound {
 		t.Fatalf("unknown delivery: %v", err)
 	}
 
