@@ -69,4 +69,9 @@ type MediaSubscription struct {
 	Present []string
 	// Cancel ends the subscription; later calls do nothing.
 	Cancel func()
+	// RequestKeyframe, when not nil, asks a participant's sender for a
+	// keyframe of its video (a decoder lost its way); the source coalesces
+	// requests. A VideoSubscriber needs it only after a decode error: its
+	// first frame of each participant is a keyframe already.
+	RequestKeyframe func(participant string)
 }

@@ -12,8 +12,9 @@ import (
 
 // subscription is one subscriber of a call's media.
 type subscription struct {
-	id  uint64
-	sub callrec.MediaSubscriber
+	id    uint64
+	sub   callrec.MediaSubscriber
+	video callrec.VideoSubscriber // sub, if it takes video
 }
 
 // call is one call's live media: its clock, its participants and its
@@ -49,7 +50,8 @@ func (c *call) subscribe(s callrec.MediaSubscriber, now time.Time) (pos int64, p
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nextSub++
-	next := append(append([]subscription(nil), *c.subs.Load()...), subscription{id: c.nextSub, sub: s})
+	video, _ := s.(callrec.VideoSubscriber)
+	next := append(append([]subscription(nil), *c.subs.Load()...), subscription{id: c.nextSub, sub: s, video: video})
 	c.subs.Store(&next)
 	return c.clock.Position(now), c.presentLocked(), c.nextSub
 }
@@ -166,4 +168,11 @@ func (c *call) end() []Leg {
 		legs[i] = p.leg
 	}
 	return legs
+}
+
+// participants returns the attached participants, in join order.
+func (c *call) participants() []*Participant {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.parts)
 }

@@ -19,9 +19,11 @@
 //     with a Leg, the transport's handle to hang it up, and gets a
 //     Participant.
 //   - Participant: a publisher's handle into its call. The publisher pushes
-//     decoded 20 ms frames (Push), reports mute and unmute, and leaves.
-//     Frames, mute and leave come from one goroutine per participant (the
-//     transport's), in order; Push neither locks nor allocates.
+//     decoded 20 ms frames (Push) and, if it carries video, whole encoded
+//     pictures (PushVideo), reports mute and unmute, and leaves. Frames,
+//     mute and leave come from one goroutine per participant (the
+//     transport's), in order; Push and PushVideo neither lock nor allocate.
+//     A Leg that carries video is a KeyframeRequester.
 //   - subscriber: a callrec.MediaSubscriber (a live recording). Subscribe
 //     tells it where the call clock is now and who is present, in join
 //     order, then delivers every frame and event until it cancels.

@@ -88,19 +88,35 @@ func (h *Hub) release(c *call) {
 }
 
 // Subscribe implements callrec.MediaSource: from now on s receives every
-// frame and participant event of callID. The answer gives the call clock's
-// position now and the participants present now, in join order.
+// frame and participant event of callID, and every video frame if s is a
+// callrec.VideoSubscriber (see PushVideo). The answer gives the call
+// clock's position now and the participants present now, in join order; a
+// video subscriber's answer also has RequestKeyframe, and every present
+// participant's sender is asked for a keyframe.
 func (h *Hub) Subscribe(callID string, s callrec.MediaSubscriber) callrec.MediaSubscription {
 	c := h.acquire(callID)
 	now := h.cfg.Now()
 	pos, present, id := c.subscribe(s, now)
 	var once sync.Once
-	return callrec.MediaSubscription{Pos: pos, At: now, Present: present, Cancel: func() {
+	sub := callrec.MediaSubscription{Pos: pos, At: now, Present: present, Cancel: func() {
 		once.Do(func() {
 			c.unsubscribe(id)
 			h.release(c)
 		})
 	}}
+	if _, ok := s.(callrec.VideoSubscriber); ok {
+		// A new video subscriber's decoders start at a keyframe: ask every
+		// sender for one now rather than wait for their next.
+		for _, p := range c.participants() {
+			p.RequestKeyframe()
+		}
+		sub.RequestKeyframe = func(rawID string) {
+			if p := c.find(rawID); p != nil {
+				p.RequestKeyframe()
+			}
+		}
+	}
+	return sub
 }
 
 // Leg is a transport's handle on one participant's connection.

@@ -7,9 +7,9 @@ import (
 )
 
 // Participant is a publisher's handle on one participant of a call, from
-// Attach to Leave. Push, SetMuted and Leave come from the publisher's one
-// goroutine for the participant, in order; the other methods may be called
-// from anywhere.
+// Attach to Leave. Push, PushVideo, SetMuted and Leave come from the
+// publisher's one goroutine for the participant, in order; the other
+// methods may be called from anywhere.
 type Participant struct {
 	hub   *Hub
 	call  *call
@@ -17,6 +17,10 @@ type Participant struct {
 	leg   Leg
 	floor int64
 	once  sync.Once
+
+	// keyed holds the subscriptions that have had a keyframe of this
+	// participant's video; owned by the publisher's goroutine (PushVideo).
+	keyed map[uint64]struct{}
 }
 
 // RawID returns the participant's ACS raw id.
