@@ -28,6 +28,12 @@
 //     the timeline, what the phone sends meanwhile is not recorded;
 //     sendrecv resumes.
 //
+//   - recording server: an INVITE that requires the siprec option tag or
+//     whose Contact has +sip.src, and every request in its dialog, goes to
+//     the RecordingServer set on the endpoint (package siprec), which
+//     reuses the endpoint's dialogs, RTP ports (ListenRTP: consecutive even
+//     ports) and RTP streams (Stream, ChooseFormat).
+//
 // The package depends on the call media core and the call service through
 // the small interfaces in config.go; it knows nothing of WebRTC or the
 // recorder.

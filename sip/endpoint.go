@@ -32,7 +32,8 @@ type Endpoint struct {
 	srv       *sipgo.Server
 	dialogs   *sipgo.DialogUA
 	ports     *portPool
-	sessionID uint64 // o= session id of callrec's SDP
+	sessionID uint64          // o= session id of callrec's SDP
+	srs       RecordingServer // SIPREC sessions; nil without
 
 	udp  net.PacketConn
 	tcp  net.Listener
@@ -221,6 +222,9 @@ func callIDOf(req *sip.Request) string {
 }
 
 func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if e.srs != nil && e.srs.Handle(req, tx) {
+		return
+	}
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		e.onReoffer(req, tx, true)
 		return
@@ -428,12 +432,18 @@ func (e *Endpoint) onReoffer(req *sip.Request, tx sip.ServerTransaction, invite 
 }
 
 func (e *Endpoint) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if e.srs != nil && e.srs.Handle(req, tx) {
+		return
+	}
 	if l := e.find(req); l != nil {
 		_ = l.dialog.ReadAck(req, tx) // an ACK of a re-INVITE's 200 does not match the INVITE's CSeq
 	}
 }
 
 func (e *Endpoint) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if e.srs != nil && e.srs.Handle(req, tx) {
+		return
+	}
 	l := e.find(req)
 	if l == nil {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
@@ -458,6 +468,9 @@ func (e *Endpoint) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (e *Endpoint) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	if e.srs != nil && e.srs.Handle(req, tx) {
+		return
+	}
 	e.onReoffer(req, tx, false)
 }
 

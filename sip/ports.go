@@ -54,3 +54,67 @@ func (p *portPool) release(port int) {
 	defer p.mu.Unlock()
 	delete(p.used, port)
 }
+
+// listenBlock binds n consecutive even ports P, P+2, …, P+2(n-1) of the
+// range (SIPREC answers a session's streams so; test tools replay a
+// multi-stream capture to the first port plus each stream's offset).
+func (p *portPool) listenBlock(n int) ([]*net.UDPConn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n < 1 {
+		return nil, nil
+	}
+	for range (p.last-p.first)/2 + 1 {
+		start := p.next
+		if p.next += 2; p.next > p.last {
+			p.next = p.first
+		}
+		if start+2*(n-1) > p.last {
+			continue
+		}
+		conns := make([]*net.UDPConn, 0, n)
+		for i := range n {
+			c, err := p.bindLocked(start + 2*i)
+			if err != nil {
+				break
+			}
+			conns = append(conns, c)
+		}
+		if len(conns) == n {
+			for i := range n {
+				p.used[start+2*i] = true
+			}
+			if p.next = start + 2*n; p.next > p.last {
+				p.next = p.first
+			}
+			return conns, nil
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	return nil, errNoPorts
+}
+
+// listenAt binds port itself, if it is in the range and free.
+func (p *portPool) listenAt(port int) (*net.UDPConn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if port < p.first || port > p.last || port%2 != 0 {
+		return nil, errNoPorts
+	}
+	c, err := p.bindLocked(port)
+	if err != nil {
+		return nil, err
+	}
+	p.used[port] = true
+	return c, nil
+}
+
+// bindLocked binds port if the pool has not handed it out; p.mu is held.
+func (p *portPool) bindLocked(port int) (*net.UDPConn, error) {
+	if p.used[port] {
+		return nil, errNoPorts
+	}
+	return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
+}

@@ -44,6 +44,13 @@ var (
 	errNoCodec = errors.New("no common audio codec")
 )
 
+// ErrBadSDP and ErrNoCodec are what ChooseFormat's errors wrap: a
+// malformed offer (400) and an offer without a codec callrec decodes (488).
+var (
+	ErrBadSDP  = errBadSDP
+	ErrNoCodec = errNoCodec
+)
+
 // mediaDesc is what callrec takes from an SDP offer: where the phone wants
 // its audio, which codec and payload types the leg uses, and whether the
 // phone is sending.
@@ -84,33 +91,15 @@ func parseOffer(body []byte) (mediaDesc, error) {
 			refusal = fmt.Errorf("%w: transport %s (only RTP/AVP is supported)", errNoCodec, proto)
 			continue
 		}
-		names := rtpmaps(m.Attributes)
-		chosen := false
-		for _, f := range m.MediaName.Formats {
-			n, err := strconv.ParseUint(f, 10, 7)
-			if err != nil {
-				return mediaDesc{}, fmt.Errorf("%w: payload type %q", errBadSDP, f)
+		f, err := ChooseFormat(m)
+		if err != nil {
+			if errors.Is(err, ErrBadSDP) {
+				return mediaDesc{}, err
 			}
-			pt := uint8(n)
-			name, ok := names[pt]
-			if !ok {
-				name = staticPayloads[pt]
-			}
-			switch {
-			case name == "telephone-event/8000" && d.tePT < 0:
-				d.tePT = int(pt)
-			case name == "cn/8000" && d.cnPT < 0:
-				d.cnPT = int(pt)
-			case codecsByName[name] != 0 && !chosen:
-				d.codec, d.pt, chosen = codecsByName[name], pt, true
-			}
-		}
-		if !chosen {
-			refusal = fmt.Errorf("%w: the offer has %s; callrec takes PCMU, PCMA and G722", errNoCodec,
-				strings.Join(m.MediaName.Formats, " "))
-			d.tePT, d.cnPT = -1, -1
+			refusal = err
 			continue
 		}
+		d.codec, d.pt, d.tePT, d.cnPT = f.codec, f.PT, f.TelephoneEvent, f.CN
 		addr, err := connectionAddr(s.ConnectionInformation, m.ConnectionInformation)
 		if err != nil {
 			return mediaDesc{}, err
@@ -203,21 +192,7 @@ func answerSDP(d mediaDesc, local netip.AddrPort, sessionID, version uint64) []b
 			b.WriteString(line + "\r\n")
 			continue
 		}
-		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d", local.Port(), d.pt)
-		if d.tePT >= 0 {
-			fmt.Fprintf(&b, " %d", d.tePT)
-		}
-		if d.cnPT >= 0 {
-			fmt.Fprintf(&b, " %d", d.cnPT)
-		}
-		fmt.Fprintf(&b, "\r\na=rtpmap:%d %s/8000\r\n", d.pt, d.codec)
-		if d.tePT >= 0 {
-			fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", d.tePT, d.tePT)
-		}
-		if d.cnPT >= 0 {
-			fmt.Fprintf(&b, "a=rtpmap:%d CN/8000\r\n", d.cnPT)
-		}
-		b.WriteString("a=ptime:20\r\n")
+		b.WriteString(Format{codec: d.codec, PT: d.pt, TelephoneEvent: d.tePT, CN: d.cnPT}.Answer(int(local.Port()), "RTP/AVP"))
 		if d.sending {
 			b.WriteString("a=recvonly\r\n")
 		} else {
@@ -225,4 +200,74 @@ func answerSDP(d mediaDesc, local netip.AddrPort, sessionID, version uint64) []b
 		}
 	}
 	return []byte(b.String())
+}
+
+// Format is the audio format callrec takes from one offered m= line: the
+// codec of its choice, and the telephone-event and comfort noise payload
+// types (-1 when not offered).
+type Format struct {
+	PT             uint8
+	TelephoneEvent int
+	CN             int
+	codec          codec
+}
+
+// Codec returns the chosen codec's SDP encoding name (PCMU, PCMA, G722).
+func (f Format) Codec() string { return f.codec.String() }
+
+// ChooseFormat picks the first of m's formats (the offer's preference
+// order, RFC 3264 §6.1) that callrec decodes, whatever m's transport.
+// Errors wrap ErrBadSDP (a payload type that is not a number) or
+// ErrNoCodec.
+func ChooseFormat(m *sdp.MediaDescription) (Format, error) {
+	f := Format{TelephoneEvent: -1, CN: -1}
+	names := rtpmaps(m.Attributes)
+	chosen := false
+	for _, name := range m.MediaName.Formats {
+		n, err := strconv.ParseUint(name, 10, 7)
+		if err != nil {
+			return Format{}, fmt.Errorf("%w: payload type %q", errBadSDP, name)
+		}
+		pt := uint8(n)
+		enc, ok := names[pt]
+		if !ok {
+			enc = staticPayloads[pt]
+		}
+		switch {
+		case enc == "telephone-event/8000" && f.TelephoneEvent < 0:
+			f.TelephoneEvent = int(pt)
+		case enc == "cn/8000" && f.CN < 0:
+			f.CN = int(pt)
+		case codecsByName[enc] != 0 && !chosen:
+			f.codec, f.PT, chosen = codecsByName[enc], pt, true
+		}
+	}
+	if !chosen {
+		return Format{}, fmt.Errorf("%w: the offer has %s; callrec takes PCMU, PCMA and G722", errNoCodec,
+			strings.Join(m.MediaName.Formats, " "))
+	}
+	return f, nil
+}
+
+// Answer returns the m= line of an answer taking f on port with transport
+// proto ("RTP/AVP", "RTP/SAVP"), with its rtpmap and ptime attributes and
+// no direction attribute, each line ending in CRLF.
+func (f Format) Answer(port int, proto string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "m=audio %d %s %d", port, proto, f.PT)
+	if f.TelephoneEvent >= 0 {
+		fmt.Fprintf(&b, " %d", f.TelephoneEvent)
+	}
+	if f.CN >= 0 {
+		fmt.Fprintf(&b, " %d", f.CN)
+	}
+	fmt.Fprintf(&b, "\r\na=rtpmap:%d %s/8000\r\n", f.PT, f.codec)
+	if f.TelephoneEvent >= 0 {
+		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", f.TelephoneEvent, f.TelephoneEvent)
+	}
+	if f.CN >= 0 {
+		fmt.Fprintf(&b, "a=rtpmap:%d CN/8000\r\n", f.CN)
+	}
+	b.WriteString("a=ptime:20\r\n")
+	return b.String()
 }
