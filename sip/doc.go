@@ -27,7 +27,6 @@
 //     with music), inactive or recvonly mutes the participant: silence on
 //     the timeline, what the phone sends meanwhile is not recorded;
 //     sendrecv resumes.
-//
 //   - recording server: an INVITE that requires the siprec option tag or
 //     whose Contact has +sip.src, and every request in its dialog, goes to
 //     the RecordingServer set on the endpoint (package siprec), which
