@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"time"
 )
 
@@ -18,6 +19,11 @@ func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Lock contention and blocking are sampled only while the profiler is
+	// served: one contention event in 10 and blocking of 100 µs or more
+	// (/debug/pprof/mutex and /debug/pprof/block).
+	runtime.SetMutexProfileFraction(10)
+	runtime.SetBlockProfileRate(int((100 * time.Microsecond).Nanoseconds()))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
