@@ -3,6 +3,7 @@ module github.com/callrec/callrec
 go 1.26.8
 
 require (
+	github.com/Eyevinn/mp4ff v0.56.0
 	github.com/emiago/sipgo v1.7.3
 	github.com/go-audio/wav v1.1.0
 	github.com/google/uuid v1.6.0
@@ -25,6 +26,7 @@ require (
 	github.com/spf13/pflag v1.0.9
 	github.com/thesyncim/gopus v0.1.1
 	gocloud.dev v0.47.0
+	golang.org/x/image v0.48.0
 	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.47.0
