@@ -16,7 +16,8 @@ import (
 	"time"
 )
 
-// Proc is one running ffmpeg.
+// Proc is one running ffmpeg. Write and Take are for one goroutine at a
+// time; Kill may be called from any.
 type Proc struct {
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
@@ -25,8 +26,9 @@ type Proc struct {
 	mu      sync.Mutex
 	pending []byte
 	readErr error
-	waited  bool
-	waitErr error
+	// waitOnce reaps ffmpeg; waitErr is its answer.
+	waitOnce sync.Once
+	waitErr  error
 }
 
 // Start runs ffmpeg with args (after -hide_banner -nostdin -loglevel
@@ -108,12 +110,11 @@ func (p *Proc) Finish() error {
 }
 
 func (p *Proc) wait() error {
-	if !p.waited {
-		p.waited = true
+	p.waitOnce.Do(func() {
 		if err := p.cmd.Wait(); err != nil {
 			p.waitErr = fmt.Errorf("ffmpeg: %w (%s)", err, p.stderr.String())
 		}
-	}
+	})
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.waitErr != nil {
@@ -122,11 +123,9 @@ func (p *Proc) wait() error {
 	return p.readErr
 }
 
-// Kill stops ffmpeg at once and waits for it. It is safe after Finish.
+// Kill stops ffmpeg at once and waits for it. It may be called more than
+// once, concurrently, and after Finish.
 func (p *Proc) Kill() {
-	if p.waited {
-		return
-	}
 	p.stdin.Close()
 	p.cmd.Process.Kill()
 	<-p.done
