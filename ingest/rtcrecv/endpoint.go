@@ -130,7 +130,7 @@ func Listen(cfg Config) (*Endpoint, error) {
 
 // Accept answers an offer: it returns the peer (not yet started: its
 // media is dropped until Start) and the SDP answer. The peer goes to the
-// first worker with room (pickWorker). An unusable offer is an error wrapping
+// worker with the least measured cost (pickWorker). An unusable offer is an error wrapping
 // ErrInvalidOffer.
 func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	o, err := parseOffer(offerSDP)
@@ -152,21 +152,38 @@ func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	return p, answer, nil
 }
 
-// packPeers is how many peers a worker takes before the next worker is
-// used: at low load one worker polls for everyone (fewer wake-ups, bigger
-// decode bursts); beyond it, peers go to the least-loaded worker.
-const packPeers = 64
+// packBusy is the share of a core (parts per million) a worker fills
+// before the next worker is used: at low load one worker polls for
+// everyone (fewer wake-ups, bigger decode bursts); beyond it, peers go to
+// the worker whose measured cost is least.
+const packBusy = 250_000
 
-// pickWorker returns the first worker with fewer than packPeers peers, or
-// else the least-loaded one.
+// defaultPeerCost is the cost assumed of a peer before any is measured: an
+// Opus participant takes about 0.3 % of a core.
+const defaultPeerCost = 3_000
+
+// pickWorker places a peer by measured cost, not by count: each worker's
+// busy share (the wall time its polls spend working), plus an estimate for
+// the peers it accepted whose cost does not show yet. The first worker
+// whose estimate is under packBusy takes it; else the least loaded.
 func (e *Endpoint) pickWorker() *worker {
-	least := e.workers[0]
+	var busy, peers int64
 	for _, w := range e.workers {
-		if w.load.Load() < packPeers {
+		busy += w.busy.Load()
+		peers += max(w.load.Load()-w.fresh.Load(), 0)
+	}
+	perPeer := int64(defaultPeerCost)
+	if peers > 0 && busy > 0 {
+		perPeer = max(busy/peers, 1)
+	}
+	least, leastCost := e.workers[0], int64(-1)
+	for _, w := range e.workers {
+		cost := w.busy.Load() + w.fresh.Load()*perPeer
+		if cost < packBusy {
 			return w
 		}
-		if w.load.Load() < least.load.Load() {
-			least = w
+		if leastCost < 0 || cost < leastCost {
+			least, leastCost = w, cost
 		}
 	}
 	return least

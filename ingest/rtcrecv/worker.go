@@ -20,11 +20,20 @@ type worker struct {
 	log   *slog.Logger
 	socks []*socket
 
-	load    atomic.Int64 // peers accepted and not yet finished
-	mu      sync.Mutex
-	pending []*Peer // accepted, not yet adopted
-	wake    chan struct{}
-	quit    chan struct{}
+	load atomic.Int64 // peers accepted and not yet finished
+	// busy is the worker's measured cost: an average of the share of wall
+	// time its polls spend working (drain, decode, feedback), in parts per
+	// million of a core. Placement reads it (Endpoint.pickWorker).
+	busy atomic.Int64
+	// fresh counts peers accepted recently, whose cost busy does not show
+	// yet (they connect and start sending over the next seconds).
+	fresh    atomic.Int64
+	lastLoad time.Time // when busy was last folded (worker only)
+	worked   time.Duration
+	mu       sync.Mutex
+	pending  []*Peer // accepted, not yet adopted
+	wake     chan struct{}
+	quit     chan struct{}
 
 	peers    []*Peer
 	byUfrag  map[string]*Peer
@@ -56,6 +65,7 @@ func (w *worker) add(p *Peer) error {
 	}
 	w.pending = append(w.pending, p)
 	w.load.Add(1)
+	w.fresh.Add(1)
 	w.poke()
 	return nil
 }
@@ -76,6 +86,9 @@ func (w *worker) run() {
 	defer timer.Stop()
 	for {
 		if len(w.peers) == 0 && !w.hasPending() {
+			// Nothing to poll for: no cost until a peer comes.
+			w.busy.Store(0)
+			w.worked, w.lastLoad = 0, time.Time{}
 			select { // idle: nothing to poll for
 			case <-w.wake:
 			case <-w.quit:
@@ -91,23 +104,69 @@ func (w *worker) run() {
 			}
 		}
 		now := time.Now()
-		w.readMicros = w.ep.micros(now)
 		w.adopt(now)
-		for _, s := range w.socks {
-			if err := s.drain(now, w.handle); err != nil && !w.drainErr {
-				w.drainErr = true
-				w.log.Error("read from media socket", "socket", s.local.String(), "err", err)
-			}
-		}
+		w.drain(now)
 		w.reap(now)
 		if !now.Before(w.nextTick) {
 			w.nextTick = now.Add(TickInterval)
+			last := now
 			for _, p := range w.peers {
 				p.tick(now)
+				// The socket is read again whenever decoding has held it
+				// for drainEvery: reads never wait behind a whole burst
+				// (their arrival time, which TWCC feedback reports, is
+				// the read's).
+				if t := time.Now(); t.Sub(last) >= drainEvery {
+					w.drain(t)
+					last = t
+				}
 			}
 			w.reap(now)
 		}
-		timer.Reset(max(poll-time.Since(now), time.Millisecond))
+		end := time.Now()
+		w.account(now, end)
+		timer.Reset(max(poll-end.Sub(now), time.Millisecond))
+	}
+}
+
+// drainEvery is the longest a worker's decoding holds back the next read
+// of its sockets.
+const drainEvery = 2 * time.Millisecond
+
+// drain reads every socket of the worker now.
+func (w *worker) drain(now time.Time) {
+	w.readMicros = w.ep.micros(now)
+	for _, s := range w.socks {
+		if err := s.drain(now, w.handle); err != nil && !w.drainErr {
+			w.drainErr = true
+			w.log.Error("read from media socket", "socket", s.local.String(), "err", err)
+		}
+	}
+}
+
+// loadWindow is how long the worker's busy share is averaged over before
+// it is folded into busy.
+const loadWindow = time.Second
+
+// account adds a poll's work (from start to end) to the worker's measured
+// cost; once a loadWindow has passed it folds the window's busy share into
+// busy (an exponential average over about 4 s) and forgets the fresh
+// peers, which the window has measured by now.
+func (w *worker) account(start, end time.Time) {
+	w.worked += end.Sub(start)
+	if w.lastLoad.IsZero() {
+		w.lastLoad = start
+	}
+	span := end.Sub(w.lastLoad)
+	if span < loadWindow {
+		return
+	}
+	share := int64(float64(w.worked) / float64(span) * 1e6)
+	old := w.busy.Load()
+	w.busy.Store(old + (share-old)/4)
+	w.worked, w.lastLoad = 0, end
+	if f := w.fresh.Load(); f > 0 {
+		w.fresh.Add(-f)
 	}
 }
 
