@@ -6,14 +6,17 @@ import (
 	"time"
 )
 
-// frameInterval is the duration of one packet.
-const frameInterval = 20 * time.Millisecond
+// FrameInterval is the duration of one packet.
+const FrameInterval = 20 * time.Millisecond
 
-// sendPlan decides when each packet leaves: at its due time plus a random
+// frameInterval is FrameInterval, as this package's code names it.
+const frameInterval = FrameInterval
+
+// SendPlan decides when each packet leaves: at its due time plus a random
 // delay up to jitter, which reorders packets whose delays cross. Packet i is
 // due at start + i×20 ms whatever happened before, so the sender's own
 // lateness never shifts the stream.
-type sendPlan struct {
+type SendPlan struct {
 	start  time.Time
 	jitter time.Duration
 	rng    *rand.Rand
@@ -21,19 +24,22 @@ type sendPlan struct {
 	next   int // next packet index to plan
 }
 
-func newSendPlan(start time.Time, jitter time.Duration, seed uint64) *sendPlan {
-	return &sendPlan{start: start, jitter: jitter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+// NewSendPlan plans packets from start, each delayed by up to jitter, the
+// delays drawn from seed.
+func NewSendPlan(start time.Time, jitter time.Duration, seed uint64) *SendPlan {
+	return &SendPlan{start: start, jitter: jitter, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
-func (p *sendPlan) due(i int) time.Time { return p.start.Add(time.Duration(i) * frameInterval) }
+// Due returns when packet i is due, jitter aside.
+func (p *SendPlan) Due(i int) time.Time { return p.start.Add(time.Duration(i) * frameInterval) }
 
-// ready plans every packet due by now (up to total) and returns, in send
+// Ready plans every packet due by now (up to total) and returns, in send
 // order, the indexes whose send time has come.
-func (p *sendPlan) ready(now time.Time, total int) (send []int) {
-	for p.next < total && !p.due(p.next).After(now) {
+func (p *SendPlan) Ready(now time.Time, total int) (send []int) {
+	for p.next < total && !p.Due(p.next).After(now) {
 		i := p.next
 		p.next++
-		at := p.due(i)
+		at := p.Due(i)
 		if p.jitter > 0 {
 			at = at.Add(time.Duration(p.rng.Int64N(int64(p.jitter) + 1)))
 		}
@@ -45,12 +51,12 @@ func (p *sendPlan) ready(now time.Time, total int) (send []int) {
 	return send
 }
 
-// wake returns when ready has something to do next.
-func (p *sendPlan) wake(total int) (time.Time, bool) {
+// Wake returns when Ready has something to do next.
+func (p *SendPlan) Wake(total int) (time.Time, bool) {
 	var t time.Time
 	have := false
 	if p.next < total {
-		t, have = p.due(p.next), true
+		t, have = p.Due(p.next), true
 	}
 	if p.queue.Len() > 0 && (!have || p.queue[0].at.Before(t)) {
 		t, have = p.queue[0].at, true

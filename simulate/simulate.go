@@ -315,11 +315,11 @@ func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP,
 	seed := o.Seed
 	seq0, ts0 := uint16(seed>>16), uint32(seed>>32)
 	res.Started = time.Now()
-	plan := newSendPlan(res.Started, o.Jitter, seed)
+	plan := NewSendPlan(res.Started, o.Jitter, seed)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		for _, i := range plan.ready(time.Now(), total) {
+		for _, i := range plan.Ready(time.Now(), total) {
 			pkt := &rtp.Packet{
 				Header: rtp.Header{
 					Version: 2, PayloadType: 111, Marker: i == 0,
@@ -334,10 +334,10 @@ func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP,
 			if i == 0 {
 				res.FirstSent = time.Now()
 			}
-			res.MaxLate = max(res.MaxLate, time.Since(plan.due(i)))
+			res.MaxLate = max(res.MaxLate, time.Since(plan.Due(i)))
 			res.Sent++
 		}
-		next, more := plan.wake(total)
+		next, more := plan.Wake(total)
 		if !more {
 			return nil
 		}

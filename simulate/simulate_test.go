@@ -91,18 +91,18 @@ func TestSilenceAndWAVSources(t *testing.T) {
 func TestSendPlanJitter(t *testing.T) {
 	start := time.Unix(1000, 0)
 	const total = 1000
-	plan := newSendPlan(start, 30*time.Millisecond, 42)
+	plan := NewSendPlan(start, 30*time.Millisecond, 42)
 	var order []int
 	for now := start; ; now = now.Add(time.Millisecond) {
-		send := plan.ready(now, total)
+		send := plan.Ready(now, total)
 		for _, i := range send {
 			// Never before its due time, never more than the jitter after.
-			if due := plan.due(i); now.Before(due) || now.After(due.Add(30*time.Millisecond+time.Millisecond)) {
+			if due := plan.Due(i); now.Before(due) || now.After(due.Add(30*time.Millisecond+time.Millisecond)) {
 				t.Fatalf("packet %d sent at %v, due %v", i, now.Sub(start), due.Sub(start))
 			}
 		}
 		order = append(order, send...)
-		if _, more := plan.wake(total); !more {
+		if _, more := plan.Wake(total); !more {
 			break
 		}
 	}

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/jointoken"
@@ -134,4 +137,62 @@ func mustKey(t *testing.T, node *testserver.Server) []byte {
 		t.Fatal(err)
 	}
 	return cs.Key
+}
+
+// TestSimulatePhones: `callrec simulate` with sip: sources calls the
+// server's SIP endpoint as phones (a number, and a sip: URI over G.722),
+// which the call lists as participants while they stream; bad phone
+// participants are refused before anything is sent.
+func TestSimulatePhones(t *testing.T) {
+	node := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.SIPAddr = "127.0.0.1:0" }))
+	call, err := node.App.Service.CreateCall(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sipAddr := node.App.SIP.Addr().String()
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID, "--sip-addr", sipAddr,
+			"--participant", "4:+14255550100=sip:tone:440", "--participant", "sip:bob@example.com=sip/g722:tone:660",
+			"--duration", "2s", "--loss", "2%")
+		done <- result{out, err}
+	}()
+	// Each phone must be seen in the call while it streams.
+	seen := map[string]bool{}
+	var r result
+	for waiting := true; waiting; {
+		select {
+		case r = <-done:
+			waiting = false
+		case <-time.After(10 * time.Millisecond):
+		}
+		for _, p := range node.App.Hub.Participants(call.ServerCallID) {
+			seen[p] = true
+		}
+	}
+	if r.err != nil {
+		t.Fatalf("simulate: %v\n%s", r.err, r.out)
+	}
+	if want := []string{"4:+14255550100", "sip:bob@example.com"}; !slices.Equal(slices.Sorted(maps.Keys(seen)), want) {
+		t.Errorf("participants seen %v, want %v", slices.Sorted(maps.Keys(seen)), want)
+	}
+	for _, line := range []string{"4:+14255550100: sent ", "of sip:tone:440 (of 2s asked)", "sip:bob@example.com: sent ", "of sip/g722:tone:660"} {
+		if !strings.Contains(r.out, line) {
+			t.Errorf("simulate printed %q, want %q in it", r.out, line)
+		}
+	}
+	for _, bad := range [][]string{
+		{"8:acs:x=sip:tone:440"},         // not a phone's id
+		{"4:+14255550100=sip/opus:tone"}, // no such codec
+		{"4:+14255550100=sip:tone:5000"}, // above G.711's band
+	} {
+		if out, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID, "--sip-addr", sipAddr,
+			"--participant", bad[0], "--duration", "1s"); err == nil {
+			t.Errorf("%s accepted: %s", bad[0], out)
+		}
+	}
 }

@@ -1,0 +1,47 @@
+package sip_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/simulate"
+	"github.com/callrec/callrec/simulate/sipphone"
+)
+
+// TestSimulatedPhoneIsRecorded: the simulated phone of `callrec simulate`
+// (simulate/sipphone), calling from a sip: URI in G.722, is recorded with
+// its tone where and as loud as it sent it.
+func TestSimulatedPhoneIsRecorded(t *testing.T) {
+	n := startNode(t)
+	callID := n.createCall(t)
+	recID := n.startRecording(t, callID)
+	res, err := sipphone.Join(t.Context(), sipphone.Options{
+		DialOptions: sipphone.DialOptions{Server: n.sip.String(), CallID: callID, Participant: "sip:carol@example.com",
+			Codec: sipphone.G722},
+		Source: "tone:440", Duration: 3 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 150 || res.Dropped != 0 {
+		t.Fatalf("sent %d, dropped %d", res.Sent, res.Dropped)
+	}
+	n.waitParticipants(t, callID, nil)
+	x, start, ids := n.recorded(t, recID)
+	if !slices.Equal(ids, []string{"sip:carol@example.com"}) {
+		t.Errorf("metadata participants %v", ids)
+	}
+	// The tone starts between when packet 0 was due and when it was
+	// written (±60 ms on a loaded machine), and lasts what was sent.
+	const tol = 60 * 16
+	first, last := audio.FirstAbove(x, 0.1), lastAbove(x, 0.1)
+	if first < at(start, res.Started)-tol || first > at(start, res.FirstSent)+tol {
+		t.Errorf("tone starts at %d; packet 0 was due at %d, sent at %d", first, at(start, res.Started), at(start, res.FirstSent))
+	}
+	if d := last - first - int(res.Streamed().Seconds()*16000); d < -tol || d > tol+int(res.MaxLate.Seconds()*16000) {
+		t.Errorf("tone lasts %d samples, %s sent (%+d)", last-first, res.Streamed(), d)
+	}
+	checkTone(t, "tone", x, first+1600, last-1600, simulate.ToneAmplitude)
+}
