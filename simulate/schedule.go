@@ -2,6 +2,8 @@ package simulate
 
 import (
 	"container/heap"
+	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -82,3 +84,45 @@ func (q *sendQueue) Pop() any {
 	*q = old[:len(old)-1]
 	return x
 }
+
+// Stream sends total packets from now on a SendPlan (jitter, seed): send(i)
+// writes packet i; send may return ErrSkipped for a packet lost on purpose.
+// It fills res's Started, FirstSent, MaxLate and Sent, and returns nil once
+// every packet is sent or ctx is done, send's error, or the first error
+// from stop (the other end hung up).
+func Stream(ctx context.Context, total int, jitter time.Duration, seed uint64, res *Result, stop <-chan error, send func(i int) error) error {
+	res.Started = time.Now()
+	plan := NewSendPlan(res.Started, jitter, seed)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		for _, i := range plan.Ready(time.Now(), total) {
+			if err := send(i); errors.Is(err, ErrSkipped) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if i == 0 {
+				res.FirstSent = time.Now()
+			}
+			res.MaxLate = max(res.MaxLate, time.Since(plan.Due(i)))
+			res.Sent++
+		}
+		next, more := plan.Wake(total)
+		if !more {
+			return nil
+		}
+		timer.Reset(time.Until(next))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return nil
+		case err := <-stop:
+			return err
+		}
+	}
+}
+
+// ErrSkipped is returned by a Stream send function for a packet it
+// dropped on purpose (simulated loss): it is not counted as sent.
+var ErrSkipped = errors.New("simulate: packet skipped")

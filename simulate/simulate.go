@@ -129,6 +129,14 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	return res, err
 }
 
+// SeedOf is the default seed of a participant's loss, jitter and RTP
+// numbering: derived from its rawId, so that runs repeat.
+func SeedOf(participant string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(participant))
+	return h.Sum64()
+}
+
 // ConnectionStates watches pc (it takes its OnConnectionStateChange):
 // connected closes when it connects, failed when it fails or closes.
 func ConnectionStates(pc *webrtc.PeerConnection) (connected, failed <-chan struct{}) {
@@ -172,9 +180,7 @@ func (o *Options) defaults() error {
 		o.Logger = slog.Default()
 	}
 	if o.Seed == 0 {
-		h := fnv.New64a()
-		h.Write([]byte(o.Participant))
-		o.Seed = h.Sum64()
+		o.Seed = SeedOf(o.Participant)
 	}
 	if o.Endpoint == "" || o.Token == "" {
 		if o.ConnectionString == "" {
@@ -311,45 +317,31 @@ func Leave(ctx context.Context, client *http.Client, location, token string) err
 
 // stream sends the clip's packets on their schedule for o.Duration.
 func (o *Options) stream(ctx context.Context, track *webrtc.TrackLocalStaticRTP, clip *Clip, res *Result, failed <-chan struct{}, ended <-chan error) error {
-	total := int(o.Duration / frameInterval)
-	seed := o.Seed
-	seq0, ts0 := uint16(seed>>16), uint32(seed>>32)
-	res.Started = time.Now()
-	plan := NewSendPlan(res.Started, o.Jitter, seed)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		for _, i := range plan.Ready(time.Now(), total) {
-			pkt := &rtp.Packet{
-				Header: rtp.Header{
-					Version: 2, PayloadType: 111, Marker: i == 0,
-					SequenceNumber: seq0 + uint16(i),
-					Timestamp:      ts0 + uint32(i*960),
-				},
-				Payload: clip.Packet(i),
-			}
-			if err := track.WriteRTP(pkt); err != nil {
-				return fmt.Errorf("simulate: send: %w", err)
-			}
-			if i == 0 {
-				res.FirstSent = time.Now()
-			}
-			res.MaxLate = max(res.MaxLate, time.Since(plan.Due(i)))
-			res.Sent++
-		}
-		next, more := plan.Wake(total)
-		if !more {
-			return nil
-		}
-		timer.Reset(time.Until(next))
+	seq0, ts0 := uint16(o.Seed>>16), uint32(o.Seed>>32)
+	stop := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
 		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			return nil
 		case err := <-ended:
-			return err
+			stop <- err
 		case <-failed:
-			return errors.New("simulate: the peer connection failed while streaming")
+			stop <- errors.New("simulate: the peer connection failed while streaming")
+		case <-done:
 		}
-	}
+	}()
+	return Stream(ctx, int(o.Duration/frameInterval), o.Jitter, o.Seed, res, stop, func(i int) error {
+		pkt := &rtp.Packet{
+			Header: rtp.Header{
+				Version: 2, PayloadType: 111, Marker: i == 0,
+				SequenceNumber: seq0 + uint16(i),
+				Timestamp:      ts0 + uint32(i*960),
+			},
+			Payload: clip.Packet(i),
+		}
+		if err := track.WriteRTP(pkt); err != nil {
+			return fmt.Errorf("simulate: send: %w", err)
+		}
+		return nil
+	})
 }

@@ -72,14 +72,9 @@ func encodeSource(source string) (*Clip, error) {
 	case source == "":
 		return nil, fmt.Errorf("empty source: want tone:<Hz>, silence or a WAV path")
 	}
-	f, err := os.Open(source)
+	pcm, err := ReadWAVSource(source)
 	if err != nil {
-		return nil, fmt.Errorf("source: %w", err)
-	}
-	defer f.Close()
-	pcm, err := audio.ReadWAV(f)
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", source, err)
+		return nil, err
 	}
 	enc, err := newEncoder(pcm.Rate)
 	if err != nil {
@@ -124,4 +119,18 @@ func encodeLoop(rate int, pcm []int16) (*Clip, error) {
 	// left the encoder in the same steady state as the loop's own last
 	// packet, so the wrap decodes without a glitch.
 	return &Clip{Packets: packets, LoopFrom: loopStart + loopLen}, nil
+}
+
+// ReadWAVSource reads a WAV file source (16-bit PCM), its errors naming it.
+func ReadWAVSource(path string) (audio.PCM, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return audio.PCM{}, fmt.Errorf("source: %w", err)
+	}
+	defer f.Close()
+	pcm, err := audio.ReadWAV(f)
+	if err != nil {
+		return audio.PCM{}, fmt.Errorf("source %s: %w", path, err)
+	}
+	return pcm, nil
 }

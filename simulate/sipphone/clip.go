@@ -2,7 +2,6 @@ package sipphone
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,21 +59,11 @@ func (c Codec) Rate() int {
 // for every codec here (G.722's RTP clock is 8000 Hz).
 const TimestampStep = 160
 
-// Clip is a source encoded as 20 ms packets of one codec. Playback sends
-// Packets in order, then repeats Packets[LoopFrom:] for as long as needed.
+// Clip is a source encoded as 20 ms packets of one codec, played as
+// simulate.Clip plays Opus packets.
 type Clip struct {
-	Codec    Codec
-	Packets  [][]byte
-	LoopFrom int
-}
-
-// Packet returns the i-th packet of the endless playback.
-func (c *Clip) Packet(i int) []byte {
-	if i < len(c.Packets) {
-		return c.Packets[i]
-	}
-	loop := len(c.Packets) - c.LoopFrom
-	return c.Packets[c.LoopFrom+(i-c.LoopFrom)%loop]
+	simulate.Clip
+	Codec Codec
 }
 
 var clips sync.Map // codec + source → *clipEntry
@@ -115,14 +104,9 @@ func encodeClip(c Codec, source string) (*Clip, error) {
 	case source == "":
 		return nil, fmt.Errorf("empty source: want tone:<Hz>, silence or a WAV path")
 	}
-	f, err := os.Open(source)
+	pcm, err := simulate.ReadWAVSource(source)
 	if err != nil {
-		return nil, fmt.Errorf("source: %w", err)
-	}
-	defer f.Close()
-	pcm, err := audio.ReadWAV(f)
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", source, err)
+		return nil, err
 	}
 	if pcm.Rate != rate {
 		return nil, fmt.Errorf("source %s: %d Hz; %s takes %d Hz audio", source, pcm.Rate, c, rate)
@@ -131,14 +115,14 @@ func encodeClip(c Codec, source string) (*Clip, error) {
 	if len(packets) == 0 {
 		return nil, fmt.Errorf("source %s: no audio", source)
 	}
-	return &Clip{Codec: c, Packets: packets}, nil
+	return &Clip{Codec: c, Clip: simulate.Clip{Packets: packets}}, nil
 }
 
 // encodeLoop encodes two periods and loops the second: G.722 is adaptive,
 // and the end of the first period left its encoder in the state the loop's
 // own last packet leaves, so the wrap decodes without a glitch.
 func encodeLoop(c Codec, pcm []int16) *Clip {
-	return &Clip{Codec: c, Packets: encode(c, pcm), LoopFrom: loopPackets}
+	return &Clip{Codec: c, Clip: simulate.Clip{Packets: encode(c, pcm), LoopFrom: loopPackets}}
 }
 
 // encode cuts pcm into 20 ms packets (the last one padded with silence).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -57,9 +56,7 @@ func Join(ctx context.Context, o Options) (Result, error) {
 		o.Logger = slog.Default()
 	}
 	if o.Seed == 0 {
-		h := fnv.New64a()
-		h.Write([]byte(o.Participant))
-		o.Seed = h.Sum64()
+		o.Seed = simulate.SeedOf(o.Participant)
 	}
 	clip, err := LoadClip(o.Codec, o.Source)
 	if err != nil {
@@ -89,50 +86,34 @@ func Join(ctx context.Context, o Options) (Result, error) {
 
 // stream sends the clip's packets on their schedule for o.Duration.
 func stream(ctx context.Context, call *Call, clip *Clip, o Options, res *simulate.Result) error {
-	total := int(o.Duration / simulate.FrameInterval)
 	seq0, ts0, ssrc := uint16(o.Seed>>16), uint32(o.Seed>>32), uint32(o.Seed)
 	rng := rand.New(rand.NewPCG(o.Seed, ^o.Seed))
-	res.Started = time.Now()
-	plan := simulate.NewSendPlan(res.Started, o.Jitter, o.Seed)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	buf := make([]byte, 0, 12+TimestampStep)
-	pt := clip.Codec.PayloadType()
-	for {
-		for _, i := range plan.Ready(time.Now(), total) {
-			if o.Loss > 0 && rng.Float64() < o.Loss {
-				res.Dropped++
-				continue
-			}
-			pkt := rtp.Packet{
-				Header: rtp.Header{Version: 2, PayloadType: pt, Marker: i == 0, SSRC: ssrc,
-					SequenceNumber: seq0 + uint16(i), Timestamp: ts0 + uint32(i*TimestampStep)},
-				Payload: clip.Packet(i),
-			}
-			b, err := pkt.Header.MarshalTo(buf[:12])
-			if err != nil {
-				return err
-			}
-			if _, err := call.RTP.WriteToUDPAddrPort(append(buf[:b], pkt.Payload...), call.Media); err != nil {
-				return fmt.Errorf("sipphone: send: %w", err)
-			}
-			if i == 0 {
-				res.FirstSent = time.Now()
-			}
-			res.MaxLate = max(res.MaxLate, time.Since(plan.Due(i)))
-			res.Sent++
-		}
-		next, more := plan.Wake(total)
-		if !more {
-			return nil
-		}
-		timer.Reset(time.Until(next))
+	stop := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
 		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			return nil
 		case <-call.Ended():
-			return simulate.ErrCallEnded
+			stop <- simulate.ErrCallEnded
+		case <-done:
 		}
-	}
+	}()
+	buf := make([]byte, 12, 12+TimestampStep)
+	pt := clip.Codec.PayloadType()
+	return simulate.Stream(ctx, int(o.Duration/simulate.FrameInterval), o.Jitter, o.Seed, res, stop, func(i int) error {
+		if o.Loss > 0 && rng.Float64() < o.Loss {
+			res.Dropped++
+			return simulate.ErrSkipped
+		}
+		h := rtp.Header{Version: 2, PayloadType: pt, Marker: i == 0, SSRC: ssrc,
+			SequenceNumber: seq0 + uint16(i), Timestamp: ts0 + uint32(i*TimestampStep)}
+		n, err := h.MarshalTo(buf[:12])
+		if err != nil {
+			return err
+		}
+		if _, err := call.RTP.WriteToUDPAddrPort(append(buf[:n], clip.Packet(i)...), call.Media); err != nil {
+			return fmt.Errorf("sipphone: send: %w", err)
+		}
+		return nil
+	})
 }
