@@ -10,7 +10,7 @@ import (
 // liveChunk is the chunk being written.
 type liveChunk struct {
 	pc      pendingChunk
-	file    *os.File
+	file    *spoolFile
 	w       chunkWriter
 	inChunk map[string]bool
 }
@@ -50,7 +50,8 @@ func (c *chunker) open(pos int64) error {
 		c.forget(pc.Index)
 		return fmt.Errorf("recorder: open chunk: %w", err)
 	}
-	w, err := c.cf.create(f, c.channels)
+	sf := &spoolFile{File: f}
+	w, err := c.cf.create(sf, c.channels)
 	if err == nil {
 		if err = w.Sync(); err != nil {
 			abandon(w)
@@ -62,7 +63,7 @@ func (c *chunker) open(pos int64) error {
 		c.forget(pc.Index)
 		return err
 	}
-	c.cur = &liveChunk{pc: pc, file: f, w: w, inChunk: map[string]bool{}}
+	c.cur = &liveChunk{pc: pc, file: sf, w: w, inChunk: map[string]bool{}}
 	return nil
 }
 
@@ -146,6 +147,19 @@ func (c *chunker) silence(pos int64, frames int64) error {
 
 // sync makes the current chunk durable.
 func (c *chunker) sync() error { return c.cur.w.Sync() }
+
+// commitSync flushes what the current chunk's writer buffers and leaves
+// the file's sync to the engine's syncer.
+func (c *chunker) commitSync() error {
+	f := c.cur.file
+	f.deferSync = true
+	err := c.cur.w.Sync()
+	f.deferSync = false
+	if err == nil {
+		c.s.e.syncs.add(c.s, f.File)
+	}
+	return err
+}
 
 // abandon leaves the current chunk unfinalized in the spool (the engine is
 // closing; the next process recovers it) and releases its writer and file.

@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/container/mp3"
@@ -29,7 +28,7 @@ type chunkFormat struct {
 	// bytesPerSecond bounds a chunk's size by its duration.
 	bytesPerSecond func(nch int) int64
 	headerBytes    func(nch int) int64
-	create         func(f *os.File, nch int) (chunkWriter, error)
+	create         func(f *spoolFile, nch int) (chunkWriter, error)
 	// repair makes a crashed file valid and returns the samples (per
 	// channel) a decoder outputs.
 	repair func(path string) (int64, error)
@@ -41,7 +40,7 @@ var (
 		bitRate:        func(nch int) int { return callrec.SampleRate * 16 * nch },
 		bytesPerSecond: func(nch int) int64 { return int64(wavFormat(nch).ByteRate()) },
 		headerBytes:    func(nch int) int64 { return int64(wavFormat(nch).HeaderSize()) },
-		create: func(f *os.File, nch int) (chunkWriter, error) {
+		create: func(f *spoolFile, nch int) (chunkWriter, error) {
 			return wav.NewWriter(f, wavFormat(nch))
 		},
 		repair: func(path string) (int64, error) {
@@ -54,7 +53,7 @@ var (
 		bitRate:        func(int) int { return mp3.BitRate },
 		bytesPerSecond: func(int) int64 { return mp3.BitRate / 8 },
 		headerBytes:    func(int) int64 { return mp3.FrameBytes },
-		create: func(f *os.File, _ int) (chunkWriter, error) {
+		create: func(f *spoolFile, _ int) (chunkWriter, error) {
 			return mp3.NewWriter(f)
 		},
 		repair: func(path string) (int64, error) {

@@ -66,9 +66,13 @@
 //
 // While recording, the current chunk is written as a WAV (or MP3) file to
 // the spool directory (<DataDir>/spool/<recording>/chunk-<index>.wav or
-// .mp3), committed and synced every (Durability−Lateness)/2; as the commit point trails the clock
-// by Lateness, audio is on disk at most (Durability+Lateness)/2 after it was
-// spoken, below Durability (default 1 s; with the defaults, 725 ms).
+// .mp3), committed every (Durability−Lateness)/2 and synced right after
+// (fdatasync) by the engine's syncer, which syncs the committed files one at
+// a time off the recordings' goroutines; as the commit point trails the
+// clock by Lateness, audio is on disk about (Durability+Lateness)/2 after it
+// was spoken, below Durability (default 1 s; with the defaults, 725 ms, plus
+// the syncer's round when the disk is slow). Recordings take the commit
+// grid's four phases in turn, so a quarter of them commits at a time.
 // A JSON journal beside it holds the recording, its timeline origin, pauses,
 // channel assignments and chunks, rewritten atomically on every change.
 //

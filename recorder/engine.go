@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callrec/callrec"
@@ -30,6 +31,11 @@ type Engine struct {
 	// commitEpoch is the origin of the commit grid: every live recording
 	// commits at commitEpoch + k·commitEvery (see nextCommit).
 	commitEpoch time.Time
+	// phases counts recordings started, whose commits take the grid's
+	// phases in turn (commitPhases).
+	phases atomic.Int64
+	// syncs syncs what the commits wrote, one file at a time.
+	syncs *syncer
 
 	// reserve is space given up when the disk fills (see storagefull.go).
 	reserve *reserve
@@ -61,6 +67,7 @@ func New(cfg Config) (*Engine, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{},
 		commitEpoch: time.Now(),
+		syncs:       newSyncer(),
 		reserve:     &reserve{path: filepath.Join(cfg.DataDir, reserveFile), size: cfg.ReserveBytes},
 		ended:       endedQueue{signal: make(chan struct{}, 1)},
 		endedOut:    make(chan callrec.RecordingEnd),
@@ -70,6 +77,7 @@ func New(cfg Config) (*Engine, error) {
 		e.log.Warn("recorder: no space reserve; a full disk may keep recordings from ending cleanly", "err", err)
 	}
 	e.owners.Go(e.forwardEnded)
+	e.owners.Go(func() { e.syncs.run(e.ctx) })
 	if cfg.Retention > 0 {
 		e.owners.Go(e.retentionLoop)
 	}
@@ -131,8 +139,9 @@ func (e *Engine) Start(ctx context.Context, r *callrec.Recording) error {
 	}
 	s := &session{
 		e: e, id: r.ID, dir: e.spoolDir(r.ID),
-		log:  e.log.With("recording", r.ID),
-		done: make(chan struct{}),
+		phase: int(e.phases.Add(1) % commitPhases),
+		log:   e.log.With("recording", r.ID),
+		done:  make(chan struct{}),
 	}
 	e.mu.Lock()
 	if e.ctx.Err() != nil {
@@ -370,14 +379,20 @@ func (e *Engine) Flush(ctx context.Context, id string) error {
 	return s.do(ctx, &op{kind: opSync})
 }
 
+// commitPhases is how many phases the commit grid has: recordings take
+// them in turn, so that a fraction of them commits at each phase.
+const commitPhases = 4
+
 // untilNextCommit is the time from now to the next point of the engine's
-// commit grid. Recordings commit (and sync) in step, so that the process
-// wakes once per commit period for all of them instead of once per
-// recording at scattered times; each wake-up of an idle process costs more
-// than the commit it runs.
-func (e *Engine) untilNextCommit() time.Duration {
+// commit grid in phase (0 ≤ phase < commitPhases). Recordings commit in
+// step, so that the process wakes a few times per commit period for all of
+// them instead of once per recording at scattered times (each wake-up of an
+// idle process costs more than the commit it runs); the phases spread the
+// burst of commits, which would otherwise hold both processors at once.
+func (e *Engine) untilNextCommit(phase int) time.Duration {
 	period := e.cfg.commitEvery()
-	return period - time.Since(e.commitEpoch)%period
+	offset := period * time.Duration(phase) / commitPhases
+	return period - (time.Since(e.commitEpoch)-offset+period)%period
 }
 
 // MaxUnmixedChannels is the channel count of unmixed recordings.

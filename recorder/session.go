@@ -71,6 +71,13 @@ type session struct {
 
 	frames, queueDropped, late, dup, future atomic.Int64
 
+	// phase is the session's phase of the engine's commit grid.
+	phase int
+	// syncErr is the first error of the engine's syncer on this
+	// session's file, taken at the next commit.
+	syncMu  sync.Mutex
+	syncErr error
+
 	uploads   sync.WaitGroup
 	uploadMu  sync.Mutex
 	uploadErr error
@@ -160,7 +167,7 @@ func (s *session) posAt(t time.Time) int64 {
 // half full.
 func (s *session) run() {
 	defer close(s.done)
-	tick := time.NewTimer(s.e.untilNextCommit())
+	tick := time.NewTimer(s.e.untilNextCommit(s.phase))
 	defer tick.Stop()
 	lateness := int64(s.e.cfg.Lateness / (time.Second / callrec.SampleRate))
 	for {
@@ -178,13 +185,16 @@ func (s *session) run() {
 			// time.
 			now := s.e.cfg.Clock()
 			s.drain()
+			s.check(s.takeSyncErr())
 			if s.err == nil {
 				s.check(s.tl.commit(s.posAt(now) - lateness))
 			}
 			if s.err == nil {
-				s.check(s.chunker.sync())
+				// Written now; synced by the engine's syncer, off this
+				// goroutine (syncer.go).
+				s.check(s.chunker.commitSync())
 			}
-			tick.Reset(s.e.untilNextCommit())
+			tick.Reset(s.e.untilNextCommit(s.phase))
 		case <-s.e.ctx.Done():
 			s.drain()
 			if s.err == nil {
@@ -195,6 +205,24 @@ func (s *session) run() {
 			return
 		}
 	}
+}
+
+// setSyncErr keeps the first error of a sync of the session's file.
+func (s *session) setSyncErr(err error) {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	if s.syncErr == nil {
+		s.syncErr = err
+	}
+}
+
+// takeSyncErr returns and forgets the syncer's error, if any.
+func (s *session) takeSyncErr() error {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	err := s.syncErr
+	s.syncErr = nil
+	return err
 }
 
 // drain handles what is queued now.
