@@ -201,7 +201,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	if cfg.SIPAddr != "" {
 		a.SIP, err = sip.New(sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
-			Hub: a.Hub, Calls: a.Service, Logger: log})
+			Hub: a.Hub, Calls: a.Service, Registerer: a.registry, Logger: log})
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/callmedia"
 )
@@ -50,6 +52,9 @@ type Config struct {
 	// RTP before callrec hangs it up with a BYE (a phone that vanished
 	// without one) [DefaultMediaTimeout].
 	MediaTimeout time.Duration
+	// Registerer takes the endpoint's metrics (legs, packets, loss); nil
+	// means none.
+	Registerer prometheus.Registerer
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }

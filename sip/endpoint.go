@@ -32,6 +32,7 @@ type Endpoint struct {
 	srv       *sipgo.Server
 	dialogs   *sipgo.DialogUA
 	ports     *portPool
+	metrics   *metrics
 	sessionID uint64          // o= session id of callrec's SDP
 	srs       RecordingServer // SIPREC sessions; nil without
 
@@ -70,6 +71,7 @@ func New(cfg Config) (*Endpoint, error) {
 	e := &Endpoint{
 		cfg: p, log: p.Logger.With("component", "sip"), ua: ua, srv: srv,
 		ports:     newPortPool(rtpBindAddr(p.listen.Addr()), p.rtpFirst, p.rtpLast),
+		metrics:   newMetrics(p.Registerer),
 		sessionID: binary.BigEndian.Uint64(id[:]) >> 2,
 		legs:      map[string]*leg{},
 		closeDone: make(chan struct{}),

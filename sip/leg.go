@@ -134,6 +134,15 @@ func (l *leg) run() {
 	st.out.floor = l.part.Floor()
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
+	l.ep.metrics.joined()
+	peer := &rtcpPeer{}
+	rep := newReporter(peer, time.Now())
+	rtcpConn := l.listenRTCP()
+	if rtcpConn != nil {
+		go rep.read(rtcpConn)
+	}
+	var counted legCounts
+	mux := false
 	applied, muted := 0, false
 	lastTick := time.Now()
 	quitting, quitAt := false, time.Time{}
@@ -147,7 +156,7 @@ func (l *leg) run() {
 			}
 		}
 		if d, gen := l.control(); gen != applied {
-			applied = gen
+			applied, mux = gen, d.mux
 			st.use(d)
 			pos := clock.Position(time.Now())
 			if !d.sending && !muted {
@@ -174,7 +183,11 @@ func (l *leg) run() {
 		if err != nil && (quitting || !errors.Is(err, os.ErrDeadlineExceeded)) {
 			break // stopped, and nothing more on its way; or the socket failed
 		}
-		if err == nil && !muted && pkt.Unmarshal(buf[:n]) == nil && pkt.Version == 2 {
+		if err == nil && isRTCP(buf[:n]) { // rtcp-mux
+			if !latched.IsValid() || from.Addr() == latched.Addr() {
+				peer.take(buf[:n], from, now)
+			}
+		} else if err == nil && !muted && pkt.Unmarshal(buf[:n]) == nil && pkt.Version == 2 {
 			// Latching: the first source is the phone (symmetric RTP,
 			// whatever its SDP said behind NAT); packets from anywhere
 			// else are dropped until the next offer.
@@ -184,6 +197,7 @@ func (l *leg) run() {
 			}
 			if from == latched {
 				st.push(&pkt, clock.Position(now))
+				rep.stats.packet(&pkt, now)
 				lastHeard = now
 			}
 		}
@@ -194,16 +208,25 @@ func (l *leg) run() {
 		if now.Sub(lastTick) >= tickEvery {
 			st.tick(clock.Position(now))
 			lastTick = now
+			rep.due(now, l.reportConn(rtcpConn, mux), latched, mux, false)
+			l.ep.metrics.add(&counted, countsOf(st.stats, rep))
 		}
 	}
+	rep.due(time.Now(), l.reportConn(rtcpConn, mux), latched, mux, true) // the leg's last report
 	l.conn.Close()
+	if rtcpConn != nil {
+		rtcpConn.Close()
+		<-rep.readerDone
+	}
 	now := clock.Position(time.Now())
 	st.finish(now)
+	l.ep.metrics.add(&counted, countsOf(st.stats, rep))
+	l.ep.metrics.left()
 	l.part.Leave(st.out.cursor(), now)
 	l.ep.ports.release(l.port)
 	s := st.stats
 	l.log.Info("left", "reason", l.endReason(), "received", s.Received, "lost", s.Lost, "late", s.Late,
-		"concealed", s.Concealed, "frames", s.Frames, "keys", s.Events, "foreign", s.Foreign)
+		"concealed", s.Concealed, "frames", s.Frames, "keys", s.Events, "foreign", s.Foreign, "reports", rep.sent)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := l.ep.cfg.Calls.LeaveParticipant(ctx, l.callID, l.rawID); err != nil {
@@ -217,4 +240,30 @@ func (l *leg) run() {
 			l.log.Info("BYE not answered", "err", err)
 		}
 	}
+}
+
+// listenRTCP binds the leg's RTCP port (its RTP port + 1). Without it
+// (taken by another program) the leg still takes RTCP multiplexed on its
+// RTP port, and reports there.
+func (l *leg) listenRTCP() *net.UDPConn {
+	addr := l.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr.Addr(), addr.Port()+1)))
+	if err != nil {
+		l.log.Info("no RTCP port", "err", err)
+		return nil
+	}
+	return c
+}
+
+// reportConn is the socket reports leave from: the RTCP port, or the RTP
+// port with rtcp-mux.
+func (l *leg) reportConn(rtcpConn *net.UDPConn, mux bool) *net.UDPConn {
+	if mux || rtcpConn == nil {
+		return l.conn
+	}
+	return rtcpConn
+}
+
+func countsOf(s streamStats, rep *reporter) legCounts {
+	return legCounts{packets: s.Received - s.Foreign, lost: s.Lost, late: s.Late, concealed: s.Concealed, reports: rep.sent}
 }

@@ -61,6 +61,7 @@ type mediaDesc struct {
 	tePT    int // telephone-event payload type, -1 if not offered
 	cnPT    int // comfort noise payload type, -1 if not offered
 	sending bool
+	mux     bool // RTCP on the RTP port (a=rtcp-mux, RFC 5761)
 	// lines is every m= line of the offer, for the answer (which has as
 	// many, in order); audio is the index of the one callrec takes.
 	lines []string
@@ -115,6 +116,7 @@ func parseOffer(body []byte) (mediaDesc, error) {
 		if dir == "sendonly" {
 			d.sending = false
 		}
+		d.mux = hasAttribute(m.Attributes, "rtcp-mux")
 		d.audio = i
 	}
 	if d.audio < 0 {
@@ -144,6 +146,16 @@ func rtpmaps(attrs []sdp.Attribute) map[uint8]string {
 		out[uint8(n)] = enc
 	}
 	return out
+}
+
+// hasAttribute reports whether attrs has the property attribute key.
+func hasAttribute(attrs []sdp.Attribute, key string) bool {
+	for _, a := range attrs {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // direction returns the direction attribute among attrs, or "".
@@ -193,6 +205,9 @@ func answerSDP(d mediaDesc, local netip.AddrPort, sessionID, version uint64) []b
 			continue
 		}
 		b.WriteString(Format{codec: d.codec, PT: d.pt, TelephoneEvent: d.tePT, CN: d.cnPT}.Answer(int(local.Port()), "RTP/AVP"))
+		if d.mux {
+			b.WriteString("a=rtcp-mux\r\n")
+		}
 		if d.sending {
 			b.WriteString("a=recvonly\r\n")
 		} else {

@@ -1,11 +1,13 @@
 package sip_test
 
 import (
+	"net/http"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/internal/metricstest"
 	"github.com/callrec/callrec/simulate"
 	"github.com/callrec/callrec/simulate/sipphone"
 )
@@ -28,7 +30,22 @@ func TestSimulatedPhoneIsRecorded(t *testing.T) {
 	if res.Sent != 150 || res.Dropped != 0 {
 		t.Fatalf("sent %d, dropped %d", res.Sent, res.Dropped)
 	}
+	// callrec's RTCP receiver reports reached the phone's RTCP port: at
+	// least the last one, sent when the leg ended, covering every packet.
+	if r := res.Reports; r.Count < 1 || r.TotalLost != 0 || r.LastSeq&0xffff != uint32(uint16(simulate.SeedOf("sip:carol@example.com")>>16)+149) {
+		t.Errorf("receiver reports %+v", r)
+	}
 	n.waitParticipants(t, callID, nil)
+	g := metricstest.Scrape(t, http.DefaultClient, n.srv.MetricsURL+"/metrics")
+	for name, want := range map[string]float64{"callrec_sip_legs_total": 1, "callrec_sip_rtp_packets_total": 150,
+		"callrec_sip_rtp_packets_lost_total": 0} {
+		if got := metricstest.Value(t, g, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if got := metricstest.Value(t, g, "callrec_sip_rtcp_reports_sent_total"); got < 1 {
+		t.Errorf("callrec_sip_rtcp_reports_sent_total = %v", got)
+	}
 	x, start, ids := n.recorded(t, recID)
 	if !slices.Equal(ids, []string{"sip:carol@example.com"}) {
 		t.Errorf("metadata participants %v", ids)

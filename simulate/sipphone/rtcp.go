@@ -24,13 +24,14 @@ type ReportReader struct {
 	call *Call
 	mu   sync.Mutex
 	r    Reports
+	got  chan struct{} // signalled at each report
 	done chan struct{}
 }
 
 // ReadReports starts reading callrec's receiver reports on the call's
 // RTCP socket until Stop.
 func (c *Call) ReadReports() *ReportReader {
-	rr := &ReportReader{call: c, done: make(chan struct{})}
+	rr := &ReportReader{call: c, got: make(chan struct{}, 1), done: make(chan struct{})}
 	go rr.run()
 	return rr
 }
@@ -57,6 +58,10 @@ func (rr *ReportReader) run() {
 				rr.r = Reports{Count: rr.r.Count + 1, FractionLost: b.FractionLost, TotalLost: b.TotalLost,
 					LastSeq: b.LastSequenceNumber, Jitter: b.Jitter, SSRC: r.SSRC}
 				rr.mu.Unlock()
+				select {
+				case rr.got <- struct{}{}:
+				default:
+				}
 			}
 		}
 	}
@@ -69,10 +74,19 @@ func (rr *ReportReader) Now() Reports {
 	return rr.r
 }
 
-// Stop waits briefly for a last report (callrec sends one when the leg
-// ends), stops reading and returns what was read.
+// Stop waits up to a second for the next report (callrec sends one when
+// the leg ends: call Stop after hanging up), stops reading and returns
+// what was read.
 func (rr *ReportReader) Stop() Reports {
-	_ = rr.call.RTCP.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	select {
+	case <-rr.got: // one from before
+	default:
+	}
+	select {
+	case <-rr.got:
+	case <-time.After(time.Second):
+	}
+	_ = rr.call.RTCP.SetReadDeadline(time.Now())
 	<-rr.done
 	return rr.Now()
 }
