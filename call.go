@@ -17,10 +17,13 @@ const (
 // Call is a live call that participants join and recordings capture.
 // ServerCallID is an opaque standard-base64 string, like ACS's.
 type Call struct {
-	ServerCallID string        `json:"serverCallId"`
-	State        CallState     `json:"state"`
-	CreatedAt    time.Time     `json:"createdAt"`
-	EndedAt      *time.Time    `json:"endedAt,omitempty"`
+	ServerCallID string     `json:"serverCallId"`
+	State        CallState  `json:"state"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	EndedAt      *time.Time `json:"endedAt,omitempty"`
+	// Node is the id of the node that hosts the call's media (several
+	// nodes sharing one database); empty on a single node.
+	Node         string        `json:"node,omitempty"`
 	Participants []Participant `json:"participants"`
 }
 

@@ -12,8 +12,8 @@ import (
 // CreateCall stores a new call; an existing id is a CallAlreadyExists error.
 func (d *DB) CreateCall(ctx context.Context, c *callrec.Call) error {
 	return d.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO calls (id, state, created_at, ended_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO NOTHING`, c.ServerCallID, c.State, c.CreatedAt, nullTime(c.EndedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO calls (id, state, created_at, ended_at, node_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO NOTHING`, c.ServerCallID, c.State, c.CreatedAt, nullTime(c.EndedAt), c.Node)
 		if err != nil {
 			return internal(err, "storing call")
 		}
@@ -28,8 +28,8 @@ func (d *DB) CreateCall(ctx context.Context, c *callrec.Call) error {
 func (d *DB) Call(ctx context.Context, id string) (*callrec.Call, error) {
 	c := &callrec.Call{ServerCallID: id, Participants: []callrec.Participant{}}
 	var ended sql.NullTime
-	err := d.db.QueryRowContext(ctx, `SELECT state, created_at, ended_at FROM calls WHERE id = $1`, id).
-		Scan(&c.State, &c.CreatedAt, &ended)
+	err := d.db.QueryRowContext(ctx, `SELECT state, created_at, ended_at, node_id FROM calls WHERE id = $1`, id).
+		Scan(&c.State, &c.CreatedAt, &ended, &c.Node)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, callrec.Errorf(callrec.KindNotFound, callrec.CodeCallNotFound, "call %q not found", id)
 	}

@@ -27,7 +27,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 	if q.State != "" {
 		where.add(&args, "state = $%d", q.State)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT seq, id, state, created_at, ended_at FROM calls WHERE `+
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, id, state, created_at, ended_at, node_id FROM calls WHERE `+
 		where.String()+fmt.Sprintf(` ORDER BY seq LIMIT %d`, limit+1), args...)
 	if err != nil {
 		return nil, internal(err, "listing calls")
@@ -43,7 +43,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 		}
 		c := &callrec.Call{Participants: []callrec.Participant{}}
 		var ended sql.NullTime
-		if err := rows.Scan(&last, &c.ServerCallID, &c.State, &c.CreatedAt, &ended); err != nil {
+		if err := rows.Scan(&last, &c.ServerCallID, &c.State, &c.CreatedAt, &ended, &c.Node); err != nil {
 			return nil, internal(err, "listing calls")
 		}
 		c.CreatedAt, c.EndedAt = utc(c.CreatedAt), timePtr(ended)

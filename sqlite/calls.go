@@ -20,8 +20,8 @@ func (d *DB) CreateCall(ctx context.Context, c *callrec.Call) error {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return callrec.Internal(err, "reading call")
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO calls (id, state, created_at, ended_at) VALUES (?, ?, ?, ?)`,
-			c.ServerCallID, c.State, formatTime(c.CreatedAt), formatTimePtr(c.EndedAt))
+		_, err = tx.ExecContext(ctx, `INSERT INTO calls (id, state, created_at, ended_at, node_id) VALUES (?, ?, ?, ?, ?)`,
+			c.ServerCallID, c.State, formatTime(c.CreatedAt), formatTimePtr(c.EndedAt), c.Node)
 		if err != nil {
 			return callrec.Internal(err, "storing call")
 		}
@@ -34,8 +34,8 @@ func (d *DB) Call(ctx context.Context, id string) (*callrec.Call, error) {
 	c := &callrec.Call{ServerCallID: id, Participants: []callrec.Participant{}}
 	var created string
 	var ended sql.NullString
-	err := d.db.QueryRowContext(ctx, `SELECT state, created_at, ended_at FROM calls WHERE id = ?`, id).
-		Scan(&c.State, &created, &ended)
+	err := d.db.QueryRowContext(ctx, `SELECT state, created_at, ended_at, node_id FROM calls WHERE id = ?`, id).
+		Scan(&c.State, &created, &ended, &c.Node)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, callrec.Errorf(callrec.KindNotFound, callrec.CodeCallNotFound, "call %q not found", id)
 	}

@@ -24,7 +24,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 	if q.State != "" {
 		where, args = append(where, "state = ?"), append(args, q.State)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT rowid, id, state, created_at, ended_at FROM calls WHERE `+
+	rows, err := d.db.QueryContext(ctx, `SELECT rowid, id, state, created_at, ended_at, node_id FROM calls WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY rowid LIMIT ?`, append(args, callrec.PageLimit(q.Limit)+1)...)
 	if err != nil {
 		return nil, callrec.Internal(err, "listing calls")
@@ -41,7 +41,7 @@ func (d *DB) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallP
 		c := &callrec.Call{Participants: []callrec.Participant{}}
 		var created string
 		var ended sql.NullString
-		if err := rows.Scan(&last, &c.ServerCallID, &c.State, &created, &ended); err != nil {
+		if err := rows.Scan(&last, &c.ServerCallID, &c.State, &created, &ended, &c.Node); err != nil {
 			return nil, callrec.Internal(err, "listing calls")
 		}
 		c.CreatedAt, c.EndedAt = parseTime(created), parseTimePtr(ended)

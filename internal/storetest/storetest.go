@@ -2,8 +2,9 @@
 // passes (package sqlite and package postgres): calls and participants,
 // recordings and idempotent start, the outbox (claims with leases and
 // per-destination budgets, several handles claiming at once), event
-// subscriptions, dead letters, the event feed, keyset-paged lists, and
-// every state change written in one transaction with its events.
+// subscriptions, dead letters, the event feed, keyset-paged lists, the
+// node registry and shared settings of several nodes, and every state
+// change written in one transaction with its events.
 package storetest
 
 import (
@@ -19,6 +20,7 @@ import (
 // dead letters, and the outbox's views for operators.
 type Store interface {
 	callrec.Store
+	callrec.NodeStore
 	service.SubscriptionStore
 	Deliveries(ctx context.Context, status callrec.DeliveryStatus, limit int) ([]callrec.Delivery, error)
 	Delivery(ctx context.Context, id int64) (callrec.Delivery, error)
@@ -51,6 +53,8 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"ReplayDeadLetterAndEventFeed", testReplayDeadLetter},
 		{"ListCallsPagesByKeyset", testListCalls},
 		{"ListRecordingsFilters", testListRecordings},
+		{"SharedSettingFirstWins", testSharedSetting},
+		{"NodeRegistryAndTakeOver", testNodeRegistry},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newDB(t)) })
 	}
