@@ -49,6 +49,10 @@ const (
 	// EndReasonStorageFull (a callrec extension) ends a recording whose disk
 	// filled up: its last chunk holds what was written before.
 	EndReasonStorageFull = "storageFull"
+	// EndReasonNodeLost (a callrec extension) ends a recording whose node
+	// stopped renewing its lease: another node sharing the database ended
+	// its call and kept the chunks it could finalize.
+	EndReasonNodeLost = "nodeLost"
 )
 
 // MaxUnmixedChannels is the ACS limit on channelAffinity channels (0..4).

@@ -16,8 +16,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/cluster"
 	"github.com/callrec/callrec/container/mp3"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/httpapi"
@@ -36,6 +38,7 @@ type App struct {
 	log *slog.Logger
 
 	AccessKey        string
+	rawKey           []byte
 	ConnectionString string
 	PublicURL        string
 	TLSFiles         *SelfSignedFiles // set with --tls-self-signed
@@ -49,6 +52,10 @@ type App struct {
 	Engine        *recorder.Engine
 	Ingest        *ingest.Server
 	SIP           *sip.Endpoint // nil without SIPAddr
+	// Member is this node among those sharing its database (nil on a
+	// single node: SQLite).
+	Member *cluster.Member
+	nodeID string
 
 	dataDir *dataDir // locked while the node runs
 
@@ -84,19 +91,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			dir.undo(log)
 		}
 	}()
-	key, created, err := LoadOrCreateAccessKey(cfg.DataDir)
+	a.DB, err = OpenStore(ctx, cfg.Database, cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	dir.keyCreated = created
-	if created {
-		log.Info("generated a new access key", "file", filepath.Join(cfg.DataDir, accessKeyFile))
+	key, err := a.accessKey(ctx)
+	if err != nil {
+		return nil, err
 	}
 	rawKey, err := hmacauth.DecodeKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("access key in %s is not base64: %w", cfg.DataDir, err)
 	}
-	a.AccessKey = key
+	a.AccessKey, a.rawKey = key, rawKey
 	a.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if a.PublicURL == "" {
 		scheme := "http"
@@ -119,13 +126,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.TLSFiles = &files
 	}
 
-	a.DB, err = OpenStore(ctx, cfg.Database, cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
 	// With SQLite this process is the database's only user: deliveries a
 	// killed predecessor had claimed are due again now, not when its lease
 	// ends (a shared PostgreSQL releases none).
+	if cfg.clustered() {
+		nodeID, err := loadNodeID(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		a.nodeID = nodeID
+	}
 	if n, err := a.DB.ReleaseLeases(ctx); err != nil {
 		return nil, err
 	} else if n > 0 {
@@ -182,6 +192,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		ResourceID:          resourceID,
 		CallIdleTimeout:     cfg.CallIdleTimeout,
 		CallUnjoinedTimeout: cfg.CallUnjoinedTimeout,
+		NodeID:              a.nodeID,
 		Notify:              a.Worker.Notify,
 		Logger:              log.With("component", "service"),
 	})
@@ -206,14 +217,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
+	var (
+		calls      callrec.CallService      = a.Service
+		recordings callrec.RecordingService = a.Service
+		content    callrec.ContentStore     = a.Engine
+	)
+	if cfg.clustered() {
+		if err := a.newMember(ctx, rawKey); err != nil {
+			return nil, err
+		}
+		router := cluster.NewRouter(a.Service, a.Member)
+		calls, recordings, content = router, router, cluster.NewContent(a.Engine, a.Member)
+	}
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {
 		verifier.Hosts = []string{u}
 	}
 	a.API = httpapi.New(httpapi.Config{
-		Calls:        a.Service,
-		Recordings:   a.Service,
-		Content:      a.Engine,
+		Calls:        calls,
+		Recordings:   recordings,
+		Content:      content,
 		Tokens:       &jointoken.Issuer{AccessKey: rawKey, Calls: a.Service},
 		Media:        a.Ingest.Handler(),
 		Events:       a.Subscriptions,
@@ -275,6 +298,9 @@ func (a *App) Listen() (net.Listener, error) {
 // own DrainTimeout is the same); then the store is closed.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := a.API.HTTPServer(context.WithoutCancel(ctx), slog.NewLogLogger(a.log.Handler(), slog.LevelWarn))
+	if a.Member != nil {
+		srv.Handler = a.Member.Handler(srv.Handler, cluster.Handler(a.Service, a.Engine, a.rawKey))
+	}
 	if a.cfg.tlsEnabled() {
 		certFile, keyFile := a.cfg.TLSCert, a.cfg.TLSKey
 		if a.TLSFiles != nil {
@@ -292,6 +318,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	worker.Go(func() { a.Worker.Run(workerCtx) })
 	worker.Go(func() { a.Subscriptions.Run(workerCtx) })
 	worker.Go(func() { a.Service.EndRecordings(workerCtx, a.Engine.Ended()) })
+	if a.Member != nil {
+		worker.Go(func() { a.Member.Run(workerCtx) })
+	}
 
 	stopMetrics := a.serveMetrics()
 	serveErr := make(chan error, 1)
@@ -305,6 +334,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	a.draining.Store(true)
+	a.drainCalls(context.WithoutCancel(ctx))
 	a.log.Info("draining", "timeout", a.cfg.DrainTimeout)
 	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
 	defer cancel()

@@ -19,9 +19,26 @@ type Config struct {
 	DataDir string // default ./callrec-data
 	// Database is the state store: a postgres:// URL (several nodes may
 	// share it), or empty for the SQLite file DataDir/callrec.db.
-	Database  string
-	Addr      string // listen address, default 127.0.0.1:8080
-	PublicURL string // endpoint in connection strings and content URLs; default from Addr
+	Database string
+	// AccessKeyFile, if set, holds the access key (base64), managed by the
+	// operator: it is used as it is, neither generated nor stored.
+	// Without it a node keeps its key in DataDir/access-key, and nodes on
+	// a shared database use the key the first of them stored there.
+	AccessKeyFile string
+	// NodeURL is this node's own base URL, for the other nodes sharing its
+	// database (redirected joins, internal requests); default PublicURL.
+	// NodeCapacity is how many participants it hosts at most (default
+	// DefaultCapacity); NodeLease how long it keeps its calls without a
+	// heartbeat (default cluster.DefaultLease).
+	NodeURL      string
+	NodeCapacity int
+	NodeLease    time.Duration
+	// DrainCallsTimeout is how long a drain (SIGTERM) of a node sharing its
+	// database waits for its calls to end, placing none on it, before
+	// draining requests (0: it does not wait).
+	DrainCallsTimeout time.Duration
+	Addr              string // listen address, default 127.0.0.1:8080
+	PublicURL         string // endpoint in connection strings and content URLs; default from Addr
 
 	TLSCert, TLSKey string // serve https with this certificate
 	TLSSelfSigned   bool   // create a CA and server certificate in DataDir/tls

@@ -16,6 +16,7 @@ import (
 // default) or package postgres's shared database (Config.Database).
 type Store interface {
 	callrec.Store
+	callrec.NodeStore
 	service.SubscriptionStore
 	CountDeliveries(ctx context.Context) (map[callrec.DeliveryStatus]int64, error)
 	Deliveries(ctx context.Context, status callrec.DeliveryStatus, limit int) ([]callrec.Delivery, error)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -147,6 +148,7 @@ func (s *Service) RecoverCalls(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		page.Calls = slices.DeleteFunc(page.Calls, func(c *callrec.Call) bool { return !s.owns(c) })
 		for _, c := range page.Calls {
 			for _, p := range c.Participants {
 				if p.LeftAt != nil {

@@ -13,7 +13,8 @@ func (s *Service) CreateCall(ctx context.Context, id string) (*callrec.Call, err
 	} else if err := validateID("serverCallId", id); err != nil {
 		return nil, err
 	}
-	c := &callrec.Call{ServerCallID: id, State: callrec.CallActive, CreatedAt: s.now(), Participants: []callrec.Participant{}}
+	c := &callrec.Call{ServerCallID: id, State: callrec.CallActive, CreatedAt: s.now(), Participants: []callrec.Participant{},
+		Node: s.cfg.NodeID}
 	if err := s.cfg.Store.CreateCall(ctx, c); err != nil {
 		return nil, err
 	}

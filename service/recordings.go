@@ -160,12 +160,22 @@ func (s *Service) stop(ctx context.Context, r *callrec.Recording, reason string)
 }
 
 func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason string) error {
+	return s.finish(ctx, r, reason, false)
+}
+
+// finish stops r with reason, its engine finalizing the files; notLiveOK
+// (a recording of a lost node) keeps r's stored chunks when the engine has
+// none of it.
+func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason string, notLiveOK bool) error {
 	if s.cfg.Engine != nil {
 		chunks, err := s.cfg.Engine.Stop(ctx, r.ID, reason)
-		if err != nil {
+		switch {
+		case err == nil:
+			r.Chunks = chunks
+		case notLiveOK && callrec.KindOf(err) == callrec.KindNotFound:
+		default:
 			return err
 		}
-		r.Chunks = chunks
 	}
 	now := s.now()
 	closeOpenPause(r, now)

@@ -40,6 +40,9 @@ func (s *Service) RestartRecorders(ctx context.Context, recovered []string) erro
 		return err
 	}
 	for _, r := range recs {
+		if c, err := s.cfg.Store.Call(ctx, r.Spec.ServerCallID); err != nil || !s.owns(c) {
+			continue // another node's (several sharing the database)
+		}
 		if err := s.cfg.Engine.Start(ctx, r); err != nil {
 			s.log.ErrorContext(ctx, "restarting recorder", "recordingId", r.ID, "err", err)
 			continue

@@ -31,6 +31,11 @@ type Config struct {
 	// joined this long after its creation. Zero never ends them.
 	CallIdleTimeout     time.Duration
 	CallUnjoinedTimeout time.Duration
+	// NodeID names this node among several sharing one database: the
+	// calls it creates are its own (Call.Node), and at startup it takes up
+	// only its own calls and recordings (and those of no node). Empty on a
+	// single node.
+	NodeID string
 	// Notify is called after events are committed (wakes the webhook worker).
 	Notify func()
 	Now    func() time.Time

@@ -14,6 +14,7 @@ import (
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/cluster"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/sip"
@@ -61,6 +62,11 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.String("config", "", "JSON config file whose keys are these flag names")
 	f.StringVar(&cfg.DataDir, "data", app.DefaultDataDir, "data directory (state database, access key, recordings)")
 	f.StringVar(&cfg.Database, "database", "", "state database: a postgres:// URL that several nodes may share (default: SQLite in --data)")
+	f.StringVar(&cfg.AccessKeyFile, "access-key-file", "", "file holding the access key (base64), managed by you: used as it is (default: DATA/access-key, generated on first start; nodes on one PostgreSQL share the first node's)")
+	f.StringVar(&cfg.NodeURL, "node-url", "", "this node's own base URL, reachable by the other nodes sharing its database (joins redirected here, internal requests); default --public-url")
+	f.IntVar(&cfg.NodeCapacity, "node-capacity", 0, "participants this node hosts at most when nodes share a database; new calls go elsewhere or get 503 (default 150 per CPU)")
+	f.DurationVar(&cfg.NodeLease, "node-lease", cluster.DefaultLease, "how long a node keeps its calls without a heartbeat; then another node ends them (reason nodeLost)")
+	f.DurationVar(&cfg.DrainCallsTimeout, "drain-calls-timeout", 0, "on SIGTERM, with nodes sharing a database, how long to wait for this node's calls to end before draining (no new calls are placed here meanwhile)")
 	f.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "listen address")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "public base URL written into connection strings and content URLs (default from --addr)")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")

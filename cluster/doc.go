@@ -1,0 +1,31 @@
+// Package cluster lets several callrec nodes share one database and serve
+// as one: any node answers the API, and a call lives on the node that
+// hosts its media.
+//
+// Glossary:
+//
+//   - Member: this node in the registry (callrec.NodeStore). It heartbeats
+//     every Lease/3 (URL, media addresses, capacity, load, draining), and
+//     takes over the calls of a node whose heartbeat is older than Lease:
+//     the calls move in one transaction (one taker wins), then Config.TakeOver
+//     ends them (service.EndLostCall). A node only takes over after its own
+//     heartbeats have succeeded for a whole Lease, so that after a database
+//     outage every node has had the time to renew its own first.
+//   - Placement: a new call goes to the node of least cost, (load + active
+//     calls + 1) / capacity, among the nodes with a fresh heartbeat that
+//     are not draining and not full; with none, 503 NoCapacity with
+//     Retry-After.
+//   - Router: the callrec.CallService and callrec.RecordingService the HTTP
+//     API uses. Reads come from the shared database; creating a call runs
+//     on the placed node, and ending a call and starting, pausing, resuming
+//     and stopping a recording run on the call's node, over internal HTTP
+//     (Handler, signed with the shared access key, as every request to
+//     callrec is).
+//   - Redirects: joins (WHIP POST /calls/{id}/whip, the join page
+//     /join?call=ID) of a call on another node answer 307 to that node's
+//     URL (Redirect). Join tokens are minted anywhere: every node holds the
+//     same key.
+//   - Content: a document this node does not have is fetched from the node
+//     that does (ranges mapped to ranged requests), and deleted there
+//     (Content).
+package cluster
