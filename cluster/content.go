@@ -156,4 +156,3 @@ func (r *remoteReader) Close() error {
 	}
 	return nil
 }
-

@@ -39,7 +39,9 @@ func (r *Router) CreateCall(ctx context.Context, id string) (*callrec.Call, erro
 }
 
 // Call reads a call.
-func (r *Router) Call(ctx context.Context, id string) (*callrec.Call, error) { return r.local.Call(ctx, id) }
+func (r *Router) Call(ctx context.Context, id string) (*callrec.Call, error) {
+	return r.local.Call(ctx, id)
+}
 
 // ListCalls lists calls.
 func (r *Router) ListCalls(ctx context.Context, q callrec.CallQuery) (*callrec.CallPage, error) {
