@@ -1,0 +1,362 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/container/wav"
+	"github.com/callrec/callrec/hmacauth"
+	"github.com/callrec/callrec/internal/pgtest"
+	"github.com/callrec/callrec/simulate"
+)
+
+// nodeLease is the lease of the nodes these tests start: short, so that a
+// lost node's calls are taken over within seconds.
+const nodeLease = 6 * time.Second
+
+// startNode starts `callrec serve` on the shared database dsn.
+func startNode(t *testing.T, dsn string, capacity string, extra ...string) *server {
+	t.Helper()
+	args := append([]string{"--database", dsn, "--ice-loopback-only", "--node-lease", nodeLease.String(),
+		"--node-capacity", capacity, "--webhook-poll-interval", "500ms"}, extra...)
+	return startServer(t, serverOptions{args: args})
+}
+
+func nodeID(t *testing.T, s *server) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.dataDir, "node-id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func accessKeyOf(t *testing.T, s *server) string {
+	t.Helper()
+	cs, err := hmacauth.ParseConnectionString(s.ConnectionString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs.AccessKey
+}
+
+// TestThreeNodesServeAsOne: three `callrec serve` processes on one
+// PostgreSQL share the first one's access key. A client talks only to node
+// A; placement puts the call on node B (the least loaded for its
+// capacity); the participant joins through node C and is redirected to B.
+// Start, pause, resume, stop, result, download (the file is on B, the
+// request to A) and delete all work through A, and each state callback
+// arrives once.
+func TestThreeNodesServeAsOne(t *testing.T) {
+	pg := pgtest.StartServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	a := startNode(t, pg.DSN(), "10")
+	b := startNode(t, pg.DSN(), "1000")
+	c := startNode(t, pg.DSN(), "10")
+	if ka, kb, kc := accessKeyOf(t, a), accessKeyOf(t, b), accessKeyOf(t, c); ka != kb || kb != kc {
+		t.Fatalf("the nodes' access keys differ: %q %q %q", ka, kb, kc)
+	}
+	cb := startCallbackReceiver(t, nil)
+	client, err := callautomation.NewCallAutomationClient(a.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := client.Calls().Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	details, err := client.Calls().Get(ctx, call.ServerCallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if details.Node != nodeID(t, b) {
+		t.Fatalf("call placed on node %q, want B (%s): its cost is least", details.Node, nodeID(t, b))
+	}
+	rec := client.CallRecording()
+	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
+		CallLocator:               callautomation.ServerCallLocator{ID: call.ServerCallID},
+		RecordingContent:          callautomation.RecordingContentAudio,
+		RecordingChannel:          callautomation.RecordingChannelMixed,
+		RecordingFormat:           callautomation.RecordingFormatWav,
+		RecordingStateCallbackURI: cb.URL + "/cb",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	joined := make(chan simulate.Result, 1)
+	go func() {
+		res, err := simulate.Join(ctx, simulate.Options{
+			Endpoint:         "http://" + c.addr,
+			ConnectionString: a.ConnectionString(),
+			CallID:           call.ServerCallID,
+			Participant:      "8:acs:agent",
+			Source:           "tone:440",
+			Duration:         8 * time.Second,
+			SettingEngine:    simulate.LoopbackSettingEngine(),
+		})
+		if err != nil {
+			t.Errorf("participant: %v", err)
+		}
+		joined <- res
+	}()
+	waitForParticipant(ctx, t, client, call.ServerCallID, "8:acs:agent", time.Minute)
+	time.Sleep(2 * time.Second)
+	if err := rec.Pause(ctx, st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := rec.GetState(ctx, st.RecordingID); err != nil || s.RecordingState != "inactive" {
+		t.Fatalf("state after pause through A: %+v %v", s, err)
+	}
+	time.Sleep(time.Second)
+	if err := rec.Resume(ctx, st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if err := rec.Stop(ctx, st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	res := <-joined
+	if u, err := url.Parse(res.Location); err != nil || u.Host != b.addr {
+		t.Errorf("the WHIP session is at %q, want on node B (%s): the join through C is redirected there", res.Location, b.addr)
+	}
+
+	result, err := rec.Result(ctx, st.RecordingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := result.RecordingStorageInfo.RecordingChunks
+	if len(chunks) != 1 || !strings.HasPrefix(chunks[0].ContentLocation, "http://"+a.addr+"/") {
+		t.Fatalf("chunks %+v, want one with its content URL on A", chunks)
+	}
+	var content bytes.Buffer
+	if _, err := rec.DownloadTo(ctx, chunks[0].ContentLocation, &content); err != nil {
+		t.Fatalf("download through A of a file held by B: %v", err)
+	}
+	w, err := wav.Read(bytes.NewReader(content.Bytes()))
+	if err != nil {
+		t.Fatalf("downloaded WAV: %v", err)
+	}
+	x := w.Channels[0]
+	first := audio.FirstAbove(x, 0.05)
+	if first < 0 || len(x)-first < 16000 {
+		t.Fatalf("the recording holds %d samples, tone from %d", len(x), first)
+	}
+	if f, ratio := audio.DetectTone(x[first:first+16000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
+		t.Errorf("recorded %v Hz (ratio %.0f), want 440", f, ratio)
+	}
+	// A range read through A, mapped to a ranged read on B.
+	part, err := rec.OpenContent(ctx, chunks[0].ContentLocation, &callautomation.HTTPRange{Offset: 100, Length: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	got.ReadFrom(part)
+	part.Close()
+	if !bytes.Equal(got.Bytes(), content.Bytes()[100:1100]) {
+		t.Errorf("range 100+1000 through A: %d bytes, not the file's", got.Len())
+	}
+	var meta bytes.Buffer
+	sum := sha256.Sum256(content.Bytes())
+	if _, err := rec.DownloadTo(ctx, chunks[0].MetadataLocation, &meta); err != nil || !bytes.Contains(meta.Bytes(), []byte(hex.EncodeToString(sum[:]))) {
+		t.Fatalf("metadata through A, want the downloaded file's sha256: %v %s", err, meta.Bytes())
+	}
+	if err := rec.Delete(ctx, chunks[0].DeleteLocation); err != nil {
+		t.Fatalf("delete through A: %v", err)
+	}
+	if _, err := rec.DownloadTo(ctx, chunks[0].ContentLocation, &bytes.Buffer{}); err == nil {
+		t.Error("the deleted file still downloads")
+	}
+
+	events := cb.WaitForStates(t, st.RecordingID, time.Minute, "active", "inactive")
+	deadline := time.Now().Add(time.Minute)
+	for len(events) < 4 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		events = cb.StateEvents(t, st.RecordingID)
+	}
+	time.Sleep(2 * time.Second) // any duplicate would come now
+	events = cb.StateEvents(t, st.RecordingID)
+	seen := map[string]int{}
+	for _, ev := range events {
+		seen[ev.ID]++
+	}
+	if len(events) != 4 || len(seen) != 4 {
+		t.Errorf("%d state callbacks with %d ids, want the 4 state changes once each: %v", len(events), len(seen), seen)
+	}
+}
+
+// TestLostNodeCallsEndElsewhere: node B, hosting a recorded call, is killed
+// with SIGKILL and never comes back; after its lease node A takes the call
+// over, ends it and stops its recording with reason nodeLost, and the
+// recording's stop callback arrives once. A keeps serving throughout.
+func TestLostNodeCallsEndElsewhere(t *testing.T) {
+	pg := pgtest.StartServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	a := startNode(t, pg.DSN(), "10")
+	b := startNode(t, pg.DSN(), "1000")
+	cb := startCallbackReceiver(t, nil)
+	client, err := callautomation.NewCallAutomationClient(a.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := client.Calls().Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := client.CallRecording()
+	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
+		CallLocator:               callautomation.ServerCallLocator{ID: call.ServerCallID},
+		RecordingStateCallbackURI: cb.URL + "/cb",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	go simulate.Join(streamCtx, simulate.Options{ // ends with an error when B dies
+		Endpoint: "http://" + a.addr, ConnectionString: a.ConnectionString(), CallID: call.ServerCallID,
+		Participant: "8:acs:agent", Source: "tone:440", Duration: time.Minute, SettingEngine: simulate.LoopbackSettingEngine(),
+	})
+	waitForParticipant(ctx, t, client, call.ServerCallID, "8:acs:agent", time.Minute)
+	cb.WaitForStates(t, st.RecordingID, time.Minute, "active")
+	time.Sleep(2 * time.Second)
+	killed := time.Now()
+	b.Kill(t)
+	stopStream()
+
+	deadline := time.Now().Add(nodeLease + 90*time.Second)
+	for {
+		d, err := client.Calls().Get(ctx, call.ServerCallID)
+		if err != nil {
+			t.Fatalf("node A while B is gone: %v", err)
+		}
+		if d.State == "ended" {
+			if d.Node != nodeID(t, a) {
+				t.Errorf("the ended call is on node %q, want A", d.Node)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the lost node's call is still %s %s after the kill", d.State, time.Since(killed))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	took := time.Since(killed)
+	if took < nodeLease {
+		t.Errorf("the call ended %s after the kill, before the lease (%s) ran out", took, nodeLease)
+	}
+	result, err := rec.Result(ctx, st.RecordingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.SessionEndReason != "nodeLost" {
+		t.Errorf("session end reason %q, want nodeLost", result.SessionEndReason)
+	}
+	cb.WaitForStates(t, st.RecordingID, time.Minute, "inactive")
+	time.Sleep(2 * time.Second)
+	seen := map[string]int{}
+	for _, ev := range cb.StateEvents(t, st.RecordingID) {
+		seen[ev.ID]++
+	}
+	if len(seen) != 2 {
+		t.Errorf("state callbacks %v, want active and the stop once each", seen)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("callback %s arrived %d times", id, n)
+		}
+	}
+	t.Logf("call of the killed node ended by A %s after the kill (lease %s)", took.Round(100*time.Millisecond), nodeLease)
+}
+
+// TestDatabaseOutageMidRecording: PostgreSQL stops for 30 s while a call on
+// node A is recorded. The API answers 503 meanwhile, the recording goes on,
+// no node takes the call over when the database is back, and the file
+// holds the tone across the outage without a gap.
+func TestDatabaseOutageMidRecording(t *testing.T) {
+	pg := pgtest.StartServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	a := startNode(t, pg.DSN(), "1000")
+	b := startNode(t, pg.DSN(), "10")
+	client, err := callautomation.NewCallAutomationClient(a.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientB, err := callautomation.NewCallAutomationClient(b.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callID, recordingID := startRecordedCallAs(ctx, t, client, callautomation.RecordingChannelMixed, callautomation.RecordingFormatWav)
+	joined := make(chan simulate.Result, 1)
+	go func() {
+		res, err := simulate.Join(ctx, simulate.Options{
+			Endpoint: "http://" + a.addr, ConnectionString: a.ConnectionString(), CallID: callID,
+			Participant: "8:acs:agent", Source: "tone:440", Duration: 50 * time.Second, SettingEngine: simulate.LoopbackSettingEngine(),
+		})
+		if err != nil {
+			t.Errorf("participant: %v", err)
+		}
+		joined <- res
+	}()
+	waitForParticipant(ctx, t, client, callID, "8:acs:agent", time.Minute)
+	time.Sleep(3 * time.Second)
+	if err := pg.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	haltedAt := time.Now()
+	_, err = client.CallRecording().GetState(ctx, recordingID)
+	var re *callautomation.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 503 {
+		t.Errorf("state with the database down: %v, want 503", err)
+	}
+	time.Sleep(30*time.Second - time.Since(haltedAt))
+	if err := pg.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	// Past a lease and more with the database back: the call stays on A.
+	time.Sleep(nodeLease + 3*time.Second)
+	if s, err := clientB.CallRecording().GetState(ctx, recordingID); err != nil || s.RecordingState != "active" {
+		t.Fatalf("after the outage, through B: %+v %v", s, err)
+	}
+	chunk := stopFirstChunk(ctx, t, clientB, recordingID) // carried out by A
+	res := <-joined
+	var content bytes.Buffer
+	if _, err := client.CallRecording().DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
+		t.Fatal(err)
+	}
+	w, err := wav.Read(bytes.NewReader(content.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := w.Channels[0]
+	first := audio.FirstAbove(x, 0.05)
+	if first < 0 {
+		t.Fatal("no audio")
+	}
+	// From the first second of tone to 1 s before the end of what was
+	// sent before the stop, every 500 ms window holds the tone.
+	end := min(len(x), first+int((res.Streamed()-time.Second).Seconds()*16000))
+	if span := time.Duration(end-first) * time.Second / 16000; span < 35*time.Second {
+		t.Fatalf("%s of tone recorded, want the outage (30 s) and more", span)
+	}
+	for i := first; i+8000 <= end; i += 8000 {
+		if f, ratio := audio.DetectTone(x[i:i+8000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
+			t.Fatalf("at %.1f s: %v Hz (ratio %.0f), want the tone throughout the outage", float64(i-first)/16000, f, ratio)
+		}
+	}
+	t.Logf("recorded %.1f s of tone across a 30 s database outage", float64(end-first)/16000)
+}
