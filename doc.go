@@ -9,7 +9,8 @@
 // sqlite and postgres (state stores), httpapi (REST edge), hmacauth (request
 // signing), callautomation (Go client SDK), ingest (WebRTC), sip (SIP phones),
 // callmedia (the call media core), recorder (media files), webhook (event
-// delivery).
+// delivery), cluster (several nodes on one database: registry, placement,
+// routing to a call's node, takeover of a lost node's calls).
 //
 // # Architecture
 //
@@ -33,6 +34,9 @@
 // and app.New builds them in that order: the hub first, then the recorder
 // that subscribes to it, the webhook worker, the service that drives the
 // recorder and writes the outbox, the transports that publish into the hub,
-// and the HTTP edge (httpapi) in front. A transport never imports the
+// and the HTTP edge (httpapi) in front; with a shared database, cluster
+// sits between the edge and the service (a callrec.CallService and
+// callrec.RecordingService that run each change on its call's node). A
+// transport never imports the
 // recorder, the service package or another transport.
 package callrec

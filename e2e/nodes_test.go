@@ -335,7 +335,7 @@ func TestDatabaseOutageMidRecording(t *testing.T) {
 	chunk := stopFirstChunk(ctx, t, clientB, recordingID) // carried out by A
 	res := <-joined
 	var content bytes.Buffer
-	if _, err := client.CallRecording().DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
+	if _, err := clientB.CallRecording().DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
 		t.Fatal(err)
 	}
 	w, err := wav.Read(bytes.NewReader(content.Bytes()))
