@@ -1,5 +1,5 @@
 // Package ingest is callrec's WebRTC transport: participants publish Opus
-// audio over WebRTC with WHIP (RFC 9725), authorised by a join token
+// audio, and VP8 or H.264 video, over WebRTC with WHIP (RFC 9725), authorised by a join token
 // (package jointoken), and each participant's audio is reordered, decoded to
 // 16 kHz mono, has its losses concealed and is pushed into the call media
 // core (package callmedia) on the call's clock, as contiguous 20 ms frames
@@ -26,6 +26,16 @@
 //     framer. Losses are first fought with NACK (negotiated for audio
 //     when the sender offers it), then with Opus in-band FEC for a single
 //     lost packet, then with concealment (up to 100 ms), then silence.
+//
+//   - videoTrack: a participant's video (VP8 or H.264, as rtcrecv
+//     negotiated it): RTP packets assembled into whole pictures (pion's
+//     samplebuilder and depacketizers), placed on the call clock at their
+//     capture time by their own rtpClock, and pushed into the core
+//     (callmedia.Participant.PushVideo). After a lost packet it drops
+//     pictures until the next keyframe and asks for one; the session
+//     sends keyframe requests (PLI, or FIR) at most every 500 ms, for the
+//     track and for the core's subscribers (a recording that starts asks
+//     through callmedia.KeyframeRequester).
 //
 // A session attaches its participant to the core (callmedia.Hub.Attach,
 // which records the join with the call service), pushes the pipeline's

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -54,6 +55,10 @@ type session struct {
 	p        *pipeline
 	ticks    int
 	nackSeqs []uint16
+	video    *videoTrack // nil when the publisher sends no video
+	keyAsked int         // tick of the last keyframe request
+
+	keyWanted atomic.Bool // a keyframe was asked for (RequestKeyframe)
 
 	stopOnce sync.Once
 	done     chan struct{} // closed when the leave is emitted and recorded
@@ -63,8 +68,10 @@ type session struct {
 }
 
 var (
-	_ rtcrecv.Handler = (*session)(nil)
-	_ callmedia.Leg   = (*session)(nil)
+	_ rtcrecv.Handler             = (*session)(nil)
+	_ rtcrecv.VideoHandler        = (*session)(nil)
+	_ callmedia.Leg               = (*session)(nil)
+	_ callmedia.KeyframeRequester = (*session)(nil)
 )
 
 func newSessionID() string {
@@ -104,7 +111,33 @@ func (s *session) newPipeline() error {
 func (s *session) start(part *callmedia.Participant) {
 	s.part = part
 	s.p.fr.floor = part.Floor()
+	if codec := s.peer.VideoCodec(); codec != "" {
+		s.video = newVideoTrack(codec, part.Floor(), part.PushVideo, s.RequestKeyframe)
+	}
 	s.peer.Start(s)
+}
+
+// OnVideoRTP implements rtcrecv.VideoHandler: one video packet into the
+// participant's video track.
+func (s *session) OnVideoRTP(pkt *rtp.Packet, arrival time.Time) {
+	if s.video != nil {
+		s.video.insert(pkt, s.part.Clock().Position(arrival))
+	}
+}
+
+// RequestKeyframe implements callmedia.KeyframeRequester: the next tick
+// asks the publisher for a keyframe, unless one was asked for less than
+// keyframeInterval ago (then the tick after that does).
+func (s *session) RequestKeyframe() { s.keyWanted.Store(true) }
+
+// askKeyframe sends the keyframe request wanted, paced (on the worker).
+func (s *session) askKeyframe() {
+	if s.video == nil || s.video.stats.Packets == 0 || s.ticks-s.keyAsked < keyframeInterval || !s.keyWanted.Swap(false) {
+		return
+	}
+	s.keyAsked = s.ticks
+	s.video.stats.Requests++
+	s.peer.SendKeyframeRequest()
 }
 
 // OnRTP implements rtcrecv.Handler: one audio packet into the pipeline,
@@ -115,13 +148,14 @@ func (s *session) OnRTP(pkt *rtp.Packet, arrival time.Time) {
 
 // OnTick implements rtcrecv.Handler: every decodeEvery ticks, time passes
 // for the pipeline (buffered packets are decoded, silence fills pauses);
-// every nackEvery ticks, missing packets are NACKed if the publisher
-// offered NACK.
+// a keyframe asked for is requested (paced); every nackEvery ticks,
+// missing packets are NACKed if the publisher offered NACK.
 func (s *session) OnTick(now time.Time) {
 	s.ticks++
 	if s.ticks%decodeEvery == 0 {
 		s.p.tick(s.part.Clock().Position(now))
 	}
+	s.askKeyframe()
 	if s.ticks%nackEvery == 0 && s.peer.NACKEnabled() {
 		s.nackSeqs = s.p.missing(s.nackSeqs[:0])
 		s.peer.SendNACK(s.nackSeqs)
@@ -139,6 +173,10 @@ func (s *session) OnClose(err error) {
 	st := s.p.stats
 	attrs := []any{"received", st.Received, "lost", st.Lost, "late", st.Late,
 		"concealed", st.Concealed, "frames", st.Frames}
+	if v := s.video; v != nil {
+		attrs = append(attrs, "video", v.codec, "videoFrames", v.stats.Frames, "keyframes", v.stats.Keyframes,
+			"videoDropped", v.stats.Dropped, "keyframeRequests", v.stats.Requests)
+	}
 	switch {
 	case errors.Is(err, rtcrecv.ErrRemoteClosed):
 		s.setReason(reasonRemoteClosed)

@@ -24,8 +24,16 @@
 //     decrypted in place with github.com/pion/srtp on the worker.
 //   - RTCP out: transport-wide congestion control feedback when negotiated
 //     (github.com/pion/interceptor/pkg/twcc's recorder), paced as libwebrtc's
-//     receiver (feedback.go), and NACKs asked for by the handler. RTCP in is
-//     not needed and is not decrypted.
+//     receiver (feedback.go), NACKs (audio) and keyframe requests (PLI or
+//     FIR, video) asked for by the handler. RTCP in is not needed and is not
+//     decrypted.
+//   - Video: the first video section sending VP8 (preferred) or H.264
+//     (packetization mode 1) is accepted, capped at VideoMaxKbps with b=AS;
+//     its packets go to a handler that is a VideoHandler. Bandwidth
+//     estimation stays the sender's, from the transport-wide feedback above
+//     (no REMB is sent): on a receive-only endpoint that feedback is all
+//     Chromium's and Pion's estimators need, and b=AS bounds what they
+//     aim for.
 //
 // Everything a peer's Handler sees runs on its worker goroutine, one call at
 // a time. A new peer goes to a worker by measured cost, not by count: the

@@ -15,6 +15,15 @@ import (
 	"github.com/pion/stun/v4"
 )
 
+// VideoHandler is a Handler that also takes the peer's video: a handler
+// that does not implement it has the video received and dropped.
+type VideoHandler interface {
+	// OnVideoRTP takes one decrypted RTP packet of the accepted video
+	// section, on the worker like OnRTP. pkt and its payload are valid only
+	// during the call.
+	OnVideoRTP(pkt *rtp.Packet, arrival time.Time)
+}
+
 // Handler receives one peer's media. Its methods run on the peer's worker
 // goroutine, one at a time, and must not block.
 type Handler interface {
@@ -47,6 +56,7 @@ type Peer struct {
 	nack       bool
 	localSSRC  uint32
 	created    time.Time
+	video      *section // the accepted video section, or nil
 
 	// Owned by the worker goroutine.
 	handler      Handler
@@ -59,6 +69,8 @@ type Peer struct {
 	twcc         *twcc.Recorder
 	feedback     feedbackPacer
 	mediaSSRC    uint32
+	videoSSRC    uint32
+	firSeq       uint8
 	rtcpBuf      []byte
 	pkt          rtp.Packet
 
@@ -97,6 +109,7 @@ func newPeer(w *worker, o *offer) *Peer {
 		audioPT:  a.pt,
 		twccExt:  a.twccExt,
 		nack:     a.nack,
+		video:    o.video(),
 		created:  time.Now(),
 		dtlsIn:   make(chan []byte, 32),
 		dtlsStop: make(chan struct{}),
@@ -150,6 +163,31 @@ func (p *Peer) startedHandler(finish bool) Handler {
 
 // NACKEnabled reports whether the publisher offered NACK for its audio.
 func (p *Peer) NACKEnabled() bool { return p.nack }
+
+// VideoCodec returns the codec of the publisher's video (VideoVP8 or
+// VideoH264), or "" when it sends none the endpoint takes.
+func (p *Peer) VideoCodec() string {
+	if p.video == nil {
+		return ""
+	}
+	return p.video.codec
+}
+
+// SendKeyframeRequest asks the publisher for a keyframe of its video: a
+// PLI (RFC 4585), or a FIR (RFC 5104) when it offered only FIR. Call it
+// from the handler (on the worker); the handler paces requests.
+func (p *Peer) SendKeyframeRequest() {
+	if p.video == nil || p.videoSSRC == 0 {
+		return
+	}
+	if p.video.fir && !p.video.pli {
+		p.firSeq++
+		p.sendRTCP(&rtcp.FullIntraRequest{SenderSSRC: p.localSSRC, MediaSSRC: p.videoSSRC,
+			FIR: []rtcp.FIREntry{{SSRC: p.videoSSRC, SequenceNumber: p.firSeq}}})
+		return
+	}
+	p.sendRTCP(&rtcp.PictureLossIndication{SenderSSRC: p.localSSRC, MediaSSRC: p.videoSSRC})
+}
 
 // Connected reports whether DTLS has completed (media can flow).
 func (p *Peer) Connected() bool { return p.keys.Load() != nil }

@@ -38,14 +38,32 @@ type section struct {
 	rtpmap   string // its rtpmap value after the payload type
 	fmtp     string
 	nack     bool // the sender offered NACK for pt
+	pli, fir bool // the sender offered "nack pli", "ccm fir" for pt
 	twccExt  uint8
 	rsize    bool
+	codec    string // the accepted video section's: VideoVP8 or VideoH264
 }
 
+// Video codecs the endpoint takes, by preference: VP8 first (cheaper to
+// decode, what every browser sends by default), then H.264 in
+// packetization mode 1 (non-interleaved: FU-A and STAP-A), the only mode
+// browsers send.
+const (
+	VideoVP8  = "VP8"
+	VideoH264 = "H264"
+)
+
+// VideoMaxKbps is the bandwidth the answer allows a video section (b=AS):
+// a tile of a 1080p composite is 640x360, which a browser sends well in
+// 800 kbit/s; without it, it would climb to 2.5 Mbit/s and more on a good
+// network, for nothing the recording keeps.
+const VideoMaxKbps = 800
+
 // parseOffer reads an offer and decides the answer: the first audio section
-// sending Opus is accepted (Opus only), the first video section sending is
-// accepted with its first codec (received and discarded, so that a camera
-// does not fail the session), everything else is rejected.
+// sending Opus is accepted (Opus only), the first video section sending VP8
+// or H.264 is accepted with one of them (findVideoCodec), everything else
+// is rejected (a video the endpoint cannot take does not fail the session:
+// its section is answered inactive).
 func parseOffer(raw string) (*offer, error) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(raw); err != nil {
@@ -85,11 +103,9 @@ func parseOffer(raw string) (*offer, error) {
 				haveAudio = true
 			}
 		case s.media == "video" && !haveVideo && sending:
-			if pt, ok := findCodec(m, func(name string) bool {
-				n := strings.ToLower(name)
-				return !strings.HasPrefix(n, "rtx/") && !strings.HasPrefix(n, "red/") && !strings.HasPrefix(n, "ulpfec/") && !strings.HasPrefix(n, "flexfec")
-			}); ok {
+			if pt, codec, ok := findVideoCodec(m); ok {
 				s.accept(m, pt)
+				s.codec = codec
 				haveVideo = true
 			}
 		}
@@ -122,8 +138,8 @@ func hasAttr(m *sdp.MediaDescription, key string) bool {
 }
 
 // findCodec returns the first payload type in the m= line's order whose
-// rtpmap name ("opus/48000/2") matches.
-func findCodec(m *sdp.MediaDescription, match func(name string) bool) (uint8, bool) {
+// rtpmap name ("opus/48000/2") matches, and that every filter takes.
+func findCodec(m *sdp.MediaDescription, match func(name string) bool, filters ...func(pt string) bool) (uint8, bool) {
 	names := map[string]string{}
 	for _, a := range m.Attributes {
 		if a.Key == "rtpmap" {
@@ -135,7 +151,7 @@ func findCodec(m *sdp.MediaDescription, match func(name string) bool) (uint8, bo
 	}
 	for _, f := range m.MediaName.Formats {
 		name, ok := names[f]
-		if !ok || !match(name) {
+		if !ok || !match(name) || !all(filters, f) {
 			continue
 		}
 		pt, err := strconv.ParseUint(f, 10, 7)
@@ -145,6 +161,40 @@ func findCodec(m *sdp.MediaDescription, match func(name string) bool) (uint8, bo
 		return uint8(pt), true
 	}
 	return 0, false
+}
+
+// findVideoCodec picks the payload type of a video section: the first VP8,
+// else the first H.264 in packetization mode 1, in the m= line's order.
+func findVideoCodec(m *sdp.MediaDescription) (uint8, string, bool) {
+	if pt, ok := findCodec(m, func(name string) bool { return strings.EqualFold(name, "VP8/90000") }); ok {
+		return pt, VideoVP8, true
+	}
+	fmtp := map[string]string{}
+	for _, a := range m.Attributes {
+		if a.Key == "fmtp" {
+			if pt, v, ok := strings.Cut(a.Value, " "); ok {
+				fmtp[pt] = v
+			}
+		}
+	}
+	pt, ok := findCodec(m, func(name string) bool { return strings.EqualFold(name, "H264/90000") }, func(pt string) bool {
+		for p := range strings.SplitSeq(fmtp[pt], ";") {
+			if strings.TrimSpace(p) == "packetization-mode=1" {
+				return true
+			}
+		}
+		return false
+	})
+	return pt, VideoH264, ok
+}
+
+func all(filters []func(string) bool, pt string) bool {
+	for _, f := range filters {
+		if !f(pt) {
+			return false
+		}
+	}
+	return true
 }
 
 // accept records what the answer echoes for payload type pt.
@@ -162,8 +212,15 @@ func (s *section) accept(m *sdp.MediaDescription, pt uint8) {
 				s.fmtp = strings.TrimSpace(v)
 			}
 		case "rtcp-fb":
-			if v, ok := strings.CutPrefix(a.Value, prefix); ok && strings.TrimSpace(v) == "nack" {
-				s.nack = true
+			if v, ok := strings.CutPrefix(a.Value, prefix); ok {
+				switch strings.TrimSpace(v) {
+				case "nack":
+					s.nack = true
+				case "nack pli":
+					s.pli = true
+				case "ccm fir":
+					s.fir = true
+				}
 			}
 		case "extmap":
 			idDir, uri, _ := strings.Cut(a.Value, " ")
@@ -181,9 +238,14 @@ func (s *section) accept(m *sdp.MediaDescription, pt uint8) {
 }
 
 // audio returns the accepted audio section.
-func (o *offer) audio() *section {
+func (o *offer) audio() *section { return o.accepted("audio") }
+
+// video returns the accepted video section, or nil.
+func (o *offer) video() *section { return o.accepted("video") }
+
+func (o *offer) accepted(media string) *section {
 	for i := range o.sections {
-		if s := &o.sections[i]; s.accepted && s.media == "audio" {
+		if s := &o.sections[i]; s.accepted && s.media == media {
 			return s
 		}
 	}
@@ -242,6 +304,9 @@ func (o *offer) answer(l localParams) string {
 		}
 		line("m=%s 9 UDP/TLS/RTP/SAVPF %d", s.media, s.pt)
 		line("c=IN IP4 0.0.0.0")
+		if s.media == "video" {
+			line("b=AS:%d", VideoMaxKbps)
+		}
 		if s.mid != "" {
 			line("a=mid:%s", s.mid)
 		}
@@ -264,6 +329,17 @@ func (o *offer) answer(l localParams) string {
 		}
 		if s.nack && s.media == "audio" {
 			line("a=rtcp-fb:%d nack", s.pt)
+		}
+		if s.media == "video" {
+			// Keyframe requests, as the sender offered them (PLI, FIR).
+			// NACK for video is not answered: a lost packet costs a
+			// keyframe request instead (Peer.SendKeyframeRequest).
+			if s.pli {
+				line("a=rtcp-fb:%d nack pli", s.pt)
+			}
+			if s.fir {
+				line("a=rtcp-fb:%d ccm fir", s.pt)
+			}
 		}
 		for i, c := range l.candidates {
 			line("a=candidate:%d 1 udp %d %s %d typ host", i+1, hostPriority(i), c.Addr().Unmap(), c.Port())

@@ -91,6 +91,8 @@ func TestAnswerToBrowserOffer(t *testing.T) {
 		"a=rtcp-fb:111 transport-cc\r\n",
 		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
 		"a=rtpmap:96 VP8/90000\r\n",
+		"b=AS:800\r\n",
+		"a=rtcp-fb:96 nack pli\r\n",
 		"m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n",
 		"a=setup:passive\r\n",
 		"a=recvonly\r\n",
@@ -101,9 +103,46 @@ func TestAnswerToBrowserOffer(t *testing.T) {
 			t.Errorf("answer lacks %q:\n%s", want, answer)
 		}
 	}
-	for _, unwanted := range []string{"PCMU", "G722", "red/", "rtx/", "H264", "a=rtcp-fb:111 nack"} {
+	if v := o.video(); v == nil || v.codec != VideoVP8 || v.pt != 96 {
+		t.Errorf("video section %+v, want VP8 on 96", v)
+	}
+	for _, unwanted := range []string{"PCMU", "G722", "red/", "rtx/", "H264", "a=rtcp-fb:111 nack", "a=rtcp-fb:96 nack\r\n", "ccm fir"} {
 		if strings.Contains(answer, unwanted) {
 			t.Errorf("answer has %q:\n%s", unwanted, answer)
+		}
+	}
+}
+
+func TestVideoCodecChoice(t *testing.T) {
+	h264 := func(pt, mode string) string {
+		return "a=rtpmap:" + pt + " H264/90000\r\na=rtcp-fb:" + pt + " ccm fir\r\n" +
+			"a=fmtp:" + pt + " level-asymmetry-allowed=1;packetization-mode=" + mode + ";profile-level-id=42e01f\r\n"
+	}
+	noVP8 := strings.Replace(chromeOffer, "a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP9/90000", 1)
+	for name, c := range map[string]struct {
+		offer, codec string
+		pt           uint8
+	}{
+		"VP8 first":         {chromeOffer, VideoVP8, 96},
+		"H.264 mode 1":      {strings.Replace(noVP8, "a=rtpmap:102 H264/90000\r\n", h264("102", "0")+h264("104", "1"), 1), VideoH264, 104},
+		"only H.264 mode 0": {strings.Replace(noVP8, "a=rtpmap:102 H264/90000\r\n", h264("102", "0"), 1), "", 0},
+		"only VP9":          {noVP8, "", 0},
+	} {
+		o, err := parseOffer(strings.Replace(c.offer, "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102", "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 104", 1))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		answer := o.answer(testParams())
+		v := o.video()
+		switch {
+		case c.codec == "" && v != nil:
+			t.Errorf("%s: accepted %+v", name, v)
+		case c.codec == "" && !strings.Contains(answer, "m=video 0 "):
+			t.Errorf("%s: the video section is not declined:\n%s", name, answer)
+		case c.codec != "" && (v == nil || v.codec != c.codec || v.pt != c.pt):
+			t.Errorf("%s: video %+v, want %s on %d", name, v, c.codec, c.pt)
+		case c.codec == VideoH264 && !strings.Contains(answer, "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\na=rtcp-fb:104 ccm fir\r\n"):
+			t.Errorf("%s: answer lacks the H.264 format and FIR:\n%s", name, answer)
 		}
 	}
 }

@@ -334,8 +334,8 @@ func cutColon(u stun.Username) (string, string, bool) {
 	return "", "", false
 }
 
-// handleSRTP decrypts an RTP packet in place and hands audio to the
-// handler. SRTCP from the publisher (sender reports) is not needed.
+// handleSRTP decrypts an RTP packet in place and hands audio and video to
+// the handler. SRTCP from the publisher (sender reports) is not needed.
 func (w *worker) handleSRTP(p *Peer, b []byte, arrival time.Time) {
 	keys := p.keys.Load()
 	if keys == nil || len(b) < 2 {
@@ -363,7 +363,13 @@ func (w *worker) handleSRTP(p *Peer, b []byte, arrival time.Time) {
 		}
 	}
 	if p.pkt.PayloadType != p.audioPT {
-		return // video or another stream: received, not recorded
+		if p.video != nil && p.pkt.PayloadType == p.video.pt {
+			p.videoSSRC = p.pkt.SSRC
+			if vh, ok := p.handler.(VideoHandler); ok {
+				vh.OnVideoRTP(&p.pkt, arrival)
+			}
+		}
+		return // another stream: received, not recorded
 	}
 	p.mediaSSRC = p.pkt.SSRC
 	if p.handler != nil {

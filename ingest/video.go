@@ -1,0 +1,150 @@
+package ingest
+
+import (
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/ingest/rtcrecv"
+)
+
+const (
+	videoRTPRate = 90000
+	// videoMaxLatePackets bounds how many packets the assembler holds
+	// waiting for a missing one: more than the largest keyframe of a
+	// 640x360 picture (about 40 packets), less than a second of video.
+	videoMaxLatePackets = 256
+	// videoSettle is how long a video stream's clock mapping follows the
+	// least-delayed packet before it is fixed (drift correction only, as
+	// audio's after its reorder window): packets of a picture leave the
+	// sender paced, so the first pictures' mapping needs a few to settle.
+	videoSettle = callrec.SampleRate
+	// keyframeInterval is the least time between two keyframe requests of
+	// one participant, in ticks (500 ms): a keyframe takes a round trip and
+	// an encode to come, and asking again before it does only makes the
+	// sender send several.
+	keyframeInterval = 25
+)
+
+// VideoStats counts what a participant's video track did.
+type VideoStats struct {
+	Packets   int // RTP packets received
+	Frames    int // whole pictures pushed to the hub
+	Keyframes int // of them keyframes
+	// Dropped counts pictures not pushed: incomplete (a packet lost), or
+	// depending on one that was, until the next keyframe.
+	Dropped   int
+	Requests  int // keyframe requests sent (PLI or FIR)
+	Reanchors int // clock mapping restarts on a timestamp jump
+}
+
+// videoTrack assembles one participant's video RTP packets into whole
+// pictures (pion's samplebuilder with the codec's depacketizer), places
+// them on the call clock at their capture time and hands them on in order.
+// After a loss it drops pictures until the next keyframe and asks for one
+// (wantKeyframe), so that everything it hands on decodes. It runs on the
+// peer's worker.
+type videoTrack struct {
+	codec  callrec.VideoCodec
+	sb     *samplebuilder.SampleBuilder
+	stamps tsUnwrapper
+	clock  rtpClock
+	// firstSeen is the arrival of the first packet, when settling began.
+	firstSeen int64
+	last      int64 // Pos of the last picture handed on
+	floor     int64 // no picture before it (the previous leg's end)
+	handedOn  bool
+	needKey   bool // drop pictures until a keyframe
+	stats     VideoStats
+	push      func(callrec.VideoFrame)
+	// wantKeyframe asks the sender for a keyframe (paced by the session).
+	wantKeyframe func()
+}
+
+func newVideoTrack(codec string, floor int64, push func(callrec.VideoFrame), wantKeyframe func()) *videoTrack {
+	var dep rtp.Depacketizer
+	c := callrec.VideoVP8
+	if codec == rtcrecv.VideoH264 {
+		dep, c = &codecs.H264Packet{}, callrec.VideoH264
+	} else {
+		dep = &codecs.VP8Packet{}
+	}
+	return &videoTrack{
+		codec: c, sb: samplebuilder.New(videoMaxLatePackets, dep, videoRTPRate),
+		clock: newRTPClock(videoRTPRate), floor: floor, needKey: true,
+		push: push, wantKeyframe: wantKeyframe,
+	}
+}
+
+// insert takes one packet that arrived at call position arrival (the
+// packet is the worker's: it is copied) and hands on the pictures it
+// completes.
+func (v *videoTrack) insert(pkt *rtp.Packet, arrival int64) {
+	v.stats.Packets++
+	if len(pkt.Payload) == 0 {
+		return // padding: it carries no picture
+	}
+	ts := v.stamps.unwrap(pkt.Timestamp)
+	if !v.clock.anchored {
+		v.firstSeen = arrival
+	}
+	if v.clock.anchored && abs64(arrival-v.clock.position(ts)) > maxAhead {
+		v.clock.anchor(ts, arrival) // a sender restart or a bogus timestamp
+		v.stats.Reanchors++
+	}
+	v.clock.observe(ts, arrival)
+	if !v.clock.fixed && arrival-v.firstSeen >= videoSettle {
+		v.clock.fix()
+	}
+	c := pkt.Clone()
+	v.sb.Push(c)
+	for s := v.sb.Pop(); s != nil; s = v.sb.Pop() {
+		v.deliver(s.Data, s.PacketTimestamp, s.PrevDroppedPackets > 0)
+	}
+}
+
+// deliver hands one assembled picture on, or drops it.
+func (v *videoTrack) deliver(data []byte, rtpTS uint32, lossBefore bool) {
+	if len(data) == 0 {
+		return
+	}
+	key := isKeyframe(v.codec, data)
+	if lossBefore && !key {
+		v.needKey = true
+	}
+	if v.needKey && !key {
+		v.stats.Dropped++
+		v.wantKeyframe()
+		return
+	}
+	pos := v.clock.position(v.stamps.unwrap(rtpTS))
+	if v.handedOn {
+		pos = max(pos, v.last)
+	}
+	if pos < v.floor {
+		v.stats.Dropped++
+		return
+	}
+	v.needKey, v.handedOn, v.last = false, true, pos
+	v.stats.Frames++
+	if key {
+		v.stats.Keyframes++
+	}
+	v.push(callrec.VideoFrame{Pos: pos, Codec: v.codec, Keyframe: key, Data: data})
+}
+
+// isKeyframe reports whether an assembled picture decodes on its own: a
+// VP8 key frame (RFC 6386 §9.1: bit 0 of the frame tag clear), or an H.264
+// access unit with an IDR slice.
+func isKeyframe(codec callrec.VideoCodec, data []byte) bool {
+	if codec == callrec.VideoVP8 {
+		return len(data) > 0 && data[0]&1 == 0
+	}
+	for i := 0; i+3 < len(data); i++ {
+		if data[i] == 0 && data[i+1] == 0 && data[i+2] == 1 && data[i+3]&0x1f == 5 {
+			return true
+		}
+	}
+	return false
+}
