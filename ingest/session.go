@@ -155,7 +155,10 @@ func (s *session) OnTick(now time.Time) {
 	if s.ticks%decodeEvery == 0 {
 		s.p.tick(s.part.Clock().Position(now))
 	}
-	s.askKeyframe()
+	if s.video != nil {
+		s.video.tick(s.part.Clock().Position(now))
+		s.askKeyframe()
+	}
 	if s.ticks%nackEvery == 0 && s.peer.NACKEnabled() {
 		s.nackSeqs = s.p.missing(s.nackSeqs[:0])
 		s.peer.SendNACK(s.nackSeqs)

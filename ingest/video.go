@@ -17,9 +17,11 @@ const (
 	videoMaxLatePackets = 256
 	// videoSettle is how long a video stream's clock mapping follows the
 	// least-delayed packet before it is fixed (drift correction only, as
-	// audio's after its reorder window): packets of a picture leave the
-	// sender paced, so the first pictures' mapping needs a few to settle.
-	videoSettle = callrec.SampleRate
+	// audio's after its reorder window). Its first pictures are held back
+	// until then and placed with the settled mapping: a sender whose
+	// encoder was slow to start sends them in a burst, and placing each as
+	// it came would squeeze them together at the burst's time.
+	videoSettle = 250 * callrec.SampleRate / 1000
 	// keyframeInterval is the least time between two keyframe requests of
 	// one participant, in ticks (500 ms): a keyframe takes a round trip and
 	// an encode to come, and asking again before it does only makes the
@@ -56,6 +58,7 @@ type videoTrack struct {
 	floor     int64 // no picture before it (the previous leg's end)
 	handedOn  bool
 	needKey   bool // drop pictures until a keyframe
+	held      []heldPicture // assembled while settling
 	stats     VideoStats
 	push      func(callrec.VideoFrame)
 	// wantKeyframe asks the sender for a keyframe (paced by the session).
@@ -94,14 +97,35 @@ func (v *videoTrack) insert(pkt *rtp.Packet, arrival int64) {
 		v.stats.Reanchors++
 	}
 	v.clock.observe(ts, arrival)
-	if !v.clock.fixed && arrival-v.firstSeen >= videoSettle {
-		v.clock.fix()
-	}
-	c := pkt.Clone()
-	v.sb.Push(c)
+	v.sb.Push(pkt.Clone())
 	for s := v.sb.Pop(); s != nil; s = v.sb.Pop() {
+		if !v.clock.fixed {
+			v.held = append(v.held, heldPicture{s.Data, s.PacketTimestamp, s.PrevDroppedPackets > 0})
+			continue
+		}
 		v.deliver(s.Data, s.PacketTimestamp, s.PrevDroppedPackets > 0)
 	}
+	v.tick(arrival)
+}
+
+// heldPicture is an assembled picture waiting for the mapping to settle.
+type heldPicture struct {
+	data       []byte
+	rtpTS      uint32
+	lossBefore bool
+}
+
+// tick ends settling once its time has passed (now is a call position),
+// handing on the pictures held.
+func (v *videoTrack) tick(now int64) {
+	if v.clock.fixed || !v.clock.anchored || now-v.firstSeen < videoSettle {
+		return
+	}
+	v.clock.fix()
+	for _, h := range v.held {
+		v.deliver(h.data, h.rtpTS, h.lossBefore)
+	}
+	v.held = nil
 }
 
 // deliver hands one assembled picture on, or drops it.

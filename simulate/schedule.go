@@ -87,11 +87,14 @@ func (q *sendQueue) Pop() any {
 
 // Stream sends total packets from now on a SendPlan (jitter, seed): send(i)
 // writes packet i; send may return ErrSkipped for a packet lost on purpose.
-// It fills res's Started, FirstSent, MaxLate and Sent, and returns nil once
+// It fills res's Started (unless set: packet 0 is due then), FirstSent,
+// MaxLate and Sent, and returns nil once
 // every packet is sent or ctx is done, send's error, or the first error
 // from stop (the other end hung up).
 func Stream(ctx context.Context, total int, jitter time.Duration, seed uint64, res *Result, stop <-chan error, send func(i int) error) error {
-	res.Started = time.Now()
+	if res.Started.IsZero() {
+		res.Started = time.Now()
+	}
 	plan := NewSendPlan(res.Started, jitter, seed)
 	timer := time.NewTimer(0)
 	defer timer.Stop()

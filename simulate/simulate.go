@@ -33,7 +33,10 @@ type Options struct {
 	ConnectionString string
 	CallID           string
 	Participant      string // ACS raw id, e.g. 8:acs:…
-	// Source is "tone:<Hz>", "silence" or a WAV file path (see LoadClip).
+	// Source is "tone:<Hz>", "silence" or a WAV file path (see LoadClip),
+	// optionally followed by ",video:<colour>" (one of VideoColors): the
+	// participant then also sends a synthetic VP8 video (video.go) that
+	// flashes every FlashPeriod, and a tone or silence beeps with it.
 	Source string
 	// Duration of streaming; zero means 10 s.
 	Duration time.Duration
@@ -71,6 +74,8 @@ type Result struct {
 	MaxLate   time.Duration
 	Sent      int // packets written, retransmissions not counted
 	Dropped   int // packets dropped on the wire, retransmissions included
+	// VideoFrames and Keyframes count the synthetic video's frames sent.
+	VideoFrames, Keyframes int
 }
 
 // Streamed is how much audio the participant sent: one packet per frame.
@@ -89,16 +94,30 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	if err := o.defaults(); err != nil {
 		return res, err
 	}
-	clip, err := LoadClip(o.Source)
+	audioSource, videoColour, err := SplitSource(o.Source)
+	if err != nil {
+		return res, err
+	}
+	if videoColour != "" && (strings.HasPrefix(audioSource, "tone:") || audioSource == "silence") {
+		audioSource += BeepSuffix
+	}
+	clip, err := LoadClip(audioSource)
 	if err != nil {
 		return res, err
 	}
 	loss := &wireLoss{loss: o.Loss, seed: o.Seed}
-	pc, track, err := o.newPeerConnection(loss)
+	pc, track, err := o.newPeerConnection(loss, videoColour != "")
 	if err != nil {
 		return res, err
 	}
 	defer pc.Close()
+	var video *videoSender
+	if videoColour != "" {
+		if video, err = newVideoSender(ctx, pc, o.Participant, videoColour); err != nil {
+			return res, err
+		}
+		defer video.Close()
+	}
 
 	connected, failed := ConnectionStates(pc)
 
@@ -124,8 +143,35 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	case <-connectCtx.Done():
 		return res, fmt.Errorf("%w after %s: %w", ErrNotConnected, o.ConnectTimeout, connectCtx.Err())
 	}
+	if video != nil {
+		if err := video.prime(ctx, o.ConnectTimeout); err != nil {
+			return res, err
+		}
+	}
+	res.Started = time.Now()
+	var videoErr error
+	videoDone := make(chan struct{})
+	videoCtx, stopVideo := context.WithCancel(ctx)
+	if video != nil {
+		go func() {
+			defer close(videoDone)
+			videoErr = video.run(videoCtx, res.Started, o.Duration)
+		}()
+	} else {
+		close(videoDone)
+	}
 	err = o.stream(ctx, track, clip, &res, failed, ended)
+	stopVideo()
+	<-videoDone
+	if video != nil {
+		video.mu.Lock()
+		res.VideoFrames, res.Keyframes = video.sent, video.keyframes
+		video.mu.Unlock()
+	}
 	res.Dropped = int(loss.dropped.Load())
+	if err == nil && videoErr != nil {
+		err = videoErr
+	}
 	return res, err
 }
 
@@ -203,8 +249,13 @@ func (o *Options) defaults() error {
 
 // newPeerConnection builds the participant's publisher, with the wire-loss
 // interceptor below the default ones when loss is simulated.
-func (o *Options) newPeerConnection(loss *wireLoss) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
-	return NewPublisher(o.SettingEngine, "callrec-simulate", func(_ *webrtc.MediaEngine, ir *interceptor.Registry) error {
+func (o *Options) newPeerConnection(loss *wireLoss, video bool) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
+	return NewPublisher(o.SettingEngine, "callrec-simulate", func(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
+		if video {
+			if err := registerVP8(me); err != nil {
+				return err
+			}
+		}
 		if o.Loss > 0 {
 			ir.Add(loss)
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/callrec/callrec/audio"
 )
@@ -59,16 +60,29 @@ func LoadClip(source string) (*Clip, error) {
 	return e.clip, e.err
 }
 
+// BeepSuffix on a tone or silence source (tone:440+beep) adds a beep of
+// BeepHz for BeepDuration every FlashPeriod, starting at the first sample:
+// the sound of a synthetic video's flash.
+const (
+	BeepSuffix   = "+beep"
+	BeepHz       = 2000
+	BeepDuration = 100 * time.Millisecond
+	FlashPeriod  = FlashEvery * time.Second / VideoFPS
+)
+
 func encodeSource(source string) (*Clip, error) {
+	if base, ok := strings.CutSuffix(source, BeepSuffix); ok {
+		return encodeBeeps(base)
+	}
 	switch {
 	case strings.HasPrefix(source, "tone:"):
 		freq, err := strconv.ParseFloat(strings.TrimPrefix(source, "tone:"), 64)
 		if err != nil || freq <= 0 || freq >= 24000 {
 			return nil, fmt.Errorf("source %q: want tone:<Hz> with 0 < Hz < 24000", source)
 		}
-		return encodeLoop(48000, audio.Sine(freq, ToneAmplitude, 48000, (loopStart+2*loopLen)*960))
+		return encodeLoop(48000, audio.Sine(freq, ToneAmplitude, 48000, (loopStart+2*loopLen)*960), loopLen)
 	case source == "silence":
-		return encodeLoop(48000, make([]int16, (loopStart+2*loopLen)*960))
+		return encodeLoop(48000, make([]int16, (loopStart+2*loopLen)*960), loopLen)
 	case source == "":
 		return nil, fmt.Errorf("empty source: want tone:<Hz>, silence or a WAV path")
 	}
@@ -101,7 +115,33 @@ func newEncoder(rate int) (*audio.OpusEncoder, error) {
 	return enc, nil
 }
 
-func encodeLoop(rate int, pcm []int16) (*Clip, error) {
+// encodeBeeps encodes a looping tone or silence with the flash's beeps:
+// the loop is a whole number of flash periods, so that the beeps keep
+// their times.
+func encodeBeeps(base string) (*Clip, error) {
+	period := int(FlashPeriod / frameInterval) // packets
+	n := (loopStart + 2*period) * 960
+	var pcm []int16
+	switch {
+	case strings.HasPrefix(base, "tone:"):
+		freq, err := strconv.ParseFloat(strings.TrimPrefix(base, "tone:"), 64)
+		if err != nil || freq <= 0 || freq >= 24000 {
+			return nil, fmt.Errorf("source %q: want tone:<Hz> with 0 < Hz < 24000", base)
+		}
+		pcm = audio.Sine(freq, ToneAmplitude, 48000, n)
+	case base == "silence":
+		pcm = make([]int16, n)
+	default:
+		return nil, fmt.Errorf("source %q: beeps go with tone:<Hz> or silence", base)
+	}
+	beep := audio.Sine(BeepHz, ToneAmplitude, 48000, int(BeepDuration*48000/time.Second))
+	for start := 0; start < n; start += period * 960 {
+		copy(pcm[start:min(start+len(beep), n)], beep) // the beep replaces the tone
+	}
+	return encodeLoop(48000, pcm, period)
+}
+
+func encodeLoop(rate int, pcm []int16, loopLen int) (*Clip, error) {
 	enc, err := newEncoder(rate)
 	if err != nil {
 		return nil, err

@@ -28,14 +28,17 @@ func newSimulateCmd() *cobra.Command {
 	var loopback bool
 	cmd := &cobra.Command{
 		Use:   "simulate --call ID --participant RAWID=SOURCE ...",
-		Short: "Join simulated participants to a call and stream audio (tone:HZ, silence or a WAV file), over WebRTC or as phones over SIP",
+		Short: "Join simulated participants to a call and stream audio (tone:HZ, silence or a WAV file) and synthetic video, over WebRTC or as phones over SIP",
 		Long: `Joins simulated participants to a call. A SOURCE is tone:HZ, silence or a 16-bit WAV file; such a
-participant publishes Opus over WebRTC (WHIP). A SOURCE prefixed with sip: (or sip/CODEC:) makes the
+participant publishes Opus over WebRTC (WHIP). A WebRTC SOURCE followed by ,video:COLOUR (red, green,
+blue, yellow, magenta, cyan, orange, gray) also publishes a synthetic VP8 video, 640x360 at 15 fps,
+encoded by ffmpeg (libvpx): the colour with a sweeping bar, the RAWID and a frame counter, and every 4 s
+a white frame while a tone or silence source beeps at 2 kHz for 100 ms (for A/V sync checks). A SOURCE prefixed with sip: (or sip/CODEC:) makes the
 participant a phone instead: a SIP user agent that INVITEs sip:<call>@<--sip-addr> and sends G.711
 (PCMU by default; sip/pcma:, sip/g722: choose PCMA or G.722) RTP of the source, then hangs up with a BYE.
 A phone's RAWID is 4:+<number> (it calls from that number) or a sip:user@host URI; its WAV file must be
 at 8 kHz (16 kHz for G.722).`,
-		Example: `  callrec simulate --call $CALL --participant 8:acs:alice=tone:440 --participant 4:+14255550123=speech.wav \
+		Example: `  callrec simulate --call $CALL --participant 8:acs:alice=tone:440,video:red --participant 4:+14255550123=speech.wav \
       --duration 30s --loss 5% --jitter 30ms
   callrec simulate --call $CALL --participant 4:+14255550100=sip:tone:440 \
       --participant sip:bob@example.com=sip/g722:tone:660 --sip-addr 127.0.0.1:5060`,
@@ -92,7 +95,11 @@ at 8 kHz (16 kHz for G.722).`,
 				if err := jointoken.ValidateRawID(rawID); err != nil {
 					return err
 				}
-				if _, err := simulate.LoadClip(source); err != nil {
+				audioSource, _, err := simulate.SplitSource(source)
+				if err != nil {
+					return err
+				}
+				if _, err := simulate.LoadClip(audioSource); err != nil {
 					return err
 				}
 				token, _ := jointoken.Mint(cs.Key, callID, rawID, duration+time.Hour, time.Now())
@@ -108,7 +115,7 @@ at 8 kHz (16 kHz for G.722).`,
 		},
 	}
 	cmd.Flags().StringVar(&callID, "call", "", "serverCallId of the call to join")
-	cmd.Flags().StringArrayVar(&participants, "participant", nil, "RAWID=SOURCE; SOURCE is tone:HZ, silence or a 16-bit WAV path; sip:SOURCE or sip/CODEC:SOURCE makes a phone (repeatable)")
+	cmd.Flags().StringArrayVar(&participants, "participant", nil, "RAWID=SOURCE; SOURCE is tone:HZ, silence or a 16-bit WAV path, then optionally ,video:COLOUR for a synthetic video (WebRTC only); sip:SOURCE or sip/CODEC:SOURCE makes a phone (repeatable)")
 	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long each participant streams")
 	cmd.Flags().StringVar(&loss, "loss", "0", "fraction of packets to drop before sending, e.g. 5% or 0.05")
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "random extra delay per packet, up to this much")
