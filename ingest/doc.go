@@ -26,7 +26,6 @@
 //     framer. Losses are first fought with NACK (negotiated for audio
 //     when the sender offers it), then with Opus in-band FEC for a single
 //     lost packet, then with concealment (up to 100 ms), then silence.
-//
 //   - videoTrack: a participant's video (VP8 or H.264, as rtcrecv
 //     negotiated it): RTP packets assembled into whole pictures (pion's
 //     samplebuilder and depacketizers), placed on the call clock at their

@@ -57,7 +57,7 @@ type videoTrack struct {
 	last      int64 // Pos of the last picture handed on
 	floor     int64 // no picture before it (the previous leg's end)
 	handedOn  bool
-	needKey   bool // drop pictures until a keyframe
+	needKey   bool          // drop pictures until a keyframe
 	held      []heldPicture // assembled while settling
 	stats     VideoStats
 	push      func(callrec.VideoFrame)
