@@ -143,15 +143,20 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 		}()
 	}
 	// Halfway, the subscriber asks the red participant for a keyframe.
-	waitFor(t, 60*time.Second, "red video", func() bool { return len(c.frames("8:acs:video_red")) >= 4*simulate.VideoFPS })
+	waitFor(t, 60*time.Second, "3 s of red video", func() bool {
+		f := c.frames("8:acs:video_red")
+		return len(f) > 1 && f[len(f)-1].Pos-f[0].Pos >= 3*callrec.SampleRate
+	})
 	asked := c.frames("8:acs:video_red")
 	c.sub.RequestKeyframe("8:acs:video_red")
+	sent := map[string]int{}
 	for range who {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 		res := <-results
-		t.Logf("%s sent %d video frames, %d keyframes", res.Participant, res.VideoFrames, res.Keyframes)
+		sent[res.Participant] = res.VideoFrames
+		t.Logf("%s sent %d video frames of %d, %d keyframes", res.Participant, res.VideoFrames, int(d.Seconds()*simulate.VideoFPS), res.Keyframes)
 	}
 	waitFor(t, 10*time.Second, "both leaves", func() bool {
 		return len(c.eventKinds("8:acs:video_red")) >= 2 && len(c.eventKinds("8:acs:video_blue")) >= 2
@@ -164,8 +169,10 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 	frameDur := float64(callrec.SampleRate) / simulate.VideoFPS
 	for id, colour := range who {
 		frames := c.frames(id)
-		if len(frames) < int(0.7*d.Seconds()*simulate.VideoFPS) {
-			t.Fatalf("%s: %d pictures, want most of %d", id, len(frames), int(d.Seconds()*simulate.VideoFPS))
+		// On loopback every picture sent arrives (a loaded sender skips
+		// some rather than send late; it never skips a flash).
+		if len(frames) < sent[id]-1 {
+			t.Fatalf("%s: %d pictures of the %d sent", id, len(frames), sent[id])
 		}
 		if !frames[0].Keyframe {
 			t.Errorf("%s: the first picture is not a keyframe", id)
@@ -182,9 +189,13 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 				gaps = append(gaps, float64(f.Pos-frames[i-1].Pos))
 			}
 		}
-		slices.Sort(gaps)
-		if med := gaps[len(gaps)/2]; math.Abs(med-frameDur) > frameDur/10 {
-			t.Errorf("%s: pictures %.0f samples apart (median), want %.0f (1/15 s)", id, med, frameDur)
+		// Each picture at its capture time: a whole number of frame
+		// durations after the one before (the sender skips whole frames).
+		for i, g := range gaps {
+			if n := math.Round(g / frameDur); n < 1 || math.Abs(g-n*frameDur) > frameDur/10 {
+				t.Errorf("%s: picture %d is %.0f samples after the one before, not a whole number of frames (%.0f)", id, i+1, g, frameDur)
+				break
+			}
 		}
 		// The pictures' positions follow their capture: from the first to
 		// the last, at least as many frame durations as pictures (a loaded

@@ -280,7 +280,7 @@ func TestWHIPAcceptsVideoAndManagesSession(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Content-Type") != "application/sdp" {
 		t.Fatalf("POST: %s %q", resp.Status, answer)
 	}
-	for _, want := range []string{"m=audio ", "m=video ", "a=recvonly", "opus/48000/2", "a=candidate:"} {
+	for _, want := range []string{"m=audio ", "m=video 9 ", "VP8/90000", "b=AS:", "a=recvonly", "opus/48000/2", "a=candidate:"} {
 		if !strings.Contains(string(answer), want) {
 			t.Errorf("answer lacks %q:\n%s", want, answer)
 		}

@@ -154,7 +154,7 @@ const maxInFlight = 3
 // wait for it would go out late, in a burst, with the audio long gone
 // ahead. Started is taken after prime, and frame 0 goes out then.
 func (v *videoSender) prime(ctx context.Context, timeout time.Duration) error {
-	if err := v.enc.Encode(v.painter.frame(0), false); err != nil {
+	if err := v.enc.Encode(v.painter.frame(0), 0, false); err != nil {
 		return err
 	}
 	timer := time.NewTimer(timeout)
@@ -213,7 +213,7 @@ func (v *videoSender) run(ctx context.Context, start time.Time, d time.Duration)
 		if time.Since(lastKey) >= keyframeGap && v.wanted.Swap(false) {
 			key, lastKey = true, time.Now()
 		}
-		if err := enc.Encode(v.painter.frame(n), key); err != nil {
+		if err := enc.Encode(v.painter.frame(n), n, key); err != nil {
 			return err
 		}
 	}

@@ -26,7 +26,7 @@ type vp8Encoder struct {
 	mu      sync.Mutex
 	active  *vp8Process
 	spare   *vp8Process
-	next    int // index of the next picture
+	next    int // pictures encoded
 	errOnce sync.Once
 	err     error
 	procs   sync.WaitGroup
@@ -39,7 +39,9 @@ const vp8KeyframeEvery = 20 * VideoFPS
 type vp8Process struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
-	base  int
+	// fed are the indexes of the pictures written and not yet read back
+	// encoded (guarded by vp8Encoder.mu): one frame out per frame in.
+	fed []int
 	// prev is closed when the process before this one has sent its last
 	// frame; done when this one has.
 	prev, done chan struct{}
@@ -83,7 +85,7 @@ func (e *vp8Encoder) start(prev chan struct{}) (*vp8Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("simulate: start the VP8 encoder (ffmpeg with libvpx): %w", err)
 	}
-	p := &vp8Process{cmd: cmd, stdin: stdin, base: -1, prev: prev, done: make(chan struct{})}
+	p := &vp8Process{cmd: cmd, stdin: stdin, prev: prev, done: make(chan struct{})}
 	e.procs.Add(1)
 	go func() {
 		defer e.procs.Done()
@@ -110,7 +112,7 @@ func (e *vp8Encoder) read(p *vp8Process, r *bufio.Reader) error {
 		return fmt.Errorf("simulate: VP8 encoder output: %w", err)
 	}
 	<-p.prev
-	for n := 0; ; n++ {
+	for {
 		var fh [12]byte
 		if _, err := io.ReadFull(r, fh[:]); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -127,9 +129,14 @@ func (e *vp8Encoder) read(p *vp8Process, r *bufio.Reader) error {
 			return fmt.Errorf("simulate: VP8 encoder output: %w", err)
 		}
 		e.mu.Lock()
-		base := p.base
+		if len(p.fed) == 0 {
+			e.mu.Unlock()
+			return errors.New("simulate: VP8 encoder output: more frames out than in")
+		}
+		index := p.fed[0]
+		p.fed = p.fed[1:]
 		e.mu.Unlock()
-		e.sink(frame, base+n)
+		e.sink(frame, index)
 	}
 }
 
@@ -148,10 +155,11 @@ func (e *vp8Encoder) Err() error {
 	return e.err
 }
 
-// Encode queues picture (yuv420p, VideoWidth x VideoHeight) as the next
-// frame. keyframe makes it a keyframe (the spare process takes over),
-// unless no spare is ready yet.
-func (e *vp8Encoder) Encode(picture []byte, keyframe bool) error {
+// Encode queues picture (yuv420p, VideoWidth x VideoHeight) as frame
+// index (increasing; the sink gets it back with the frame). keyframe makes
+// it a keyframe (the spare process takes over), unless no spare is ready
+// yet.
+func (e *vp8Encoder) Encode(picture []byte, index int, keyframe bool) error {
 	e.mu.Lock()
 	if err := e.err; err != nil {
 		e.mu.Unlock()
@@ -163,9 +171,7 @@ func (e *vp8Encoder) Encode(picture []byte, keyframe bool) error {
 		_ = old.stdin.Close()
 	}
 	p := e.active
-	if p.base < 0 {
-		p.base = e.next
-	}
+	p.fed = append(p.fed, index)
 	e.next++
 	needSpare := e.spare == nil
 	e.mu.Unlock()
