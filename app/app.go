@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callrec/callrec"
-	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/cluster"
 	"github.com/callrec/callrec/container/mp3"
@@ -151,9 +150,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := blob.OpenDir(filepath.Join(cfg.DataDir, "recordings"))
+	store, err := openRecordings(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("opening recordings store: %w", err)
+		return nil, err
 	}
 	resourceID := resourceID(a.PublicURL)
 	a.Engine, err = recorder.New(recorder.Config{

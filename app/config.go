@@ -81,6 +81,11 @@ type Config struct {
 	// has the probes only.
 	MetricsAddr string
 
+	// Storage is where recordings are stored: a gocloud URL (file:///dir,
+	// s3://bucket?endpoint=…, azblob://container?…; blob.Open), or empty
+	// for the directory DataDir/recordings.
+	Storage string
+
 	// Recording files.
 	ChunkMaxDuration time.Duration // default 4h
 	ChunkMaxBytes    int64         // default 4 000 000 000

@@ -1,11 +1,14 @@
 // Package blob stores recorded objects (audio and metadata documents) in a
-// bucket: a directory on local disk now, Azure Blob Storage or S3 later.
+// bucket: a directory on local disk, an S3 bucket (AWS or any S3 service) or
+// an Azure Blob Storage container.
 //
 // Store is the small interface the recorder needs. Bucket implements it over
-// gocloud.dev/blob, so another backend is a matter of importing its driver
-// (gocloud.dev/blob/azureblob, gocloud.dev/blob/s3blob) and calling OpenURL
-// with its URL; OpenDir opens the local-disk default (fileblob). Every
-// backend must pass the conformance suite in storetest.
+// gocloud.dev/blob: Open takes a URL (file:///dir, s3://bucket?…,
+// azblob://container?…; the s3blob and azureblob drivers are linked in) and
+// OpenDir opens the local-disk default (fileblob, with private file modes
+// and hard-linked uploads). Every backend passes the conformance suite in
+// storetest (blob's tests run it against a directory, versitygw and
+// Azurite).
 package blob
 
 import (

@@ -92,6 +92,18 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts PutOptio
 			return nil
 		}
 	}
+	if b.dir == "" {
+		// Remote stores upload in one call (gocloud's Upload: a multipart
+		// or block upload committed only at the end of r). A read error
+		// cancels the upload first, so nothing is committed.
+		if wopts.ContentType == "" {
+			wopts.ContentType = "application/octet-stream"
+		}
+		if err := b.b.Upload(ctx, key, &cancelOnError{r: r, cancel: cancel}, wopts); err != nil {
+			return fmt.Errorf("blob: put %s: %w", key, err)
+		}
+		return nil
+	}
 	w, err := b.b.NewWriter(ctx, key, wopts)
 	if err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)
@@ -176,3 +188,18 @@ var tempName = regexp.MustCompile(`\.[0-9a-f]+\.tmp$`)
 
 // Close implements Store.
 func (b *Bucket) Close() error { return b.b.Close() }
+
+// cancelOnError cancels an upload's context when its reader fails, before
+// the upload sees the error.
+type cancelOnError struct {
+	r      io.Reader
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnError) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.cancel()
+	}
+	return n, err
+}

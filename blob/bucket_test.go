@@ -9,6 +9,8 @@ import (
 
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/blob/storetest"
+	"github.com/callrec/callrec/internal/azuritetest"
+	"github.com/callrec/callrec/internal/s3test"
 )
 
 func TestDirBucketConformance(t *testing.T) {
@@ -45,4 +47,32 @@ func TestDirBucketHidesUploadsInProgress(t *testing.T) {
 	if len(keys) != 1 || keys[0] != "doc/acsmetadata.json" {
 		t.Fatalf("listed %v, want only doc/acsmetadata.json", keys)
 	}
+}
+
+func TestS3BucketConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) blob.Store {
+		return openURL(t, s3test.Bucket(t))
+	})
+}
+
+func TestAzureBlobConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) blob.Store {
+		return openURL(t, azuritetest.Container(t))
+	})
+}
+
+func TestFileURLConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) blob.Store {
+		return openURL(t, "file://"+filepath.ToSlash(t.TempDir()))
+	})
+}
+
+func openURL(t *testing.T, url string) blob.Store {
+	t.Helper()
+	b, err := blob.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }

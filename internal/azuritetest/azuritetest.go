@@ -1,0 +1,238 @@
+// Package azuritetest runs Azurite, the Azure Storage emulator (npm
+// azurite 3.37.0, blob service only), for a test package: in memory,
+// listening on 127.0.0.1 at a free port, telemetry off. It starts on the
+// first test that asks for a container and stops when Main's tests end.
+// .ci/run installs it (npm ci in internal/azuritetest/npm); so does
+// scripts/test when it is missing.
+//
+// When Azurite cannot be found or started, tests fail under CI=true and
+// skip with the reason otherwise.
+package azuritetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+)
+
+// Account and Key are Azurite's well-known development account.
+const (
+	Account = "devstoreaccount1"
+	Key     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+var (
+	once     sync.Once
+	server   *Server
+	startErr error
+	seq      atomic.Int64
+)
+
+// Main runs the package's tests and stops the server if a test started
+// it: call it from TestMain as os.Exit(azuritetest.Main(m)), or call Stop
+// after m.Run.
+func Main(m *testing.M) int {
+	code := m.Run()
+	Stop()
+	return code
+}
+
+// Stop stops the package's server, if it was started.
+func Stop() {
+	if server != nil {
+		if err := server.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "azuritetest:", err)
+		}
+	}
+}
+
+// Shared returns the package's server, starting it on first use; it skips
+// the test (fails it under CI=true) when Azurite cannot start.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	once.Do(func() {
+		server, startErr = Start()
+		if startErr == nil {
+			// gocloud's azureblob driver reads these.
+			for k, v := range server.credentialEnv() {
+				os.Setenv(k, v)
+			}
+		}
+	})
+	if startErr != nil {
+		unavailable(t, startErr)
+	}
+	return server
+}
+
+// Container creates a new, empty container on the package's server and
+// returns its gocloud URL.
+func Container(t testing.TB) string {
+	t.Helper()
+	s := Shared(t)
+	name := NewName()
+	if err := s.CreateContainer(t.Context(), name); err != nil {
+		t.Fatal(err)
+	}
+	return s.URL(name)
+}
+
+// NewName returns a container name not used before in this process.
+func NewName() string { return fmt.Sprintf("t%d-%d", os.Getpid(), seq.Add(1)) }
+
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("Azurite is required in CI: %v", err)
+	}
+	t.Skipf("Azurite not available (npm ci in internal/azuritetest/npm): %v", err)
+}
+
+// Server is a running Azurite blob service.
+type Server struct {
+	addr string
+	cmd  *exec.Cmd
+	done chan error
+	log  string
+}
+
+// Start starts Azurite's blob service.
+func Start() (*Server, error) {
+	bin := filepath.Join(npmDir(), "node_modules", ".bin", "azurite-blob")
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("azurite not installed: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.CreateTemp("", "azurite-*.log")
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	s := &Server{addr: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan error, 1), log: logf.Name()}
+	s.cmd = exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port), "--inMemoryPersistence",
+		"--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent")
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		os.Remove(s.log)
+		return nil, err
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.addr, time.Second)
+		if err == nil {
+			c.Close()
+			return s, nil
+		}
+		select {
+		case err := <-s.done:
+			out, _ := os.ReadFile(s.log)
+			os.Remove(s.log)
+			return nil, fmt.Errorf("azurite exited: %v\n%s", err, out)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, errors.New("azurite did not listen within 60 s")
+		}
+	}
+}
+
+// npmDir is the directory of the package.json that installs Azurite,
+// beside this file.
+func npmDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "npm")
+}
+
+// ServiceURL is the blob service's URL for the development account.
+func (s *Server) ServiceURL() string { return "http://" + s.addr + "/" + Account }
+
+// ContainerURL is a container's URL, as ACS's
+// recordingDestinationContainerUrl names one.
+func (s *Server) ContainerURL(name string) string { return s.ServiceURL() + "/" + name }
+
+// URL is the gocloud URL of container name (credentials come from Env).
+func (s *Server) URL(name string) string {
+	q := url.Values{}
+	q.Set("localemu", "true")
+	q.Set("domain", s.addr)
+	q.Set("protocol", "http")
+	return "azblob://" + name + "?" + q.Encode()
+}
+
+// Env is the environment a process needs to reach the server through
+// gocloud's azureblob driver.
+func (s *Server) Env() []string {
+	var env []string
+	for k, v := range s.credentialEnv() {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+func (s *Server) credentialEnv() map[string]string {
+	return map[string]string{"AZURE_STORAGE_ACCOUNT": Account, "AZURE_STORAGE_KEY": Key}
+}
+
+// Client returns a client of container name with the account's key.
+func (s *Server) Client(name string) (*container.Client, error) {
+	cred, err := azblob.NewSharedKeyCredential(Account, Key)
+	if err != nil {
+		return nil, err
+	}
+	return container.NewClientWithSharedKeyCredential(s.ContainerURL(name), cred, nil)
+}
+
+// CreateContainer creates an empty container.
+func (s *Server) CreateContainer(ctx context.Context, name string) error {
+	c, err := s.Client(name)
+	if err != nil {
+		return err
+	}
+	_, err = c.Create(ctx, nil)
+	return err
+}
+
+// Stop stops Azurite (SIGINT: it lingers on SIGTERM).
+func (s *Server) Stop() error {
+	if s.cmd == nil {
+		return nil
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	}
+	s.cmd = nil
+	return os.Remove(s.log)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
