@@ -11,15 +11,12 @@ package azuritetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -27,6 +24,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/callrec/callrec/internal/testservice"
 )
 
 // Account and Key are Azurite's well-known development account.
@@ -36,10 +35,18 @@ const (
 )
 
 var (
-	once     sync.Once
-	server   *Server
-	startErr error
-	seq      atomic.Int64
+	shared = testservice.Lazy[*Server]{
+		Name:    "Azurite (the Azure Storage emulator)",
+		Install: "npm ci in internal/azuritetest/npm",
+		Start:   Start,
+		// gocloud's azureblob driver reads these.
+		Started: func(s *Server) {
+			for k, v := range s.credentialEnv() {
+				os.Setenv(k, v)
+			}
+		},
+	}
+	seq atomic.Int64
 )
 
 // Main runs the package's tests and stops the server if a test started
@@ -52,31 +59,13 @@ func Main(m *testing.M) int {
 }
 
 // Stop stops the package's server, if it was started.
-func Stop() {
-	if server != nil {
-		if err := server.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "azuritetest:", err)
-		}
-	}
-}
+func Stop() { shared.Stop() }
 
 // Shared returns the package's server, starting it on first use; it skips
 // the test (fails it under CI=true) when Azurite cannot start.
 func Shared(t testing.TB) *Server {
 	t.Helper()
-	once.Do(func() {
-		server, startErr = Start()
-		if startErr == nil {
-			// gocloud's azureblob driver reads these.
-			for k, v := range server.credentialEnv() {
-				os.Setenv(k, v)
-			}
-		}
-	})
-	if startErr != nil {
-		unavailable(t, startErr)
-	}
-	return server
+	return shared.Get(t)
 }
 
 // Container creates a new, empty container on the package's server and
@@ -94,14 +83,6 @@ func Container(t testing.TB) string {
 // NewName returns a container name not used before in this process.
 func NewName() string { return fmt.Sprintf("t%d-%d", os.Getpid(), seq.Add(1)) }
 
-func unavailable(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("Azurite is required in CI: %v", err)
-	}
-	t.Skipf("Azurite not available (npm ci in internal/azuritetest/npm): %v", err)
-}
-
 // Server is a running Azurite blob service.
 type Server struct {
 	addr string
@@ -116,7 +97,7 @@ func Start() (*Server, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("azurite not installed: %w", err)
 	}
-	port, err := freePort()
+	port, err := testservice.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -135,25 +116,16 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	go func() { s.done <- s.cmd.Wait() }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", s.addr, time.Second)
-		if err == nil {
-			c.Close()
-			return s, nil
-		}
-		select {
-		case err := <-s.done:
-			out, _ := os.ReadFile(s.log)
-			os.Remove(s.log)
-			return nil, fmt.Errorf("azurite exited: %v\n%s", err, out)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, errors.New("azurite did not listen within 60 s")
-		}
+	err = testservice.WaitListening("azurite", s.addr, time.Minute, s.done, func() []byte {
+		out, _ := os.ReadFile(s.log)
+		return out
+	})
+	if err != nil {
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		os.Remove(s.log)
+		return nil, err
 	}
+	return s, nil
 }
 
 // npmDir is the directory of the package.json that installs Azurite,
@@ -226,13 +198,4 @@ func (s *Server) Stop() error {
 	}
 	s.cmd = nil
 	return os.Remove(s.log)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -14,7 +14,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -27,6 +26,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/callrec/callrec/internal/testservice"
 )
 
 var (
@@ -64,10 +65,7 @@ func StartServer(t testing.TB) *Server {
 // unavailable fails the test under CI=true and skips it otherwise.
 func unavailable(t testing.TB, err error) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("PostgreSQL is required in CI: %v", err)
-	}
-	t.Skipf("PostgreSQL not available (install Debian's postgresql to run this test): %v", err)
+	testservice.Unavailable(t, "PostgreSQL", "install Debian's postgresql to run this test", err)
 }
 
 // NewDatabase creates an empty schema on the package's server and returns
@@ -138,7 +136,7 @@ func Start() (*Server, error) {
 		}
 		s.asUser = []string{"runuser", "-u", "postgres", "--"}
 	}
-	port, err := freePort()
+	port, err := testservice.FreePort()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -228,13 +226,4 @@ func findBin() (string, error) {
 func version(binDir string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
 	return n
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

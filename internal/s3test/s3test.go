@@ -12,15 +12,15 @@ package s3test
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec/internal/testservice"
 )
 
 // Credentials of the test server.
@@ -31,10 +31,19 @@ const (
 )
 
 var (
-	once     sync.Once
-	server   *Server
-	startErr error
-	seq      atomic.Int64
+	shared = testservice.Lazy[*Server]{
+		Name:    "versitygw (an S3 server)",
+		Install: "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0",
+		Start:   Start,
+		// The S3 SDK's default chain reads these; the process's own stores
+		// (blob.Open of s3:// URLs in tests) use them.
+		Started: func(s *Server) {
+			for k, v := range s.credentialEnv() {
+				os.Setenv(k, v)
+			}
+		},
+	}
+	seq atomic.Int64
 )
 
 // Main runs the package's tests and stops the server if a test started
@@ -47,32 +56,13 @@ func Main(m *testing.M) int {
 }
 
 // Stop stops the package's server, if it was started.
-func Stop() {
-	if server != nil {
-		if err := server.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "s3test:", err)
-		}
-	}
-}
+func Stop() { shared.Stop() }
 
 // Shared returns the package's server, starting it on first use; it skips
 // the test (fails it under CI=true) when the server cannot start.
 func Shared(t testing.TB) *Server {
 	t.Helper()
-	once.Do(func() {
-		server, startErr = Start()
-		if startErr == nil {
-			// The S3 SDK's default chain reads these; the process's own
-			// stores (blob.Open of s3:// URLs in tests) use them.
-			for k, v := range server.credentialEnv() {
-				os.Setenv(k, v)
-			}
-		}
-	})
-	if startErr != nil {
-		unavailable(t, startErr)
-	}
-	return server
+	return shared.Get(t)
 }
 
 // Bucket creates a new, empty bucket on the package's server and returns
@@ -85,14 +75,6 @@ func Bucket(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return s.URL(name)
-}
-
-func unavailable(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("versitygw is required in CI: %v", err)
-	}
-	t.Skipf("S3 server not available (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0): %v", err)
 }
 
 // Server is a running versitygw.
@@ -112,7 +94,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := testservice.FreePort()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -145,25 +127,14 @@ func (s *Server) start() error {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	s.cmd, s.done = cmd, done
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", s.addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case err := <-done:
-			s.cmd = nil
-			out, _ := os.ReadFile(filepath.Join(s.dir, "versitygw.log"))
-			return fmt.Errorf("versitygw exited: %v\n%s", err, out)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.Kill()
-			return errors.New("versitygw did not listen within 60 s")
-		}
+	err = testservice.WaitListening("versitygw", s.addr, time.Minute, done, func() []byte {
+		out, _ := os.ReadFile(filepath.Join(s.dir, "versitygw.log"))
+		return out
+	})
+	if err != nil {
+		s.Kill()
 	}
+	return err
 }
 
 // Endpoint is the server's base URL.
@@ -270,13 +241,4 @@ func trimNL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
