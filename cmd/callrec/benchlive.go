@@ -22,10 +22,11 @@ func newBenchLiveCmd() *cobra.Command {
 		rampStart, rampMax           int
 		workDir, serverBinary        string
 		metricsURL                   string
+		transport, sipAddr           string
 	)
 	cmd := &cobra.Command{
 		Use:   "live",
-		Short: "Record live calls of simulated WebRTC participants; report loss, delay, server CPU and memory, and file integrity",
+		Short: "Record live calls of simulated WebRTC participants or phones (SIP); report loss, delay, server CPU and memory, and file integrity",
 		Long: `Starts ` + "`callrec serve --ice-loopback-only --metrics-addr ...`" + ` as a child process (or targets
 --connection-string, with --metrics-url),
 creates --calls calls, records each (wav, --channel mixed or unmixed), joins --participants publishers
@@ -43,7 +44,14 @@ intact recordings.
 
 --ramp searches for the largest number of calls held for --seconds with loss under 0.5%, p99
 media delay under 100 ms and intact files: it doubles from --ramp-start up to --max-calls, then
-bisects; each step starts a fresh server.`,
+bisects; each step starts a fresh server.
+
+--transport sip makes the participants phones instead: each INVITEs the server's SIP endpoint
+(sip:<call>@127.0.0.1:<port>; --sip-addr with --connection-string) from a number of its own
+(4:+1…) and sends its tone as G.711 µ-law RTP (8 kHz, 20 ms), paced like the WebRTC
+participants; the floor is then G.711 expansion + 8→16 kHz upsampling of the same packets
+(the server's own work per packet), and media delay is not measured (plain RTP has no
+transport-wide feedback; late packets and gaps in the recordings still count).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if channel != "mixed" && channel != "unmixed" {
@@ -52,7 +60,7 @@ bisects; each step starts a fresh server.`,
 			cfg := benchlive.Config{
 				Calls: calls, Participants: participants, Hold: time.Duration(seconds) * time.Second,
 				Unmixed: channel == "unmixed", ConnectionString: connectionString, ServerPID: serverPID,
-				MetricsURL: metricsURL,
+				MetricsURL: metricsURL, Transport: transport, SIPAddr: sipAddr,
 				Binary:     serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
 				Progress: cmd.ErrOrStderr(),
 			}
@@ -79,6 +87,8 @@ bisects; each step starts a fresh server.`,
 	f.StringVar(&channel, "channel", "mixed", "mixed or unmixed recordings")
 	f.StringVar(&connectionString, "connection-string", "", "target this running server instead of starting one")
 	f.StringVar(&metricsURL, "metrics-url", "", "with --connection-string: the server's metrics listener (its --metrics-addr), e.g. http://127.0.0.1:9090")
+	f.StringVar(&transport, "transport", "webrtc", "how participants join: webrtc (Opus over WHIP) or sip (phones: G.711 over RTP)")
+	f.StringVar(&sipAddr, "sip-addr", "", "with --connection-string and --transport sip: the server's SIP address (its --sip-addr)")
 	f.IntVar(&serverPID, "server-pid", 0, "with --connection-string: the server's pid, to measure its CPU and memory")
 	f.StringVar(&serverBinary, "server-binary", "", "callrec executable to run as the server (default: this one), to compare builds")
 	f.StringVar(&workDir, "work-dir", "", "keep the child server's data and log here (default: a temporary directory)")

@@ -25,23 +25,25 @@ func buildCallrec(t *testing.T) string {
 
 // TestLiveOneCallTwoParticipants runs the whole benchmark small: a child
 // `callrec serve`, one call of two participants over WebRTC on loopback
-// for 3 s, its recording downloaded and checked by content.
+// (or two phones over SIP) for 3 s, its recording downloaded and checked
+// by content.
 func TestLiveOneCallTwoParticipants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds callrec and runs a real call")
 	}
 	bin := buildCallrec(t)
-	for _, unmixed := range []bool{false, true} {
-		name := "mixed"
-		if unmixed {
-			name = "unmixed"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		unmixed   bool
+		transport string
+	}{{"mixed", false, TransportWebRTC}, {"unmixed", true, TransportWebRTC}, {"sip-mixed", false, TransportSIP}} {
+		unmixed := tc.unmixed
+		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			var progress strings.Builder
 			res, err := Run(ctx, Config{
-				Calls: 1, Participants: 2, Hold: 3 * time.Second, Unmixed: unmixed,
+				Calls: 1, Participants: 2, Hold: 3 * time.Second, Unmixed: unmixed, Transport: tc.transport,
 				Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
 			})
 			if err != nil {
@@ -60,7 +62,7 @@ func TestLiveOneCallTwoParticipants(t *testing.T) {
 			if res.Sent < 2*4*50 || res.Received < res.Sent*98/100 {
 				t.Errorf("sent %d, server received %d", res.Sent, res.Received)
 			}
-			if res.DelaySamples < 2*3*50*9/10 {
+			if tc.transport == TransportWebRTC && res.DelaySamples < 2*3*50*9/10 {
 				t.Errorf("%d delay samples for 300 packets in the window", res.DelaySamples)
 			}
 			if !res.ServerMeasured || res.ServerCPU <= 0 || res.ServerRSSBase <= 0 || res.ServerRSSPeak <= 0 {
@@ -74,7 +76,7 @@ func TestLiveOneCallTwoParticipants(t *testing.T) {
 			if len(res.FloorWindowSlices) != windowFloorSlices || res.FloorWindow <= 0 || len(res.FloorQuietRuns) != 2 {
 				t.Errorf("floor: %d slices in the window (median %s), %d quiet runs", len(res.FloorWindowSlices), res.FloorWindow, len(res.FloorQuietRuns))
 			}
-			line := regexp.MustCompile(`^live: calls=1 participants=2 loss=[0-9.]+% cpu_per_participant_min=[0-9.]+ mem_per_call=[0-9]+ intact=1/1$`)
+			line := regexp.MustCompile(`^live:( transport=sip)? calls=1 participants=2 loss=[0-9.]+% cpu_per_participant_min=[0-9.]+ mem_per_call=[0-9]+ intact=1/1$`)
 			if last := res.Line(); !line.MatchString(last) {
 				t.Errorf("last line %q", last)
 			}

@@ -16,6 +16,10 @@ type Config struct {
 	Hold         time.Duration // the measurement window, once every participant streams
 	// Unmixed records one channel per participant instead of a mix.
 	Unmixed bool
+	// Transport is how participants join: TransportWebRTC (default:
+	// Opus over WHIP) or TransportSIP (phones: G.711 µ-law RTP after a SIP
+	// INVITE to the server's SIP endpoint).
+	Transport string
 	// ConnectionString targets a running server instead of starting one.
 	// Its CPU and memory are then measured only if ServerPID is set.
 	ConnectionString string
@@ -25,6 +29,9 @@ type Config struct {
 	// counters give loss and decode time. Required with ConnectionString;
 	// a started server gets one of its own.
 	MetricsURL string
+	// SIPAddr is the SIP endpoint (ip:port) of the server at
+	// ConnectionString, for TransportSIP; a started server gets one.
+	SIPAddr string
 	// Binary is the callrec executable started as `callrec serve`; empty
 	// means this process's own executable.
 	Binary string
@@ -48,8 +55,21 @@ func (c *Config) defaults() error {
 	if c.Calls < 1 || c.Participants < 1 || c.Hold <= 0 {
 		return errors.New("calls, participants and the hold time must be positive")
 	}
+	switch c.Transport {
+	case "":
+		c.Transport = TransportWebRTC
+	case TransportWebRTC, TransportSIP:
+	default:
+		return fmt.Errorf("transport %q: want %s or %s", c.Transport, TransportWebRTC, TransportSIP)
+	}
 	if c.Participants > 40 {
 		return fmt.Errorf("%d participants per call: at most 40 (their tones must fit below 8 kHz)", c.Participants)
+	}
+	if c.Transport == TransportSIP && c.Participants > maxPhoneParticipants {
+		return fmt.Errorf("%d phones per call: at most %d (their tones must fit in G.711's band, below 3.4 kHz)", c.Participants, maxPhoneParticipants)
+	}
+	if c.Transport == TransportSIP && c.ConnectionString != "" && c.SIPAddr == "" {
+		return errors.New("phones call a running server's SIP endpoint: give its address (serve --sip-addr)")
 	}
 	if c.JoinConcurrency <= 0 {
 		c.JoinConcurrency = 10
@@ -78,3 +98,13 @@ func (c *Config) defaults() error {
 	}
 	return nil
 }
+
+// Transports.
+const (
+	TransportWebRTC = "webrtc"
+	TransportSIP    = "sip"
+)
+
+// maxPhoneParticipants keeps phones' tones (400 + 200·k Hz) within the
+// telephone band.
+const maxPhoneParticipants = 15

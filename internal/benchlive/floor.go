@@ -9,6 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/audio/g711"
+	"github.com/callrec/callrec/audio/resample"
 )
 
 // packetsPerMinute is one participant-minute of 20 ms packets.
@@ -16,7 +18,8 @@ const packetsPerMinute = 3000
 
 // The floor is bare Opus decode of the run's own packets, with the decoder
 // the server uses (gopus straight to 16 kHz), in CPU time per
-// participant-minute. It is measured twice over:
+// participant-minute; for phones, G.711 expansion and 8 → 16 kHz
+// upsampling of their packets. It is measured twice over:
 //
 //   - quiet: a participant-minute of each source, runs times, before the
 //     calls and again after them, while nothing else of the benchmark runs;
@@ -50,6 +53,9 @@ func decodeFloor(sources []*clip, runs int) ([]time.Duration, error) {
 // fresh decoder, and returns the calling thread's CPU time for it per
 // participant-minute. The caller locks its OS thread.
 func decodeSlice(sources []*clip, from, n int) (time.Duration, error) {
+	if len(sources) > 0 && sources[0].pcmu {
+		return decodePhoneSlice(sources, from, n), nil
+	}
 	decs := make([]*audio.OpusDecoder, len(sources))
 	for i := range decs {
 		d, err := audio.NewOpusDecoder()
@@ -127,4 +133,24 @@ func sampleFloor(ctx context.Context, sources []*clip, window time.Duration) <-c
 		}
 	}()
 	return out
+}
+
+// decodePhoneSlice is decodeSlice for phones: G.711 µ-law expanded and
+// upsampled 8 → 16 kHz (audio/resample), what the server does to each
+// packet of a SIP leg.
+func decodePhoneSlice(sources []*clip, from, n int) time.Duration {
+	ups := make([]*resample.Upsampler, len(sources))
+	for i := range ups {
+		ups[i] = resample.NewUpsampler()
+	}
+	pcm8, pcm16 := make([]int16, 160), make([]int16, 320)
+	before := threadCPU()
+	for i, c := range sources {
+		for k := from; k < from+n; k++ {
+			m := g711.PCMU.Decode(pcm8, c.packet(k))
+			ups[i].Process(pcm16, pcm8[:m])
+		}
+	}
+	used := threadCPU() - before
+	return used * packetsPerMinute / time.Duration(n*len(sources))
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// ingestCounters are the server's ingest counters, from GET /metrics on its
+// ingestCounters are the server's ingest counters (WebRTC's or SIP's), from GET /metrics on its
 // metrics listener.
 type ingestCounters struct {
 	received  float64 // RTP audio packets received
@@ -56,14 +56,16 @@ func scrapeIngest(ctx context.Context, client *http.Client, metricsURL string) (
 			continue
 		}
 		switch name {
-		case `callrec_ingest_rtp_packets_total{kind="audio"}`:
-			c.received = v
-		case "callrec_ingest_rtp_packets_lost_total":
-			c.lost = v
-		case "callrec_ingest_rtp_packets_late_total":
-			c.late = v
-		case "callrec_ingest_concealed_frames_total":
-			c.concealed = v
+		// WebRTC participants' and phones' counters add up (a run has
+		// one kind or the other).
+		case `callrec_ingest_rtp_packets_total{kind="audio"}`, "callrec_sip_rtp_packets_total":
+			c.received += v
+		case "callrec_ingest_rtp_packets_lost_total", "callrec_sip_rtp_packets_lost_total":
+			c.lost += v
+		case "callrec_ingest_rtp_packets_late_total", "callrec_sip_rtp_packets_late_total":
+			c.late += v
+		case "callrec_ingest_concealed_frames_total", "callrec_sip_concealed_frames_total":
+			c.concealed += v
 		case "callrec_ingest_decode_seconds_sum":
 			c.decodeSec = v
 		}

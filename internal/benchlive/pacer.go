@@ -77,7 +77,7 @@ func (pc *pacer) run(ctx context.Context) (maxLate time.Duration) {
 			}
 			i := (k - c.start) / pacerPhases
 			for _, p := range c.ps {
-				if err := p.pub.send(p.seq0+uint16(i), p.ts0+uint32(i*frameSamples), i == 0, p.clip.packet(i)); err != nil {
+				if err := p.send(i, p.clip.packet(i)); err != nil {
 					p.sendErrs++
 					continue
 				}

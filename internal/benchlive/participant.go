@@ -2,10 +2,15 @@ package benchlive
 
 import (
 	"context"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
+	"github.com/pion/rtp"
+
 	"github.com/callrec/callrec/simulate"
+	"github.com/callrec/callrec/simulate/sipphone"
 )
 
 // participant is one simulated publisher joined to a call over WHIP. Its
@@ -15,6 +20,9 @@ type participant struct {
 	freq     int
 	clip     *clip
 	pub      *publisher
+	phone    *sipphone.Call // a phone's call, instead of pub
+	ssrc     uint32         // a phone's
+	rtpBuf   []byte
 	probe    *delayProbe
 	location string // WHIP session URL
 	token    string
@@ -40,9 +48,45 @@ func (p *participant) join(ctx context.Context, client *http.Client, endpoint, c
 	return nil
 }
 
+// call places a phone's call to the server's SIP endpoint.
+func (p *participant) call(ctx context.Context, sipAddr, callID string) error {
+	c, err := sipphone.Dial(ctx, sipphone.DialOptions{Server: sipAddr, CallID: callID, Participant: p.rawID,
+		Codec: sipphone.PCMU, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	p.phone, p.ssrc, p.rtpBuf = c, rand.Uint32(), make([]byte, 0, 12+160)
+	return nil
+}
+
+// joined reports whether the participant is connected.
+func (p *participant) joined() bool { return p.pub != nil || p.phone != nil }
+
+// send writes packet i (the pacer goroutine only).
+func (p *participant) send(i int, payload []byte) error {
+	if p.phone == nil {
+		return p.pub.send(p.seq0+uint16(i), p.ts0+uint32(i*frameSamples), i == 0, payload)
+	}
+	h := rtp.Header{Version: 2, PayloadType: 0, Marker: i == 0, SSRC: p.ssrc,
+		SequenceNumber: p.seq0 + uint16(i), Timestamp: p.ts0 + uint32(i*sipphone.TimestampStep)}
+	n, err := h.MarshalTo(p.rtpBuf[:12])
+	if err != nil {
+		return err
+	}
+	_, err = p.phone.RTP.WriteToUDPAddrPort(append(p.rtpBuf[:n], payload...), p.phone.Media)
+	return err
+}
+
 // leave ends the WHIP session (the server records the leave) and closes
-// the publisher. A second leave sends nothing.
+// the publisher, or hangs a phone up (BYE). A second leave sends nothing.
 func (p *participant) leave(client *http.Client) {
+	if p.phone != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = p.phone.Hangup(ctx)
+		cancel()
+		p.phone.Close()
+		p.phone = nil
+	}
 	if p.location != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = simulate.Leave(ctx, client, p.location, p.token)

@@ -14,6 +14,7 @@ type Result struct {
 	CallsHeld    int // calls whose every participant streamed through the window
 	Participants int // participants that joined
 	Unmixed      bool
+	Transport    string        // TransportWebRTC or TransportSIP
 	Window       time.Duration // the measurement window, as held
 	ConnectAll   time.Duration // from the first join to the last connection
 
@@ -97,8 +98,12 @@ func (r *Result) Line() string {
 		cpu = fmt.Sprintf("%.4f", r.CPUPerParticipantMin.Seconds())
 		mem = fmt.Sprintf("%d", r.MemPerCall)
 	}
-	return fmt.Sprintf("live: calls=%d participants=%d loss=%.3f%% cpu_per_participant_min=%s mem_per_call=%s intact=%d/%d",
-		r.CallsHeld, r.Participants, r.LossPct, cpu, mem, r.Intact, r.Recordings)
+	transport := ""
+	if r.Transport == TransportSIP {
+		transport = " transport=sip"
+	}
+	return fmt.Sprintf("live:%s calls=%d participants=%d loss=%.3f%% cpu_per_participant_min=%s mem_per_call=%s intact=%d/%d",
+		transport, r.CallsHeld, r.Participants, r.LossPct, cpu, mem, r.Intact, r.Recordings)
 }
 
 // Report writes the run's figures, then Line.
@@ -111,13 +116,22 @@ func (r *Result) Report(w io.Writer) {
 		r.Calls, r.CallsHeld, r.Participants, layout, r.ConnectAll.Round(time.Millisecond), r.Window.Round(time.Millisecond))
 	fmt.Fprintf(w, "packets: %d sent, %d received, %d lost, %d late, %d concealed: loss %.3f%%\n",
 		r.Sent, r.Received, r.Lost, r.Late, r.Concealed, r.LossPct)
-	fmt.Fprintf(w, "media delay (queueing, sender → server pipeline, %d packets): p50 %s, p99 %s, max %s; sender pacing late by up to %s\n",
-		r.DelaySamples, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate))
+	if r.Transport == TransportSIP {
+		fmt.Fprintf(w, "media delay: not measured for phones (plain RTP has no transport-wide feedback); sender pacing late by up to %s\n",
+			ms(r.SenderMaxLate))
+	} else {
+		fmt.Fprintf(w, "media delay (queueing, sender → server pipeline, %d packets): p50 %s, p99 %s, max %s; sender pacing late by up to %s\n",
+			r.DelaySamples, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate))
+	}
 	if r.ServerMeasured {
 		fmt.Fprintf(w, "cpu in window: server %.3f CPU-s (%.0f%% of a core), simulator %.3f CPU-s (%.0f%% of a core)\n",
 			r.ServerCPU.Seconds(), 100*r.ServerCores(), r.SimulatorCPU.Seconds(), 100*r.SimulatorCores())
-		fmt.Fprintf(w, "bare Opus decode floor per participant-minute: quiet %.4f s (least of %d runs before and after the calls; min–median–max %s); in the window %.4f s (median of %d slices through it; %s)\n",
-			r.FloorPerParticipantMin.Seconds(), len(r.FloorQuietRuns), spread(r.FloorQuietRuns),
+		floor := "bare Opus decode"
+		if r.Transport == TransportSIP {
+			floor = "bare G.711 decode + 8→16 kHz upsampling"
+		}
+		fmt.Fprintf(w, "%s floor per participant-minute: quiet %.4f s (least of %d runs before and after the calls; min–median–max %s); in the window %.4f s (median of %d slices through it; %s)\n",
+			floor, r.FloorPerParticipantMin.Seconds(), len(r.FloorQuietRuns), spread(r.FloorQuietRuns),
 			r.FloorWindow.Seconds(), len(r.FloorWindowSlices), spread(r.FloorWindowSlices))
 		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; ratio %.2f to the quiet floor, %.2f to the window's floor\n",
 			r.CPUPerParticipantMin.Seconds(), r.VsFloor(), r.VsWindowFloor())

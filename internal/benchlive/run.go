@@ -32,14 +32,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	res := &Result{Calls: cfg.Calls, Unmixed: cfg.Unmixed}
+	res := &Result{Calls: cfg.Calls, Unmixed: cfg.Unmixed, Transport: cfg.Transport}
 	amp := toneAmplitude(cfg.Participants)
 	if cfg.Unmixed {
 		amp = toneAmplitude(1)
 	}
 	sources := make([]*clip, cfg.Participants)
 	for k := range sources {
-		c, err := toneClip(toneFrequency(k), amp)
+		newClip := toneClip
+		if cfg.Transport == TransportSIP {
+			newClip = phoneClip
+		}
+		c, err := newClip(toneFrequency(k), amp)
 		if err != nil {
 			return nil, err
 		}
@@ -50,7 +54,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("decode floor: %w", err)
 	}
 
-	connStr, pid, metricsURL := cfg.ConnectionString, cfg.ServerPID, cfg.MetricsURL
+	connStr, pid, metricsURL, sipAddr := cfg.ConnectionString, cfg.ServerPID, cfg.MetricsURL, cfg.SIPAddr
 	if connStr == "" {
 		work := cfg.WorkDir
 		if work == "" {
@@ -61,14 +65,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		} else if err := os.MkdirAll(work, 0o750); err != nil {
 			return nil, err
 		}
-		srv, err := startServer(ctx, cfg.Binary, work,
-			[]string{"--max-unmixed-channels", strconv.Itoa(max(5, cfg.Participants))})
+		args := []string{"--max-unmixed-channels", strconv.Itoa(max(5, cfg.Participants))}
+		if cfg.Transport == TransportSIP {
+			port, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			sipAddr = "127.0.0.1:" + strconv.Itoa(port)
+			args = append(args, "--sip-addr", sipAddr, "--sip-rtp-ports", "20000-29999")
+		}
+		srv, err := startServer(ctx, cfg.Binary, work, args)
 		if err != nil {
 			return nil, err
 		}
 		defer srv.stop()
 		connStr, pid, metricsURL = srv.connectionString, srv.pid(), srv.metricsURL
-		fmt.Fprintf(cfg.Progress, "server: pid %d, %s\n", pid, srv.cmd.Args[len(srv.cmd.Args)-3:])
+		fmt.Fprintf(cfg.Progress, "server: pid %d, %s\n", pid, srv.cmd.Args[len(srv.cmd.Args)-len(args)-1:])
 	}
 	res.ServerMeasured = pid != 0
 	cs, err := hmacauth.ParseConnectionString(connStr)
@@ -127,7 +139,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					defer func() { <-slots }()
 					jctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 					defer cancel()
-					if err := p.join(jctx, httpClient, endpoint, c.id); err != nil {
+					join := func() error { return p.join(jctx, httpClient, endpoint, c.id) }
+					if cfg.Transport == TransportSIP {
+						join = func() error { return p.call(jctx, sipAddr, c.id) }
+					}
+					if err := join(); err != nil {
 						errs[j] = fmt.Errorf("%s: %w", p.rawID, err)
 					}
 				})
@@ -167,7 +183,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		held := c.joinErr == nil
 		for _, p := range c.ps {
 			res.Sent += int64(p.sent)
-			if p.sendErrs > 0 || p.pub == nil {
+			if p.sendErrs > 0 || !p.joined() {
 				held = false
 			}
 		}
@@ -235,6 +251,9 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 		c := &benchCall{id: call.ServerCallID, recordingID: st.RecordingID}
 		for k := range cfg.Participants {
 			raw := fmt.Sprintf("8:acs:bench-%d-%d", i, k)
+			if cfg.Transport == TransportSIP { // a phone number of its own
+				raw = fmt.Sprintf("4:+1%07d%02d", i, k)
+			}
 			token, _ := jointoken.Mint(key, c.id, raw, cfg.Warmup+cfg.Hold+time.Hour, time.Now())
 			h := fnv.New64a()
 			h.Write([]byte(c.id + raw))

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/audio/g711"
 )
 
 // Tones are 20 ms Opus packets at 48 kHz. A looping clip is warmUpFrames of
@@ -20,10 +21,12 @@ const (
 )
 
 // clip is an encoded source: Packets in order, then Packets[loopFrom:]
-// repeated for as long as needed.
+// repeated for as long as needed. Its packets are Opus, or G.711 µ-law
+// (8 kHz, 160 bytes) for phones.
 type clip struct {
 	packets  [][]byte
 	loopFrom int
+	pcmu     bool
 }
 
 // packet returns the i-th packet of the endless playback.
@@ -38,6 +41,7 @@ func (c *clip) packet(i int) []byte {
 type toneKey struct {
 	freq int
 	amp  float64
+	pcmu bool
 }
 
 type clipEntry struct {
@@ -53,9 +57,27 @@ var clips sync.Map // toneKey → *clipEntry
 // toneClip returns the clip of a sine at freq Hz (an integer, so that one
 // second holds whole cycles) and peak amplitude amp (of full scale).
 func toneClip(freq int, amp float64) (*clip, error) {
-	v, _ := clips.LoadOrStore(toneKey{freq, amp}, &clipEntry{})
+	v, _ := clips.LoadOrStore(toneKey{freq, amp, false}, &clipEntry{})
 	e := v.(*clipEntry)
 	e.once.Do(func() { e.clip, e.err = encodeTone(freq, amp) })
+	return e.clip, e.err
+}
+
+// phoneClip returns the clip of a sine at freq Hz and amplitude amp in
+// G.711 µ-law: one second of 20 ms packets, looped (G.711 has no state).
+func phoneClip(freq int, amp float64) (*clip, error) {
+	v, _ := clips.LoadOrStore(toneKey{freq, amp, true}, &clipEntry{})
+	e := v.(*clipEntry)
+	e.once.Do(func() {
+		pcm := audio.Sine(float64(freq), amp, 8000, periodFrames*160)
+		c := &clip{pcmu: true}
+		for k := range periodFrames {
+			b := make([]byte, 160)
+			g711.PCMU.Encode(b, pcm[k*160:(k+1)*160])
+			c.packets = append(c.packets, b)
+		}
+		e.clip = c
+	})
 	return e.clip, e.err
 }
 
