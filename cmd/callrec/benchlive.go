@@ -61,7 +61,7 @@ transport-wide feedback; late packets and gaps in the recordings still count).`,
 				Calls: calls, Participants: participants, Hold: time.Duration(seconds) * time.Second,
 				Unmixed: channel == "unmixed", ConnectionString: connectionString, ServerPID: serverPID,
 				MetricsURL: metricsURL, Transport: transport, SIPAddr: sipAddr,
-				Binary:     serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
+				Binary: serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
 				Progress: cmd.ErrOrStderr(),
 			}
 			out := cmd.OutOrStdout()
