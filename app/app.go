@@ -28,6 +28,7 @@ import (
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/service"
 	"github.com/callrec/callrec/sip"
+	"github.com/callrec/callrec/siprec"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -50,7 +51,8 @@ type App struct {
 	Hub           *callmedia.Hub
 	Engine        *recorder.Engine
 	Ingest        *ingest.Server
-	SIP           *sip.Endpoint // nil without SIPAddr
+	SIP           *sip.Endpoint  // nil without SIPAddr
+	SIPREC        *siprec.Server // with SIP
 	// Member is this node among those sharing its database (nil on a
 	// single node: SQLite).
 	Member *cluster.Member
@@ -215,6 +217,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		if err != nil {
 			return nil, err
 		}
+		policy, err := siprec.ParsePolicy(cfg.SIPRECRecord)
+		if err != nil {
+			return nil, err
+		}
+		a.SIPREC, err = siprec.New(siprec.Config{Endpoint: a.SIP, Hub: a.Hub, Calls: a.Service, Recordings: a.Service,
+			Policy: policy, Logger: log})
+		if err != nil {
+			return nil, err
+		}
 	}
 	var (
 		calls      callrec.CallService      = a.Service
@@ -351,6 +362,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	})
 	if a.SIP != nil {
 		drain.Go(func() {
+			if cerr := a.SIPREC.Close(drainCtx); cerr != nil {
+				a.log.Warn("closing SIPREC sessions", "err", cerr)
+			}
 			if cerr := a.SIP.Close(drainCtx); cerr != nil {
 				a.log.Warn("closing SIP legs", "err", cerr)
 			}
@@ -371,6 +385,7 @@ func (a *App) Close() {
 	a.closeOnce.Do(func() {
 		if a.SIP != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = a.SIPREC.Close(ctx)
 			_ = a.SIP.Close(ctx) // nothing left after a drain; legs cut short otherwise
 			cancel()
 		}

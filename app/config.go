@@ -96,6 +96,9 @@ type Config struct {
 	// behind NAT; SIPRTPPorts is the UDP port range of SIP media legs
 	// ("first-last", default sip.DefaultRTPPorts).
 	SIPAddr, SIPPublicAddr, SIPRTPPorts string
+	// SIPRECRecord is what a SIPREC recording session records by itself
+	// (siprec.ParsePolicy: "unmixed-wav" when empty, "off", …).
+	SIPRECRecord string
 
 	// ICE says where WebRTC media flows (interfaces, ports, public IPs,
 	// consent timeout).

@@ -18,6 +18,7 @@ import (
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/recorder"
 	"github.com/callrec/callrec/sip"
+	"github.com/callrec/callrec/siprec"
 	"github.com/callrec/callrec/webhook"
 )
 
@@ -98,6 +99,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.StringVar(&cfg.SIPAddr, "sip-addr", sip.DefaultAddr, "SIP listen address, UDP and TCP (empty: no SIP); an INVITE to sip:<serverCallId>@host joins that call (docs/sip.md)")
 	f.StringVar(&cfg.SIPPublicAddr, "sip-public-addr", "", "IP address (or IP:port) written into SIP Contact headers and SDP, behind NAT (default from --sip-addr)")
 	f.StringVar(&cfg.SIPRTPPorts, "sip-rtp-ports", sip.DefaultRTPPorts, "UDP port range of SIP media, first-last (one even port per phone)")
+	f.StringVar(&cfg.SIPRECRecord, "siprec-record", siprec.DefaultRecord, "what a SIPREC recording session records by itself: unmixed-wav (one channel per participant, in metadata order), mixed-wav, mixed-mp3, or off (nothing until an app starts a recording; docs/siprec.md)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) and the probes (/healthz, /readyz) on this address, unauthenticated, e.g. 127.0.0.1:9090 (default off)")
 	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default off)")
