@@ -2,6 +2,7 @@ package callrec
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -77,6 +78,10 @@ type RecordingSpec struct {
 	ChannelAffinity  []ChannelAffinity `json:"channelAffinity,omitempty"`
 	PauseOnStart     bool              `json:"pauseOnStart"`
 	PauseBehavior    PauseBehavior     `json:"pauseBehavior"`
+	// Extension is the callrec block of the recording's metadata
+	// documents and RecordingFileStatusUpdated event (a JSON object, e.g.
+	// {"siprec": …}); set by the server, never by a client.
+	Extension json.RawMessage `json:"extension,omitempty"`
 }
 
 // PauseInterval is one paused span of a recording.

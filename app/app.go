@@ -222,7 +222,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 		a.SIPREC, err = siprec.New(siprec.Config{Endpoint: a.SIP, Hub: a.Hub, Calls: a.Service, Recordings: a.Service,
-			Policy: policy, Logger: log})
+			Annotator: a.Service, Policy: policy, Logger: log})
 		if err != nil {
 			return nil, err
 		}

@@ -289,6 +289,16 @@ func (e *Engine) Resume(ctx context.Context, id string) error {
 	return s.do(ctx, &op{kind: opResume, at: e.cfg.Clock()})
 }
 
+// Annotate sets the callrec block (RecordingSpec.Extension) of a live
+// recording's metadata documents, from its next finalized chunk on.
+func (e *Engine) Annotate(ctx context.Context, id string, block []byte) error {
+	s, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	return s.jf.update(func(j *journal) { j.Recording.Spec.Extension = block })
+}
+
 // Stop implements callrec.RecordingEngine: it finalizes the current chunk
 // with endReason, waits until every chunk is published and returns them all,
 // in index order, then removes the recording's spool. Stop also ends a

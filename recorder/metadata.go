@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/callrec/callrec"
@@ -20,6 +21,9 @@ type Metadata struct {
 	Participants         []MetadataParticipant `json:"participants"`
 	// SHA256 is the hex SHA-256 of the chunk's content (callrec extension).
 	SHA256 string `json:"sha256"`
+	// Callrec is the recording's callrec block (RecordingSpec.Extension:
+	// a SIPREC session's metadata), when it has one.
+	Callrec json.RawMessage `json:"callrec,omitempty"`
 }
 
 // PauseResumeInterval is one pause: when it began and how long it lasted (ms).
@@ -81,6 +85,7 @@ func buildMetadata(resourceID string, j *journal, pc pendingChunk, frames int64,
 		},
 		Participants: []MetadataParticipant{},
 		SHA256:       sum,
+		Callrec:      spec.Extension,
 	}
 	for _, p := range j.Pauses {
 		if !pc.holdsPause(p) {

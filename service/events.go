@@ -58,6 +58,7 @@ func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.
 		RecordingFormatType:  acswire.Pascal(string(r.Spec.Format)),
 		RecordingID:          r.ID,
 		ServerCallID:         r.Spec.ServerCallID,
+		Callrec:              r.Spec.Extension,
 	})
 	return callrec.Outgoing{Event: callrec.Event{
 		ID:          newUUID(),

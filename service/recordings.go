@@ -191,3 +191,30 @@ func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason strin
 	s.log.InfoContext(ctx, "recording stopped", "recordingId", r.ID, "reason", reason, "chunks", len(r.Chunks))
 	return nil
 }
+
+// annotator is implemented by engines that keep a recording's callrec
+// block in its metadata documents (recorder.Engine).
+type annotator interface {
+	Annotate(ctx context.Context, id string, block []byte) error
+}
+
+// AnnotateRecording sets a live recording's callrec block (a JSON object,
+// e.g. a SIPREC session's metadata): in its metadata documents from the
+// next finalized chunk on, and in its RecordingFileStatusUpdated event.
+// A stopped recording keeps the block it had.
+func (s *Service) AnnotateRecording(ctx context.Context, id string, block []byte) error {
+	unlock := s.locks.lock(id)
+	defer unlock()
+	r, err := s.Recording(ctx, id)
+	if err != nil {
+		return err
+	}
+	r.Spec.Extension = block
+	if err := s.cfg.Store.UpdateRecording(ctx, r); err != nil {
+		return err
+	}
+	if a, ok := s.cfg.Engine.(annotator); ok {
+		return a.Annotate(ctx, id, block)
+	}
+	return nil
+}

@@ -56,6 +56,9 @@ func ParseBody(contentType string, body []byte) (Body, error) {
 	for n := 0; ; n++ {
 		p, err := r.NextRawPart()
 		if errors.Is(err, io.EOF) {
+			if n == 0 {
+				return Body{}, badRequest("multipart body without a part delimited by %q", boundary)
+			}
 			break
 		}
 		if err != nil {

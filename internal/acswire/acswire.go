@@ -4,7 +4,10 @@
 // them so that both speak the same bytes.
 package acswire
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // CallLocator identifies the call to record.
 type CallLocator struct {
@@ -197,4 +200,7 @@ type RecordingFileStatusUpdatedData struct {
 	RecordingFormatType  string               `json:"recordingFormatType"`
 	RecordingID          string               `json:"recordingId,omitempty"`
 	ServerCallID         string               `json:"serverCallId,omitempty"`
+	// Callrec is the recording's callrec block (a SIPREC session's
+	// metadata), when it has one (callrec extension).
+	Callrec json.RawMessage `json:"callrec,omitempty"`
 }
