@@ -197,6 +197,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Notify:              a.Worker.Notify,
 		Logger:              log.With("component", "service"),
 	})
+	if cfg.clustered() {
+		a.newMember(rawKey)
+	}
 	if err := a.openSubscriptions(ctx); err != nil {
 		return nil, err
 	}
@@ -212,8 +215,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("media ingest: %w", err)
 	}
 	if cfg.SIPAddr != "" {
-		a.SIP, err = sip.New(sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
-			Hub: a.Hub, Calls: a.Service, Registerer: a.registry, Logger: log})
+		sc := sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
+			Hub: a.Hub, Calls: a.Service, Registerer: a.registry, Logger: log}
+		if a.Member != nil {
+			sc.Redirect = a.Member.SIPRedirect
+		}
+		a.SIP, err = sip.New(sc)
 		if err != nil {
 			return nil, err
 		}
@@ -233,9 +240,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		content    callrec.ContentStore     = a.Engine
 	)
 	if cfg.clustered() {
-		if err := a.newMember(ctx, rawKey); err != nil {
-			return nil, err
-		}
 		router := cluster.NewRouter(a.Service, a.Member)
 		calls, recordings, content = router, router, cluster.NewContent(a.Engine, a.Member)
 	}
@@ -285,6 +289,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		// SIP serves from here on (its address is known, for tests on
 		// port 0); Close or Serve's drain stops it.
 		if err := a.SIP.Listen(); err != nil {
+			return nil, err
+		}
+	}
+	if a.Member != nil {
+		// Registered once its SIP address is known, before it serves.
+		if err := a.registerNode(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,8 +110,9 @@ func loadNodeID(dataDir string) (string, error) {
 	return id, nil
 }
 
-// newMember registers this node in the shared database.
-func (a *App) newMember(ctx context.Context, rawKey []byte) error {
+// newMember makes this node's member of the shared registry
+// (registerNode registers it).
+func (a *App) newMember(rawKey []byte) {
 	id := a.nodeID
 	url := strings.TrimRight(a.cfg.NodeURL, "/")
 	if url == "" {
@@ -119,33 +122,41 @@ func (a *App) newMember(ctx context.Context, rawKey []byte) error {
 	if capacity <= 0 {
 		capacity = DefaultCapacity()
 	}
-	var media []string
-	if a.cfg.SIPAddr != "" {
-		addr := a.cfg.SIPPublicAddr
-		if addr == "" {
-			addr = a.cfg.SIPAddr
-		}
-		media = append(media, "sip:"+addr)
-	}
-	media = append(media, a.cfg.ICE.PublicIPs...)
 	a.Member = cluster.New(cluster.Config{
-		Store:      a.DB,
-		ID:         id,
-		URL:        url,
-		MediaAddrs: media,
-		Capacity:   capacity,
-		Load:       a.Hub.Load,
-		Lease:      a.cfg.NodeLease,
-		Key:        rawKey,
+		Store:    a.DB,
+		ID:       id,
+		URL:      url,
+		Capacity: capacity,
+		Load:     a.Hub.Load,
+		Lease:    a.cfg.NodeLease,
+		Key:      rawKey,
 		TakeOver: func(ctx context.Context, callID string) error {
 			return a.Service.EndLostCall(ctx, callID, callrec.EndReasonNodeLost)
 		},
 		Logger: a.log.With("component", "cluster", "node", id),
 	})
+}
+
+// registerNode registers the node with its media addresses: its SIP
+// address (the public one, else the one it listens on) as sip:host:port,
+// and its WebRTC public IPs.
+func (a *App) registerNode(ctx context.Context) error {
+	var media []string
+	if a.SIP != nil {
+		addr := a.SIP.Addr().String()
+		if pub := a.cfg.SIPPublicAddr; pub != "" {
+			if _, _, err := net.SplitHostPort(pub); err != nil {
+				pub = net.JoinHostPort(pub, strconv.Itoa(int(a.SIP.Addr().Port())))
+			}
+			addr = pub
+		}
+		media = append(media, "sip:"+addr)
+	}
+	a.Member.SetMediaAddrs(append(media, a.cfg.ICE.PublicIPs...))
 	if err := a.Member.Register(ctx); err != nil {
 		return fmt.Errorf("registering the node: %w", err)
 	}
-	a.log.Info("node registered", "node", id, "url", url, "capacity", capacity)
+	a.log.Info("node registered", "node", a.Member.ID(), "url", a.Member.URL(), "media", media)
 	return nil
 }
 

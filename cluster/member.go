@@ -79,6 +79,17 @@ func New(cfg Config) *Member {
 // ID returns the node's id.
 func (m *Member) ID() string { return m.cfg.ID }
 
+// URL returns the node's own base URL.
+func (m *Member) URL() string { return m.cfg.URL }
+
+// SetMediaAddrs sets the media addresses the node registers (before
+// Register).
+func (m *Member) SetMediaAddrs(addrs []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cfg.MediaAddrs = addrs
+}
+
 // Register heartbeats once: call it at startup, before serving, so that
 // the other nodes know this one before it takes calls.
 func (m *Member) Register(ctx context.Context) error {
@@ -117,7 +128,10 @@ func (m *Member) Drain(ctx context.Context) {
 
 func (m *Member) heartbeat(ctx context.Context) error {
 	now := m.cfg.Now().UTC()
-	n := callrec.Node{ID: m.cfg.ID, URL: m.cfg.URL, MediaAddrs: m.cfg.MediaAddrs, Capacity: m.cfg.Capacity,
+	m.mu.Lock()
+	media := m.cfg.MediaAddrs
+	m.mu.Unlock()
+	n := callrec.Node{ID: m.cfg.ID, URL: m.cfg.URL, MediaAddrs: media, Capacity: m.cfg.Capacity,
 		Load: m.cfg.Load(), Draining: m.draining.Load(), StartedAt: m.started, HeartbeatAt: now}
 	err := m.cfg.Store.Heartbeat(ctx, &n)
 	var nodes []callrec.Node

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,4 +54,20 @@ func (m *Member) Handler(api http.Handler, internal http.Handler) http.Handler {
 		}
 		redirect.ServeHTTP(w, r)
 	})
+}
+
+// SIPRedirect names the SIP address (host:port) of the node hosting
+// callID when that is another node with a SIP endpoint (sip.Config's
+// Redirect: the INVITE is answered 302 there).
+func (m *Member) SIPRedirect(ctx context.Context, callID string) (string, bool) {
+	n, ok := m.owner(ctx, callID)
+	if !ok {
+		return "", false
+	}
+	for _, a := range n.MediaAddrs {
+		if addr, ok := strings.CutPrefix(a, "sip:"); ok {
+			return addr, true
+		}
+	}
+	return "", false
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/container/wav"
@@ -31,6 +32,31 @@ func startNode(t *testing.T, dsn string, capacity string, extra ...string) *serv
 	args := append([]string{"--database", dsn, "--ice-loopback-only", "--node-lease", nodeLease.String(),
 		"--node-capacity", capacity, "--webhook-poll-interval", "500ms"}, extra...)
 	return startServer(t, serverOptions{args: args})
+}
+
+// recordThrough creates a call through node s and starts recording it
+// (mixed WAV) with state callbacks to callback.
+func recordThrough(ctx context.Context, t *testing.T, s *server, callback string) (*callautomation.Client, *callrec.Call, *callautomation.RecordingStateResult) {
+	t.Helper()
+	client, err := callautomation.NewCallAutomationClient(s.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := client.Calls().Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
+		CallLocator:               callautomation.ServerCallLocator{ID: call.ServerCallID},
+		RecordingContent:          callautomation.RecordingContentAudio,
+		RecordingChannel:          callautomation.RecordingChannelMixed,
+		RecordingFormat:           callautomation.RecordingFormatWav,
+		RecordingStateCallbackURI: callback,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, call, st
 }
 
 func nodeID(t *testing.T, s *server) string {
@@ -69,14 +95,7 @@ func TestThreeNodesServeAsOne(t *testing.T) {
 		t.Fatalf("the nodes' access keys differ: %q %q %q", ka, kb, kc)
 	}
 	cb := startCallbackReceiver(t, nil)
-	client, err := callautomation.NewCallAutomationClient(a.ConnectionString(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, call, st := recordThrough(ctx, t, a, cb.URL+"/cb")
 	details, err := client.Calls().Get(ctx, call.ServerCallID)
 	if err != nil {
 		t.Fatal(err)
@@ -85,16 +104,6 @@ func TestThreeNodesServeAsOne(t *testing.T) {
 		t.Fatalf("call placed on node %q, want B (%s): its cost is least", details.Node, nodeID(t, b))
 	}
 	rec := client.CallRecording()
-	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:               callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingContent:          callautomation.RecordingContentAudio,
-		RecordingChannel:          callautomation.RecordingChannelMixed,
-		RecordingFormat:           callautomation.RecordingFormatWav,
-		RecordingStateCallbackURI: cb.URL + "/cb",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	joined := make(chan simulate.Result, 1)
 	go func() {
@@ -208,22 +217,8 @@ func TestLostNodeCallsEndElsewhere(t *testing.T) {
 	a := startNode(t, pg.DSN(), "10")
 	b := startNode(t, pg.DSN(), "1000")
 	cb := startCallbackReceiver(t, nil)
-	client, err := callautomation.NewCallAutomationClient(a.ConnectionString(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, call, st := recordThrough(ctx, t, a, cb.URL+"/cb")
 	rec := client.CallRecording()
-	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:               callautomation.ServerCallLocator{ID: call.ServerCallID},
-		RecordingStateCallbackURI: cb.URL + "/cb",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
 	go simulate.Join(streamCtx, simulate.Options{ // ends with an error when B dies

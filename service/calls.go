@@ -53,7 +53,7 @@ func (s *Service) EndCall(ctx context.Context, id string) error {
 		return err
 	}
 	for _, r := range recs {
-		if err := s.stop(ctx, r, callrec.EndReasonCallEnded); err != nil {
+		if err := s.stop(ctx, r, callrec.EndReasonCallEnded, false); err != nil {
 			return err
 		}
 	}

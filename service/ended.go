@@ -34,7 +34,7 @@ func (s *Service) EndRecordings(ctx context.Context, ended <-chan callrec.Record
 
 // endRecording stops one ended recording and reports whether it is done with.
 func (s *Service) endRecording(ctx context.Context, ev callrec.RecordingEnd) bool {
-	err := s.stop(ctx, &callrec.Recording{ID: ev.RecordingID}, ev.Reason)
+	err := s.stop(ctx, &callrec.Recording{ID: ev.RecordingID}, ev.Reason, false)
 	switch {
 	case err == nil:
 		return true

@@ -33,7 +33,7 @@ func (s *Service) EndLostCall(ctx context.Context, id, reason string) error {
 		return err
 	}
 	for _, r := range recs {
-		if err := s.stopLost(ctx, r, reason); err != nil {
+		if err := s.stop(ctx, r, reason, true); err != nil {
 			return err
 		}
 	}
@@ -43,18 +43,4 @@ func (s *Service) EndLostCall(ctx context.Context, id, reason string) error {
 	s.cfg.Notify()
 	s.log.InfoContext(ctx, "call of a lost node ended", "serverCallId", id, "reason", reason, "recordingsStopped", len(recs))
 	return nil
-}
-
-// stopLost stops r, whose recorder ran on a lost node, under its lock.
-func (s *Service) stopLost(ctx context.Context, r *callrec.Recording, reason string) error {
-	unlock := s.locks.lock(r.ID)
-	defer unlock()
-	fresh, err := s.cfg.Store.Recording(ctx, r.ID)
-	if err != nil {
-		return err
-	}
-	if fresh.Stopped {
-		return nil
-	}
-	return s.finish(ctx, fresh, reason, true)
 }

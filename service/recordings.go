@@ -145,8 +145,8 @@ func (s *Service) StopRecording(ctx context.Context, id string) error {
 	return s.stopLocked(ctx, r, callrec.EndReasonSessionEnded)
 }
 
-// stop stops r (already loaded) under its lock.
-func (s *Service) stop(ctx context.Context, r *callrec.Recording, reason string) error {
+// stop stops r (already loaded) under its lock; notLiveOK as for finish.
+func (s *Service) stop(ctx context.Context, r *callrec.Recording, reason string, notLiveOK bool) error {
 	unlock := s.locks.lock(r.ID)
 	defer unlock()
 	fresh, err := s.cfg.Store.Recording(ctx, r.ID)
@@ -156,7 +156,7 @@ func (s *Service) stop(ctx context.Context, r *callrec.Recording, reason string)
 	if fresh.Stopped {
 		return nil
 	}
-	return s.stopLocked(ctx, fresh, reason)
+	return s.finish(ctx, fresh, reason, notLiveOK)
 }
 
 func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason string) error {

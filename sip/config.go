@@ -45,6 +45,10 @@ type Config struct {
 	RTPPorts string
 	// Hub is the call media core legs publish into. Required.
 	Hub *callmedia.Hub
+	// Redirect, if set, names the SIP address (host:port) of the node
+	// that hosts a call hosted elsewhere (several nodes sharing one
+	// database): an INVITE for it is answered 302 with that Contact.
+	Redirect func(ctx context.Context, callID string) (addr string, ok bool)
 	// Calls says whether a call is active and records joins and leaves.
 	// Required.
 	Calls Calls

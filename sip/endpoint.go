@@ -276,6 +276,14 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reject(404, "Not Found", fmt.Sprintf("call %q has ended", callID))
 		return
 	}
+	if e.cfg.Redirect != nil {
+		if addr, ok := e.cfg.Redirect(ctx, callID); ok {
+			log.Info("INVITE redirected to the call's node", "to", addr)
+			_ = dialog.Respond(302, "Moved Temporarily", nil,
+				sip.NewHeader("Contact", "<sip:"+req.Recipient.User+"@"+addr+">"))
+			return
+		}
+	}
 	conn, err := e.ports.listen()
 	if err != nil {
 		reject(503, "Service Unavailable", err.Error())

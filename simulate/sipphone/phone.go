@@ -38,6 +38,7 @@ type RejectedError struct {
 	Status  int
 	Reason  string
 	Warning string // the answer's Warning header, callrec's explanation
+	Contact string // the answer's Contact header (a 302's new target)
 }
 
 func (e *RejectedError) Error() string {
@@ -161,6 +162,9 @@ func Dial(ctx context.Context, o DialOptions) (*Call, error) {
 			e := &RejectedError{Status: r.StatusCode, Reason: r.Reason}
 			if w := r.GetHeader("Warning"); w != nil {
 				e.Warning = w.Value()
+			}
+			if ct := r.GetHeader("Contact"); ct != nil {
+				e.Contact = ct.Value()
 			}
 			return nil, e
 		}
