@@ -49,6 +49,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			cfg.WebhookPolicy.Schedule, cfg.WebhookPolicy.Then = schedule, retryThen
+			tuneGC(log)
 			if pprofAddr != "" {
 				stop, err := startPprof(pprofAddr, log)
 				if err != nil {
