@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat;
@@ -66,4 +68,57 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuTimes is, for the CPUs this process may run on, the time they were
+// busy (everything but idle and iowait) and their total, from /proc/stat:
+// what every process on those CPUs used, the server's and the simulator's
+// and anyone else's.
+func cpuTimes() (busy, total time.Duration, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return 0, 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		n, err := strconv.Atoi(f[0][3:])
+		if err != nil || !set.IsSet(n) {
+			continue
+		}
+		var sum, idle int64
+		for i, v := range f[1:] {
+			x, _ := strconv.ParseInt(v, 10, 64)
+			if i >= 8 { // guest time is already counted in user
+				break
+			}
+			sum += x
+			if i == 3 || i == 4 { // idle, iowait
+				idle += x
+			}
+		}
+		busy += time.Duration(sum-idle) * time.Second / clockTicks
+		total += time.Duration(sum) * time.Second / clockTicks
+	}
+	return busy, total, nil
+}
+
+// loadAverage is the 1-minute load average of /proc/loadavg.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -116,6 +117,53 @@ func Ramp(ctx context.Context, rc RampConfig) (*RampResult, error) {
 	return out, nil
 }
 
+// CPU-bound thresholds: a step is bounded by the CPU when the server and
+// the simulator use this share of the cores between them, or when the
+// cores are this busy with everything that runs on them (on a shared
+// machine, other people's work).
+const (
+	cpuBoundOurs = 0.85
+	cpuBoundBusy = 0.90
+)
+
+// Bounds lists what bounds a step: "CPU" when the cores are used up, then
+// the pass criteria it missed ("delay", "loss", "gaps", "calls"). Empty: the
+// step passed with CPU to spare.
+func Bounds(r *Result) []string {
+	var b []string
+	if r.OursShare() >= cpuBoundOurs || r.MachineBusy >= cpuBoundBusy {
+		b = append(b, "CPU")
+	}
+	if r.DelayP99 >= MaxDelayP99 {
+		b = append(b, "delay")
+	}
+	if r.LossPct >= MaxLossPct {
+		b = append(b, "loss")
+	}
+	if r.Intact < r.Calls {
+		b = append(b, "gaps")
+	}
+	if r.CallsHeld < r.Calls {
+		b = append(b, "calls")
+	}
+	return b
+}
+
+// boundText is Bounds as the report says it.
+func boundText(r *Result) string {
+	b := Bounds(r)
+	if len(b) == 0 {
+		return "bound: nothing (CPU to spare)"
+	}
+	return "bound: " + strings.Join(b, ", ")
+}
+
+// machineText is the step's use of the machine.
+func machineText(r *Result) string {
+	return fmt.Sprintf("server + simulator %.0f%% of %d cores, the cores %.0f%% busy with everything, load %.2f",
+		100*r.OursShare(), r.Cores, 100*r.MachineBusy, r.LoadAvg)
+}
+
 func stepVerdict(s RampStep) string {
 	r := s.Result
 	v := "pass"
@@ -125,6 +173,7 @@ func stepVerdict(s RampStep) string {
 	line := fmt.Sprintf("%s: %d streams, loss %.3f%%, %d late, delay p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute (floor %.4f quiet, %.4f in the window), %d KiB per call, intact %d/%d, %d clicks",
 		v, r.Participants, r.LossPct, r.Late, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate), 100*r.ServerCores(), 100*r.SimulatorCores(),
 		r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.FloorWindow.Seconds(), r.MemPerCall>>10, r.Intact, r.Recordings, r.Clicks)
+	line += "; " + boundText(r) + "; " + machineText(r)
 	if len(r.Problems) > 0 {
 		line += fmt.Sprintf("; first of %d problems: %s", len(r.Problems), r.Problems[0])
 	}
@@ -146,4 +195,18 @@ func (rr *RampResult) Report(w io.Writer) {
 	}
 	fmt.Fprintf(w, "ramp: best=%d calls × %d participants = %d streams held%s (loss < %.1f%%, p99 delay < %s, no gaps)\n",
 		rr.Best, participants, rr.Best*participants, bound, MaxLossPct, ms(MaxDelayP99))
+	// The knee: the smallest step that failed.
+	var knee *RampStep
+	for i, s := range rr.Steps {
+		if !s.Pass && (knee == nil || s.Calls < knee.Calls) {
+			knee = &rr.Steps[i]
+		}
+	}
+	if knee != nil {
+		what := "the CPU"
+		if !slices.Contains(Bounds(knee.Result), "CPU") {
+			what = "not the CPU"
+		}
+		fmt.Fprintf(w, "ramp: the knee (%d calls) is %s: %s; %s\n", knee.Calls, what, boundText(knee.Result), machineText(knee.Result))
+	}
 }

@@ -54,6 +54,14 @@ type Result struct {
 	ServerRSSPeak                 int64 // during the window
 	MemPerCall                    int64 // (peak − base) / calls
 
+	// The machine in the window: Cores is how many CPUs this process (and
+	// the server it started) may use; MachineBusy the share of those CPUs'
+	// time that anything used (every process, ours or not, from
+	// /proc/stat); LoadAvg the 1-minute load average at the window's end.
+	Cores       int
+	MachineBusy float64
+	LoadAvg     float64
+
 	Recordings int // recordings checked
 	Intact     int // recordings whose every participant's tone runs without a gap
 	// Clicks counts discontinuities: a tone dips for less than 12.5 ms, as
@@ -68,6 +76,15 @@ func (r *Result) ServerCores() float64 { return r.ServerCPU.Seconds() / r.Window
 
 // SimulatorCores is the simulator's CPU use in the window, in cores.
 func (r *Result) SimulatorCores() float64 { return r.SimulatorCPU.Seconds() / r.Window.Seconds() }
+
+// OursShare is the share of the usable cores the server and the simulator
+// used together in the window.
+func (r *Result) OursShare() float64 {
+	if r.Cores == 0 {
+		return math.NaN()
+	}
+	return (r.ServerCores() + r.SimulatorCores()) / float64(r.Cores)
+}
 
 // VsFloor is server CPU per participant-minute over the quiet floor.
 func (r *Result) VsFloor() float64 { return ratio(r.CPUPerParticipantMin, r.FloorPerParticipantMin) }
@@ -126,6 +143,8 @@ func (r *Result) Report(w io.Writer) {
 	if r.ServerMeasured {
 		fmt.Fprintf(w, "cpu in window: server %.3f CPU-s (%.0f%% of a core), simulator %.3f CPU-s (%.0f%% of a core)\n",
 			r.ServerCPU.Seconds(), 100*r.ServerCores(), r.SimulatorCPU.Seconds(), 100*r.SimulatorCores())
+		fmt.Fprintf(w, "machine in window: server + simulator %.0f%% of %d cores; the cores %.0f%% busy with everything on them; load average %.2f\n",
+			100*r.OursShare(), r.Cores, 100*r.MachineBusy, r.LoadAvg)
 		floor := "bare Opus decode"
 		if r.Transport == TransportSIP {
 			floor = "bare G.711 decode + 8→16 kHz upsampling"

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -280,6 +281,7 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 	client := &http.Client{Timeout: 10 * time.Second}
 	m0, m0err := scrapeIngest(ctx, client, metricsURL)
 	self0 := selfCPU()
+	busy0, total0, cpuErr := cpuTimes()
 	t0 := time.Now()
 	floorCtx, stopFloor := context.WithCancel(ctx)
 	defer stopFloor()
@@ -313,6 +315,10 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 	}
 	res.Window = time.Since(t0)
 	res.SimulatorCPU = selfCPU() - self0 - wf.cpu
+	res.Cores, res.LoadAvg = runtime.NumCPU(), loadAverage()
+	if busy1, total1, err := cpuTimes(); err == nil && cpuErr == nil && total1 > total0 {
+		res.MachineBusy = float64(busy1-busy0) / float64(total1-total0)
+	}
 	if res.ServerMeasured {
 		cpu, err := procCPU(pid)
 		if err != nil {
