@@ -17,6 +17,10 @@ type metrics struct {
 	concealments prometheus.Counter
 	fecRecovered prometheus.Counter
 	decodeErrs   prometheus.Counter
+	corrections  *prometheus.CounterVec
+	stretched    prometheus.Counter // corrections{how="stretched"}, resolved once
+	squeezed     prometheus.Counter // corrections{how="squeezed"}
+	cut          prometheus.Counter // corrections{how="cut"}
 	jitterSecs   prometheus.Histogram
 	decodeSecs   prometheus.Histogram
 	participants *prometheus.GaugeVec
@@ -73,13 +77,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "WHIP requests rejected, by error code.",
 		}, []string{"code"}),
 	}
+	m.corrections = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "callrec", Subsystem: "ingest", Name: "timing_corrections_total",
+		Help: "Timing corrections of received audio (clock drift, jitter): a packet stretched or squeezed by a few samples over its whole length (inaudible), or late samples cut at its start (may click).",
+	}, []string{"how"})
+	m.stretched = m.corrections.WithLabelValues("stretched")
+	m.squeezed = m.corrections.WithLabelValues("squeezed")
+	m.cut = m.corrections.WithLabelValues("cut")
 	m.audioPackets = m.packets.WithLabelValues("audio")
 	m.padPackets = m.packets.WithLabelValues("padding")
 	if reg == nil {
 		return m
 	}
 	reg.MustRegister(m.packets, m.lostPackets, m.latePackets, m.concealments, m.fecRecovered, m.decodeErrs,
-		m.jitterSecs, m.decodeSecs, m.participants, m.sessions, m.rejected)
+		m.jitterSecs, m.decodeSecs, m.participants, m.sessions, m.rejected, m.corrections)
 	return m
 }
 
@@ -115,6 +126,20 @@ func (m *metrics) concealed(n int) {
 func (m *metrics) recovered(n int) {
 	if m != nil {
 		m.fecRecovered.Add(float64(n))
+	}
+}
+
+// corrected counts a timing correction of samples samples (> 0 inserted,
+// < 0 removed); spread tells a stretch or squeeze over a packet from a cut.
+func (m *metrics) corrected(samples int64, spread bool) {
+	switch {
+	case m == nil:
+	case !spread:
+		m.cut.Inc()
+	case samples > 0:
+		m.stretched.Inc()
+	default:
+		m.squeezed.Inc()
 	}
 }
 

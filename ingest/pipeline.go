@@ -54,8 +54,13 @@ type StreamStats struct {
 	SSRCChanges  int64
 	Reanchors    int64 // timestamp jumps that restarted the mapping
 	Drift        int64 // total drift correction, samples (signed)
-	Jitter       float64
-	Window       int64 // the reorder window now, samples (grows when packets come late)
+	// Stretched and Squeezed count packets whose decoded audio was
+	// resampled by a few samples, over the packet's length, to meet the
+	// clock (drift, jitter): inaudible. Cut counts packets that came so late
+	// their first samples were dropped (a discontinuity).
+	Stretched, Squeezed, Cut int64
+	Jitter                   float64
+	Window                   int64 // the reorder window now, samples (grows when packets come late)
 }
 
 // pipeline turns one participant's RTP packets into contiguous frames on
@@ -79,8 +84,9 @@ type pipeline struct {
 	spare     [][]byte // payload buffers of released packets, for reuse
 	fr        *framer
 	pcm       []int16
-	started   bool // a packet of the current stream was seen
-	settled   bool // the stream's mapping is fixed and frames flow
+	stretch   []int16 // a packet resampled to its slot (spreadCorrection)
+	started   bool    // a packet of the current stream was seen
+	settled   bool    // the stream's mapping is fixed and frames flow
 	firstSeen int64
 	lastSeen  int64
 	muted     bool
@@ -104,6 +110,7 @@ func newPipeline(dec audio.Decoder, latency int64, m *metrics,
 		onMute:  onMute,
 		clock:   newRTPClock(opusRTPRate),
 		pcm:     make([]int16, audio.MaxPacketSamples),
+		stretch: make([]int16, audio.MaxPacketSamples+maxHoldSamples),
 		lastDur: callrec.FrameSamples,
 	}
 	p.buf.wait = latency
@@ -299,7 +306,12 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 		lost = 0
 	}
 	gap := pos - cur
-	if gap > 0 {
+	// A packet in sequence a few samples off its slot (the clock mapping
+	// followed drift, or jitter moved it) fills the slot exactly: its
+	// audio is resampled over its whole length (spreadCorrection) rather
+	// than a sample held or cut at the seam, which clicks on a tone.
+	spread := lost == 0 && p.audioLast && gap != 0 && abs64(gap) <= maxHoldSamples
+	if gap > 0 && !spread {
 		p.fillGap(gap, lost, pk.payload)
 	}
 	start := time.Now()
@@ -318,6 +330,15 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 		p.lastDur = n
 	}
 	out := p.pcm[:n]
+	if spread && err == nil && int64(n) > maxHoldSamples {
+		out = p.spreadCorrection(out, gap)
+		p.fr.write(out)
+		p.audioLast = true
+		return
+	}
+	if spread && gap > 0 {
+		p.fillGap(gap, lost, pk.payload) // not decoded: hold as before
+	}
 	if gap < -maxHoldSamples && lost == 0 {
 		// Its time was filled with silence while it was on its way.
 		p.lateBy(pk.arrival - pos)
@@ -325,6 +346,8 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	if gap < 0 {
 		skip := min(-gap, int64(n))
 		out = out[skip:]
+		p.stats.Cut++
+		p.metrics.corrected(gap, false)
 		if len(out) == 0 {
 			p.stats.Late++
 			p.metrics.late()
@@ -333,6 +356,36 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	}
 	p.fr.write(out)
 	p.audioLast = true
+}
+
+// spreadCorrection resamples a decoded packet's n samples to n+gap
+// (|gap| ≤ maxHoldSamples), linearly, its first and last samples kept: a
+// correction of a sample or two over a 20 ms packet changes the pitch by
+// 0.3 % for 20 ms, which nobody hears, where a sample held or dropped at a
+// seam is a step in the waveform.
+func (p *pipeline) spreadCorrection(in []int16, gap int64) []int16 {
+	n, m := len(in), len(in)+int(gap)
+	out := p.stretch[:m]
+	// Position in the input of output sample i: i·(n−1)/(m−1), in 16.16
+	// fixed point.
+	step := (int64(n-1) << 16) / int64(m-1)
+	for i := range m {
+		x := int64(i) * step
+		j, frac := int(x>>16), x&0xffff
+		if j >= n-1 {
+			out[i] = in[n-1]
+			continue
+		}
+		a, b := int64(in[j]), int64(in[j+1])
+		out[i] = int16(a + (b-a)*frac>>16)
+	}
+	if gap > 0 {
+		p.stats.Stretched++
+	} else {
+		p.stats.Squeezed++
+	}
+	p.metrics.corrected(gap, true)
+	return out
 }
 
 // fillGap fills gap samples before the next packet: for up to

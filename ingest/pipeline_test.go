@@ -311,8 +311,16 @@ func TestPipelineFollowsClockDrift(t *testing.T) {
 		p.finish(now)
 		_, pcm := r.signal(t)
 		checkTone440(t, pcm)
-		t.Logf("%+.0f ppm: drift corrected by %d samples (%.1f ms) over 30 s; end lag %d samples",
-			ppm, p.stats.Drift, float64(p.stats.Drift)/16, lag)
+		t.Logf("%+.0f ppm: drift corrected by %d samples (%.1f ms) over 30 s; end lag %d samples; packets stretched %d, squeezed %d, cut %d; seams %d",
+			ppm, p.stats.Drift, float64(p.stats.Drift)/16, lag, p.stats.Stretched, p.stats.Squeezed, p.stats.Cut, seams(pcm))
+		// The corrections are spread over whole packets: none is a sample
+		// held or cut at a seam, which the tone would show as a step.
+		if p.stats.Cut != 0 || p.stats.Stretched+p.stats.Squeezed == 0 {
+			t.Errorf("%+.0f ppm: %d packets cut, %d stretched, %d squeezed: want every correction spread", ppm, p.stats.Cut, p.stats.Stretched, p.stats.Squeezed)
+		}
+		if n, base := seams(pcm), steadySeams(t); n > base {
+			t.Errorf("%+.0f ppm: %d steps in the tone's waveform, %d without drift", ppm, n, base)
+		}
 		// 2000 ppm over 30 s is 960 samples; corrections lag by up to
 		// three 2 s windows (192 samples).
 		if want := -ppm / 1e6 * 30 * callrec.SampleRate; math.Abs(float64(p.stats.Drift)-want) > 250 {
@@ -414,4 +422,37 @@ func TestPipelineWindowGrowsForLatePackets(t *testing.T) {
 	if silent > 15 {
 		t.Errorf("%d silent frames after the jump, want one hole of at most 15", silent)
 	}
+}
+
+// steadySeams is seams of the same stream without drift: the steps the
+// encoded tone has of itself.
+func steadySeams(t *testing.T) int {
+	p, r := newTestPipeline(t)
+	packets := stream(t, 1, 0, 0, 1500, 0, 0)
+	for i := range packets {
+		packets[i].arrival = int64(i * callrec.FrameSamples)
+	}
+	p.finish(feed(p, packets))
+	_, pcm := r.signal(t)
+	return seams(pcm)
+}
+
+// seams counts the places where a steady tone's waveform steps: its second
+// difference (curvature) jumps past twice the most a sine of the tone's
+// level and frequency has, as where a sample is held or dropped. The first
+// and last second of the signal (settling, the padded end) are skipped.
+func seams(pcm []int16) int {
+	peak := 0.0
+	for _, v := range pcm[callrec.SampleRate : len(pcm)-callrec.SampleRate] {
+		peak = math.Max(peak, math.Abs(float64(v)))
+	}
+	w := 2 * math.Pi * 440 / callrec.SampleRate
+	limit := 2 * peak * w * w
+	n := 0
+	for i := callrec.SampleRate; i < len(pcm)-callrec.SampleRate; i++ {
+		if d2 := float64(pcm[i+1]) - 2*float64(pcm[i]) + float64(pcm[i-1]); math.Abs(d2) > limit+0.3*peak*w {
+			n++
+		}
+	}
+	return n
 }
