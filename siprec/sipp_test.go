@@ -33,11 +33,11 @@ func TestSippSBC(t *testing.T) {
 			n := startNode(t)
 			dir := t.TempDir()
 			pcap1, pcap2 := filepath.Join(dir, "two.pcap"), filepath.Join(dir, "three.pcap")
-			// The second capture goes on with the first's streams, their
-			// timestamps 2.6 s on (the scenario's pause between them).
-			const next = (phaseMs + 600) / 20
+			// The second capture's streams have new SSRCs (as an SBC that
+			// re-creates its streams at a re-INVITE): each settles a new
+			// mapping at its arrival, whatever the time between the two.
 			writePCAP(t, pcap1, phaseMs, pcapStream{toneA, toneAmp, 0x1111, 0}, pcapStream{toneB, toneAmp, 0x2222, 0})
-			writePCAP(t, pcap2, phaseMs, pcapStream{toneA, toneAmp, 0x1111, next}, pcapStream{toneB, toneAmp, 0x2222, next},
+			writePCAP(t, pcap2, phaseMs, pcapStream{toneA, toneAmp, 0x1112, 500}, pcapStream{toneB, toneAmp, 0x2223, 500},
 				pcapStream{toneC, toneAmp, 0x3333, 0})
 			n.runSipp(t, tc.scenario, map[string]string{"PCAP1": pcap1, "PCAP2": pcap2, "SESSIONID": tc.session})
 
