@@ -17,6 +17,7 @@ import (
 type Store interface {
 	callrec.Store
 	callrec.NodeStore
+	callrec.CallConnectionStore
 	service.SubscriptionStore
 	CountDeliveries(ctx context.Context) (map[callrec.DeliveryStatus]int64, error)
 	Deliveries(ctx context.Context, status callrec.DeliveryStatus, limit int) ([]callrec.Delivery, error)

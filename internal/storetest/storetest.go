@@ -3,8 +3,8 @@
 // recordings and idempotent start, the outbox (claims with leases and
 // per-destination budgets, several handles claiming at once), event
 // subscriptions, dead letters, the event feed, keyset-paged lists, the
-// node registry and shared settings of several nodes, and every state
-// change written in one transaction with its events.
+// node registry and shared settings of several nodes, call connections,
+// and every state change written in one transaction with its events.
 package storetest
 
 import (
@@ -21,6 +21,7 @@ import (
 type Store interface {
 	callrec.Store
 	callrec.NodeStore
+	callrec.CallConnectionStore
 	service.SubscriptionStore
 	Deliveries(ctx context.Context, status callrec.DeliveryStatus, limit int) ([]callrec.Delivery, error)
 	Delivery(ctx context.Context, id int64) (callrec.Delivery, error)
@@ -55,6 +56,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"ListRecordingsFilters", testListRecordings},
 		{"SharedSettingFirstWins", testSharedSetting},
 		{"NodeRegistryAndTakeOver", testNodeRegistry},
+		{"CallConnectionsSurviveReopen", testCallConnections},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newDB(t)) })
 	}
