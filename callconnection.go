@@ -3,6 +3,7 @@ package callrec
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -117,3 +118,55 @@ func DecodeCallConnection(doc []byte) (*CallConnection, error) {
 	}
 	return &c, nil
 }
+
+// AnswerCall is an answerCall request.
+type AnswerCall struct {
+	IncomingCallContext string
+	CallbackURI         string
+	OperationContext    string
+	// RepeatabilityID (the Repeatability-Request-ID header) makes a
+	// retried answer return the first one's connection.
+	RepeatabilityID string
+}
+
+// CreateCall is a createCall (or addParticipant) request: dial Target
+// (a raw id: "4:+E164" or a SIP URI "sip:user@host") into a call.
+type CreateCall struct {
+	Target            string
+	CallbackURI       string
+	OperationContext  string
+	SourceCallerID    string // "+E164", required for a phone number target
+	SourceDisplayName string
+	SIPHeaders        map[string]string
+	RepeatabilityID   string
+}
+
+// CallParticipant is a participant as a call connection sees it.
+type CallParticipant struct {
+	RawID    string
+	IsMuted  bool
+	IsOnHold bool
+}
+
+// Dial is an outbound leg for a transport to place: it calls Target into
+// the call ServerCallID and reports the outcome through Result, once: nil
+// when the callee answered and joined (as participant Target), else a
+// *DialError.
+type Dial struct {
+	ServerCallID      string
+	Target            string
+	SourceCallerID    string
+	SourceDisplayName string
+	SIPHeaders        map[string]string
+	Timeout           time.Duration
+	Result            func(err error)
+}
+
+// DialError says why an outbound leg failed: the SIP final status and
+// reason phrase (408 for no answer in time).
+type DialError struct {
+	Status int
+	Reason string
+}
+
+func (e *DialError) Error() string { return fmt.Sprintf("%d %s", e.Status, e.Reason) }

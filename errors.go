@@ -22,6 +22,7 @@ const (
 	KindRangeNotSatisfiable ErrorKind = "range_not_satisfiable" // 416
 	KindUnavailable         ErrorKind = "unavailable"           // 503
 	KindStorageFull         ErrorKind = "storage_full"          // 507
+	KindNotImplemented      ErrorKind = "not_implemented"       // 501
 	KindInternal            ErrorKind = "internal"              // 500
 )
 
@@ -128,4 +129,5 @@ const (
 	CodeServerBusy             = "ServerBusy"           // KindUnavailable: too many requests being verified; Retry-After says when to retry
 	CodeRequestTimeout         = "RequestTimeout"       // KindTimeout: the request body did not arrive in time
 	CodeServiceUnavailable     = "ServiceUnavailable"   // KindUnavailable: storage or another dependency is unavailable
+	CodeNotImplemented         = "NotImplemented"       // KindNotImplemented: an ACS operation callrec does not perform
 )

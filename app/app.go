@@ -189,6 +189,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Store:               a.DB,
 		Engine:              a.Engine,
 		Media:               a.Hub,
+		Control:             a.Hub,
+		Connections:         a.DB,
 		PublicURL:           a.PublicURL,
 		ResourceID:          resourceID,
 		CallIdleTimeout:     cfg.CallIdleTimeout,
@@ -215,8 +217,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("media ingest: %w", err)
 	}
 	if cfg.SIPAddr != "" {
+		routes := make([]sip.Route, len(cfg.SIPRoutes))
+		for i, r := range cfg.SIPRoutes {
+			if routes[i], err = sip.ParseRoute(r); err != nil {
+				return nil, fmt.Errorf("--sip-route: %w", err)
+			}
+		}
 		sc := sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
-			Hub: a.Hub, Calls: a.Service, Registerer: a.registry, Logger: log}
+			Hub: a.Hub, Calls: a.Service, Incoming: a.Service, Routes: routes, RingTimeout: cfg.SIPRingTimeout,
+			Trunk: cfg.SIPTrunk, Registerer: a.registry, Logger: log}
 		if a.Member != nil {
 			sc.Redirect = a.Member.SIPRedirect
 		}
@@ -248,15 +257,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		verifier.Hosts = []string{u}
 	}
 	a.API = httpapi.New(httpapi.Config{
-		Calls:        calls,
-		Recordings:   recordings,
-		Content:      content,
-		Tokens:       &jointoken.Issuer{AccessKey: rawKey, Calls: a.Service},
-		Media:        a.Ingest.Handler(),
-		Events:       a.Subscriptions,
-		Verifier:     verifier,
-		PublicURL:    a.PublicURL,
-		MaxBodyBytes: cfg.MaxBodyBytes,
+		Calls:           calls,
+		Recordings:      recordings,
+		CallConnections: a.Service, // the node that rings or holds the phone's leg answers for it
+		Content:         content,
+		Tokens:          &jointoken.Issuer{AccessKey: rawKey, Calls: a.Service},
+		Media:           a.Ingest.Handler(),
+		Events:          a.Subscriptions,
+		Verifier:        verifier,
+		PublicURL:       a.PublicURL,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
 		JoinTokens: func(token, callID string) error {
 			_, err := jointoken.Verify(rawKey, token, callID, time.Now())
 			return err

@@ -99,6 +99,15 @@ type Config struct {
 	// SIPRECRecord is what a SIPREC recording session records by itself
 	// (siprec.ParsePolicy: "unmixed-wav" when empty, "off", …).
 	SIPRECRecord string
+	// SIPRoutes narrow which INVITEs raise IncomingCall and which join a
+	// call directly ("PATTERN=incoming", "PATTERN=call:<serverCallId>";
+	// sip.ParseRoute); none: every INVITE that names no call rings.
+	// SIPRingTimeout is how long it rings before 480 (default
+	// sip.DefaultRingTimeout); SIPTrunk the host[:port] phone numbers are
+	// dialled through.
+	SIPRoutes      []string
+	SIPRingTimeout time.Duration
+	SIPTrunk       string
 
 	// ICE says where WebRTC media flows (interfaces, ports, public IPs,
 	// consent timeout).

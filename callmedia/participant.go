@@ -2,6 +2,7 @@ package callmedia
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/callrec/callrec"
 )
@@ -21,6 +22,8 @@ type Participant struct {
 	// keyed holds the subscriptions that have had a keyframe of this
 	// participant's video; owned by the publisher's goroutine (PushVideo).
 	keyed map[uint64]struct{}
+	muted atomic.Bool // by an application (Hub.Mute): frames go out silent
+	quiet []int16     // a silent frame, made on the first muted Push
 }
 
 // RawID returns the participant's ACS raw id.
@@ -40,8 +43,14 @@ func (p *Participant) Floor() int64 { return p.floor }
 // Push delivers one frame of the participant's decoded audio at call-clock
 // position pos (callrec.Frame's rules: consecutive frames at consecutive
 // positions). samples is only read during the call. It takes no lock and
-// allocates nothing.
+// allocates nothing (but one silent frame once muted by Hub.Mute).
 func (p *Participant) Push(pos int64, samples []int16) {
+	if p.muted.Load() {
+		if len(p.quiet) < len(samples) {
+			p.quiet = make([]int16, len(samples))
+		}
+		samples = p.quiet[:len(samples)]
+	}
 	p.call.frame(callrec.Frame{Participant: p.rawID, Pos: pos, Samples: samples})
 }
 

@@ -52,9 +52,8 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRec
 		spec.ServerCallID = id
 		spec.CallConnectionID = req.CallConnectionID
 	case req.CallConnectionID != "":
-		// callrec hosts calls by serverCallId; it has no call connections.
-		return callrec.StartRecording{}, callrec.FieldErrorf("callConnectionId", callrec.CodeCallConnectionNotFound,
-			"callConnectionId %q is not known; start the recording with a callLocator", req.CallConnectionID)
+		// The service resolves the connection to its call.
+		spec.CallConnectionID = req.CallConnectionID
 	default:
 		return callrec.StartRecording{}, callrec.FieldErrorf("callLocator", callrec.CodeInvalidRequest,
 			"callLocator is required")

@@ -1,4 +1,5 @@
-// Package httpapi is callrec's REST edge: the ACS Call Recording routes, the
+// Package httpapi is callrec's REST edge: the ACS Call Recording routes,
+// the Call Automation call-connection routes (callconnections.go), the
 // content routes (download, range, delete), callrec's own call routes, and
 // the mount point for the media routes (WHIP, join page), the health probes
 // (health.go) and the HTTP metrics (metrics.go). It verifies HMAC signatures
@@ -34,6 +35,9 @@ type TokenMinter interface {
 type Config struct {
 	Calls      callrec.CallService
 	Recordings callrec.RecordingService
+	// CallConnections serves Call Automation call control
+	// (/calling/callConnections); nil answers those routes 404.
+	CallConnections CallConnections
 	// Content serves recorded documents; nil answers 404 on content routes.
 	Content callrec.ContentStore
 	// Tokens issues join tokens; nil answers 404 on the token route.
@@ -101,6 +105,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.bodyDeadline(w, r)
 	segs := splitPath(r.URL.EscapedPath())
 	switch {
+	case len(segs) >= 2 && segs[0] == "calling" && strings.HasPrefix(segs[1], "callConnections"):
+		s.signed(w, r, false, func(body []byte) error { return s.routeCallConnections(w, r, segs[1:], body) })
 	case len(segs) >= 2 && segs[0] == "calling" && segs[1] == "recordings":
 		s.signed(w, r, false, func(body []byte) error { return s.routeRecordings(w, r, segs[2:], body) })
 	case len(segs) >= 1 && segs[0] == "v1" && len(segs) >= 3 && segs[1] == "objects":

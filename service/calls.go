@@ -61,6 +61,7 @@ func (s *Service) EndCall(ctx context.Context, id string) error {
 		return err
 	}
 	s.log.InfoContext(ctx, "call ended", "serverCallId", id, "recordingsStopped", len(recs))
+	s.callEnded(ctx, id)
 	if s.cfg.Media != nil {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
 		defer cancel()
@@ -86,6 +87,7 @@ func (s *Service) JoinParticipant(ctx context.Context, callID, rawID string) err
 	}
 	s.timers.disarm(callID)
 	s.cfg.Notify()
+	s.rosterChanged(ctx, callID)
 	return nil
 }
 
@@ -101,5 +103,6 @@ func (s *Service) LeaveParticipant(ctx context.Context, callID, rawID string) er
 	if c, err := s.cfg.Store.Call(ctx, callID); err == nil && c.State == callrec.CallActive && present(c) == 0 {
 		s.armIdle(callID)
 	}
+	s.rosterChanged(ctx, callID)
 	return nil
 }

@@ -11,6 +11,14 @@ import (
 // RepeatabilityID returns the recording it started the first time.
 func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording) (*callrec.Recording, error) {
 	spec := req.Spec
+	if spec.ServerCallID == "" && spec.CallConnectionID != "" {
+		conn, err := s.CallConnection(ctx, spec.CallConnectionID)
+		if err != nil {
+			return nil, callrec.FieldErrorf("callConnectionId", callrec.CodeCallConnectionNotFound,
+				"callConnectionId %q is not a call connection of this server (%s)", spec.CallConnectionID, callrec.CodeOf(err))
+		}
+		spec.ServerCallID = conn.ServerCallID
+	}
 	if err := spec.Validate(s.maxUnmixedChannels()); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,12 @@ type Config struct {
 	// Media hangs up the participants of a call that ends (the call media
 	// core). Nil: ending a call leaves its media to the transports.
 	Media CallMedia
+	// Connections stores Call Automation call connections; nil answers
+	// their routes 503. Control removes and mutes single participants;
+	// Dialer places outbound legs (createCall, addParticipant; nil: 501).
+	Connections callrec.CallConnectionStore
+	Control     ParticipantControl
+	Dialer      Dialer
 	// CallIdleTimeout ends a call this long after its last participant
 	// left, unless someone rejoined; CallUnjoinedTimeout ends a call nobody
 	// joined this long after its creation. Zero never ends them.
@@ -44,10 +50,12 @@ type Config struct {
 
 // Service implements callrec.CallService and callrec.RecordingService.
 type Service struct {
-	cfg    Config
-	log    *slog.Logger
-	locks  keyedMutex // per recording id
-	timers callTimers // calls due to end unless someone joins
+	cfg      Config
+	log      *slog.Logger
+	locks    keyedMutex    // per recording id
+	timers   callTimers    // calls due to end unless someone joins
+	incoming incomingCalls // calls that ring, waiting for an answer
+	conns    connections   // call connections' in-memory side
 }
 
 var (

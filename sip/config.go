@@ -52,6 +52,21 @@ type Config struct {
 	// Calls says whether a call is active and records joins and leaves.
 	// Required.
 	Calls Calls
+	// Incoming rings applications: an INVITE that names no call and that
+	// the routes send to IncomingCall waits for its decision. Nil: such
+	// INVITEs get 404.
+	Incoming Ringer
+	// Routes narrow which Request-URI users ring and which join a call
+	// directly (see Route). None: every user that is not a serverCallId
+	// rings.
+	Routes []Route
+	// RingTimeout is how long a ringing caller waits for an application's
+	// decision before 480 [DefaultRingTimeout].
+	RingTimeout time.Duration
+	// Trunk is the host[:port] that phone numbers are reached through
+	// (redirects to a number, createCall and addParticipant to one); empty:
+	// calls to numbers are refused, redirects go to a tel: URI.
+	Trunk string
 	// MediaTimeout is how long a leg that is not on hold may go without
 	// RTP before callrec hangs it up with a BYE (a phone that vanished
 	// without one) [DefaultMediaTimeout].
@@ -85,6 +100,7 @@ type parsed struct {
 	publicPort        int        // 0: the listening port
 	rtpFirst, rtpLast int
 	mediaTimeout      time.Duration
+	ringTimeout       time.Duration
 }
 
 func (c Config) parse() (*parsed, error) {
@@ -98,6 +114,10 @@ func (c Config) parse() (*parsed, error) {
 	p.mediaTimeout = c.MediaTimeout
 	if p.mediaTimeout <= 0 {
 		p.mediaTimeout = DefaultMediaTimeout
+	}
+	p.ringTimeout = c.RingTimeout
+	if p.ringTimeout <= 0 {
+		p.ringTimeout = DefaultRingTimeout
 	}
 	listen, err := netip.ParseAddrPort(c.Addr)
 	if err != nil {

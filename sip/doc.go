@@ -12,7 +12,14 @@
 //     gets 481.
 //   - routing: an inbound INVITE joins the existing, active call whose
 //     serverCallId is the Request-URI's user part (percent-decoded), e.g.
-//     sip:<serverCallId>@host; an unknown or ended call gets 404.
+//     sip:<serverCallId>@host; an ended call gets 404. Any other user is
+//     matched against the routes (route.go): it rings, or joins the call a
+//     route names, or gets 404; with no route, every such user rings.
+//   - ringing: the endpoint answers 180 and hands an Invitation to its
+//     Ringer (the service raises IncomingCall) until the application
+//     answers (the caller joins the call it names), rejects (486, 603,
+//     403), redirects (302), or the ring timeout passes (480); a CANCEL
+//     ends it with 487 (incoming.go).
 //   - offer/answer: the INVITE's SDP offer (RFC 3264) is answered recvonly
 //     with one audio codec, the first of the offer's that callrec decodes,
 //     plus telephone-event and CN when offered. A body that is not SDP or

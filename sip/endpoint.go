@@ -259,24 +259,18 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	ctx := dialog.Context() // ends with a CANCEL (sipgo answers it 200, and the INVITE 487)
-	callID := callIDOf(req)
-	call, err := e.cfg.Calls.Call(ctx, callID)
-	if ctx.Err() != nil {
-		log.Info("INVITE cancelled")
+	callID, connected, ok := e.resolve(ctx, req, dialog, log, reject)
+	if !ok {
 		return
 	}
-	switch {
-	case callrec.KindOf(err) == callrec.KindNotFound || callrec.KindOf(err) == callrec.KindInvalid:
-		reject(404, "Not Found", fmt.Sprintf("no call %q", callID))
-		return
-	case err != nil:
-		reject(500, "Server Internal Error", err.Error())
-		return
-	case call.State != callrec.CallActive:
-		reject(404, "Not Found", fmt.Sprintf("call %q has ended", callID))
-		return
+	if connected != nil { // an answered call: its application hears how the answer went
+		refuse := reject
+		reject = func(code int, reason, why string) {
+			refuse(code, reason, why)
+			connected(&callrec.DialError{Status: code, Reason: why})
+		}
 	}
-	if e.cfg.Redirect != nil {
+	if e.cfg.Redirect != nil && connected == nil { // an answered call was made on this node
 		if addr, ok := e.cfg.Redirect(ctx, callID); ok {
 			log.Info("INVITE redirected to the call's node", "to", addr)
 			_ = dialog.Respond(302, "Moved Temporarily", nil,
@@ -303,6 +297,9 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		e.ports.release(l.port)
 		switch {
 		case ctx.Err() != nil:
+			if connected != nil {
+				connected(ctx.Err())
+			}
 		case codeOf(err) == callmedia.CodeTooManyParticipants:
 			reject(486, "Busy Here", err.Error())
 		case callrec.KindOf(err) == callrec.KindNotFound:
@@ -338,6 +335,13 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		l.log.Info("answer not acknowledged", "err", err)
 		l.setReason(reason)
 		l.stop()
+		if connected != nil {
+			connected(err)
+		}
+		return
+	}
+	if connected != nil {
+		connected(nil)
 	}
 }
 

@@ -25,7 +25,7 @@ type node struct {
 
 func startNode(t *testing.T) *node {
 	t.Helper()
-	srv := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.SIPAddr = "127.0.0.1:0" }))
+	srv := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.SIPAddr = "127.0.0.1:0"; c.SIPRingTimeout = time.Second }))
 	client, err := callautomation.NewCallAutomationClient(srv.ConnectionString, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -74,11 +74,18 @@ func (n *node) waitParticipants(t *testing.T, callID string, want []string) {
 // (16 kHz), the chunk's start time and its metadata's participants.
 func (n *node) recorded(t *testing.T, recordingID string) ([]int16, time.Time, []string) {
 	t.Helper()
-	ctx := t.Context()
-	rec := n.client.CallRecording()
-	if err := rec.Stop(ctx, recordingID); err != nil {
+	if err := n.client.CallRecording().Stop(t.Context(), recordingID); err != nil {
 		t.Fatal(err)
 	}
+	return n.downloaded(t, recordingID)
+}
+
+// downloaded returns a stopped recording's one chunk's first channel, the
+// chunk's start time and its metadata's participants.
+func (n *node) downloaded(t *testing.T, recordingID string) ([]int16, time.Time, []string) {
+	t.Helper()
+	ctx := t.Context()
+	rec := n.client.CallRecording()
 	res, err := rec.Result(ctx, recordingID)
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,8 @@ func Status(k callrec.ErrorKind) int {
 		return http.StatusServiceUnavailable
 	case callrec.KindStorageFull:
 		return http.StatusInsufficientStorage
+	case callrec.KindNotImplemented:
+		return http.StatusNotImplemented
 	default:
 		return http.StatusInternalServerError
 	}
