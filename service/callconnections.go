@@ -427,19 +427,29 @@ func (s *Service) Participant(ctx context.Context, id, rawID string) (*callrec.C
 	return nil, callrec.Errorf(callrec.KindNotFound, CodeParticipantNotFound, "participant %q is not in the call", rawID)
 }
 
+// participantOf returns the live connection id whose call rawID is in,
+// for an action on that participant.
+func (s *Service) participantOf(ctx context.Context, id, rawID string) (*callrec.CallConnection, error) {
+	conn, err := s.liveConnection(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Participant(ctx, id, rawID); err != nil {
+		return nil, err
+	}
+	if s.cfg.Control == nil {
+		return nil, callrec.Errorf(callrec.KindUnavailable, callrec.CodeServiceUnavailable, "no call media core to act on participants")
+	}
+	return conn, nil
+}
+
 // RemoveParticipant disconnects a participant (a phone gets a BYE):
 // RemoveParticipantSucceeded goes to callbackURI (the connection's when
 // empty), ParticipantsUpdated follows.
 func (s *Service) RemoveParticipant(ctx context.Context, id, rawID, operationContext, callbackURI string) error {
-	conn, err := s.liveConnection(ctx, id)
+	conn, err := s.participantOf(ctx, id, rawID)
 	if err != nil {
 		return err
-	}
-	if _, err := s.Participant(ctx, id, rawID); err != nil {
-		return err
-	}
-	if s.cfg.Control == nil {
-		return callrec.Errorf(callrec.KindUnavailable, callrec.CodeServiceUnavailable, "no call media core to remove participants from")
 	}
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
 	defer cancel()
@@ -463,15 +473,9 @@ func (s *Service) RemoveParticipant(ctx context.Context, id, rawID, operationCon
 // is silence from now on, in the call and its recordings.
 // ParticipantsUpdated (isMuted true) follows.
 func (s *Service) MuteParticipant(ctx context.Context, id, rawID string) error {
-	conn, err := s.liveConnection(ctx, id)
+	conn, err := s.participantOf(ctx, id, rawID)
 	if err != nil {
 		return err
-	}
-	if _, err := s.Participant(ctx, id, rawID); err != nil {
-		return err
-	}
-	if s.cfg.Control == nil {
-		return callrec.Errorf(callrec.KindUnavailable, callrec.CodeServiceUnavailable, "no call media core to mute participants in")
 	}
 	if err := s.cfg.Control.Mute(conn.ServerCallID, rawID); err != nil {
 		return err

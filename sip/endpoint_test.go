@@ -190,23 +190,30 @@ func TestPhoneCallIsRecorded(t *testing.T) {
 			}
 			n.waitParticipants(t, callID, nil)
 			x, start, ids := n.recorded(t, recID)
-			if !slices.Equal(ids, []string{"4:+14255550100"}) {
-				t.Errorf("metadata participants %v", ids)
-			}
-			// Where the tone starts and ends in the file, against when it
-			// was sent: within 60 ms (loopback, a loaded machine).
-			const tol = 60 * 16
-			first, last := audio.FirstAbove(x, 0.1), lastAbove(x, 0.1)
-			if d := first - at(start, begin); d < -tol || d > tol {
-				t.Errorf("tone starts at %d, sent at %d (%+d samples)", first, at(start, begin), d)
-			}
-			if d := last - at(start, end); d < -tol || d > tol {
-				t.Errorf("tone ends at %d, sent until %d (%+d samples)", last, at(start, end), d)
-			}
-			t.Logf("tone sent at %d–%d, recorded at %d–%d (samples from the chunk's start)", at(start, begin), at(start, end), first, last)
-			checkTone(t, "tone", x, first+1600, last-1600, amp)
+			checkPhoneTone(t, x, start, ids, begin, end, amp)
 		})
 	}
+}
+
+// checkPhoneTone checks a recording of the phone 4:+14255550100 alone
+// (ids, its metadata's participants): x holds its 440 Hz tone at amp from
+// when it was sent (begin) to end, within 60 ms (loopback, a loaded
+// machine), for a chunk that started at start.
+func checkPhoneTone(t *testing.T, x []int16, start time.Time, ids []string, begin, end time.Time, amp float64) {
+	t.Helper()
+	if !slices.Equal(ids, []string{"4:+14255550100"}) {
+		t.Errorf("metadata participants %v", ids)
+	}
+	const tol = 60 * 16
+	first, last := audio.FirstAbove(x, 0.1), lastAbove(x, 0.1)
+	if d := first - at(start, begin); d < -tol || d > tol {
+		t.Errorf("tone starts at %d, sent at %d (%+d samples)", first, at(start, begin), d)
+	}
+	if d := last - at(start, end); d < -tol || d > tol {
+		t.Errorf("tone ends at %d, sent until %d (%+d samples)", last, at(start, end), d)
+	}
+	t.Logf("tone sent at %d–%d, recorded at %d–%d (samples from the chunk's start)", at(start, begin), at(start, end), first, last)
+	checkTone(t, "tone", x, first+1600, last-1600, amp)
 }
 
 func lastAbove(x []int16, threshold float64) int {
