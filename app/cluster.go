@@ -133,6 +133,7 @@ func (a *App) newMember(rawKey []byte) {
 		TakeOver: func(ctx context.Context, callID string) error {
 			return a.Service.EndLostCall(ctx, callID, callrec.EndReasonNodeLost)
 		},
+		Fence:  a.fence,
 		Logger: a.log.With("component", "cluster", "node", id),
 	})
 }
@@ -158,6 +159,18 @@ func (a *App) registerNode(ctx context.Context) error {
 	}
 	a.log.Info("node registered", "node", a.Member.ID(), "url", a.Member.URL(), "media", media)
 	return nil
+}
+
+// fence finishes the recordings this node still records whose calls
+// another node took over (this node's heartbeats did not reach the
+// database for a lease, the database did): their files are finalized here,
+// with their file event, and their participants hung up.
+func (a *App) fence(ctx context.Context) {
+	for _, id := range a.Engine.Live() {
+		if err := a.Service.FinishTakenOver(ctx, id); err != nil {
+			a.log.Warn("finishing a recording taken over by another node", "recordingId", id, "err", err)
+		}
+	}
 }
 
 // drainCalls waits, once the node takes no new calls, until its calls have

@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"os"
@@ -9,10 +10,13 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/app"
+	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/internal/pgtest"
 	"github.com/callrec/callrec/internal/testserver"
+	"github.com/callrec/callrec/simulate"
 	"github.com/callrec/callrec/simulate/sipphone"
 )
 
@@ -161,4 +165,101 @@ func contactOf(e *sipphone.RejectedError) string {
 		return ""
 	}
 	return e.Contact
+}
+
+// TestCutOffNodeFinishesWhatWasTakenOver: node A takes node B's call over
+// as when B's heartbeats stopped reaching the database for a lease, and
+// ends it, stopping its recording with reason nodeLost and no chunks. B,
+// still recording, learns it at its next heartbeat: it finalizes the
+// files, the recording gets its chunk (the tone, downloadable through A)
+// and its one file event, and the participant is hung up.
+func TestCutOffNodeFinishesWhatWasTakenOver(t *testing.T) {
+	ctx := t.Context()
+	dsn := pgtest.NewDatabase(t)
+	a := testserver.Start(t, testserver.WithConfig(func(c *app.Config) {
+		c.Database, c.NodeCapacity, c.SIPAddr, c.NodeLease = dsn, 1, "", time.Hour // beats every 20 min
+	}))
+	b := testserver.Start(t, testserver.WithConfig(func(c *app.Config) {
+		c.Database, c.NodeCapacity, c.SIPAddr, c.NodeLease = dsn, 100, "", 3*time.Second // beats every second
+	}))
+	ca := client(t, a)
+	call, err := ca.Calls().Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := ca.CallRecording()
+	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{CallLocator: callautomation.ServerCallLocator{ID: call.ServerCallID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := make(chan error, 1)
+	go func() {
+		_, err := simulate.Join(ctx, simulate.Options{Endpoint: b.URL, ConnectionString: b.ConnectionString, CallID: call.ServerCallID,
+			Participant: "8:acs:agent", Source: "tone:440", Duration: time.Minute, SettingEngine: simulate.LoopbackSettingEngine()})
+		joined <- err
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got, err := ca.Calls().Get(ctx, call.ServerCallID)
+		if err == nil && len(got.Participants) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the participant did not join: %+v %v", got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+
+	// A takes B's call over as its own loop would once B's heartbeat is
+	// older than A's lease (B's is a second old at most: the cut-off is
+	// played by judging from an hour ahead).
+	ids, err := a.App.DB.TakeOverCalls(ctx, b.App.Member.ID(), a.App.Member.ID(), time.Now().Add(time.Hour))
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("take over: %v %v", ids, err)
+	}
+	if err := a.App.Service.EndLostCall(ctx, ids[0], "nodeLost"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.App.DB.Recording(ctx, st.RecordingID)
+	if err != nil || !r.Stopped || r.EndReason != "nodeLost" || len(r.Chunks) != 0 {
+		t.Fatalf("the recording after the takeover: %+v %v", r, err)
+	}
+	// B's next heartbeat (Fence runs after each) finishes it.
+	select {
+	case err := <-joined:
+		if !errors.Is(err, simulate.ErrCallEnded) {
+			t.Errorf("the participant's stream ended with %v, want the call ended", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the participant is still in the call on B")
+	}
+	result, err := rec.Result(ctx, st.RecordingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := result.RecordingStorageInfo.RecordingChunks
+	if len(chunks) != 1 || chunks[0].EndReason != "nodeLost" {
+		t.Fatalf("chunks after B finished the recording: %+v", chunks)
+	}
+	var content bytes.Buffer
+	if _, err := rec.DownloadTo(ctx, chunks[0].ContentLocation, &content); err != nil {
+		t.Fatal(err)
+	}
+	w, err := wav.Read(bytes.NewReader(content.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := w.Channels[0]
+	first := audio.FirstAbove(x, 0.05)
+	if first < 0 || len(x)-first < 16000 {
+		t.Fatalf("%d samples, tone from %d", len(x), first)
+	}
+	if f, ratio := audio.DetectTone(x[first:first+16000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
+		t.Errorf("recorded %v Hz (ratio %.0f), want 440", f, ratio)
+	}
+	files, err := a.App.DB.Events(ctx, "Microsoft.Communication.RecordingFileStatusUpdated")
+	if err != nil || len(files) != 1 {
+		t.Errorf("file events %d (%v), want 1", len(files), err)
+	}
 }

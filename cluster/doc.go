@@ -10,7 +10,9 @@
 //     the calls move in one transaction (one taker wins), then Config.TakeOver
 //     ends them (service.EndLostCall). A node only takes over after its own
 //     heartbeats have succeeded for a whole Lease, so that after a database
-//     outage every node has had the time to renew its own first.
+//     outage every node has had the time to renew its own first. After each
+//     heartbeat Config.Fence finishes what the node still records of calls
+//     another node took over while this one was cut off.
 //   - Placement: a new call goes to the node of least cost, (load + active
 //     calls + 1) / capacity, among the nodes with a fresh heartbeat that
 //     are not draining and not full; with none, 503 NoCapacity with

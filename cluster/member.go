@@ -41,8 +41,12 @@ type Config struct {
 	Client *http.Client
 	// TakeOver ends calls moved to this node from a lost one.
 	TakeOver func(ctx context.Context, callID string) error
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Fence runs after each heartbeat that reached the database: it
+	// finishes what this node still records of calls another node took
+	// over while this one was cut off.
+	Fence  func(ctx context.Context)
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Member is this node in the shared registry.
@@ -112,6 +116,9 @@ func (m *Member) Run(ctx context.Context) {
 				m.log.Warn("node heartbeat failed", "err", err)
 			}
 			continue
+		}
+		if m.cfg.Fence != nil {
+			m.cfg.Fence(ctx)
 		}
 		m.takeOverLost(ctx)
 	}

@@ -355,3 +355,57 @@ func TestDatabaseOutageMidRecording(t *testing.T) {
 	}
 	t.Logf("recorded %.1f s of tone across a 30 s database outage", float64(end-first)/16000)
 }
+
+// TestNodeKilledAndRestartedKeepsItsCalls: node B, hosting a recorded call,
+// is killed with SIGKILL and started again on its data directory within
+// its lease: it is the same node, takes up its recording (the killed
+// process's chunk finalized, serviceRestarted), and the recording stopped
+// through node A holds the tone spoken before the kill.
+func TestNodeKilledAndRestartedKeepsItsCalls(t *testing.T) {
+	pg := pgtest.StartServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	const lease = "--node-lease=2m" // longer than a restart on a loaded machine
+	a := startNode(t, pg.DSN(), "10", lease)
+	b := startNode(t, pg.DSN(), "1000", lease)
+	client, call, st := recordThrough(ctx, t, a, "")
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	go simulate.Join(streamCtx, simulate.Options{ // ends with an error when B dies
+		Endpoint: "http://" + a.addr, ConnectionString: a.ConnectionString(), CallID: call.ServerCallID,
+		Participant: "8:acs:agent", Source: "tone:440", Duration: time.Minute, SettingEngine: simulate.LoopbackSettingEngine(),
+	})
+	waitForParticipant(ctx, t, client, call.ServerCallID, "8:acs:agent", time.Minute)
+	time.Sleep(3 * time.Second)
+	idB := nodeID(t, b)
+	b.Kill(t)
+	stopStream()
+	b = startServer(t, serverOptions{dataDir: b.dataDir, addr: b.addr, args: []string{"--database", pg.DSN(),
+		"--ice-loopback-only", "--node-capacity", "1000", lease}})
+	if nodeID(t, b) != idB {
+		t.Fatalf("restarted B is node %s, was %s", nodeID(t, b), idB)
+	}
+	if s, err := client.CallRecording().GetState(ctx, st.RecordingID); err != nil || s.RecordingState != "active" {
+		t.Fatalf("the recording after B's restart, through A: %+v %v", s, err)
+	}
+	chunk := stopFirstChunk(ctx, t, client, st.RecordingID)
+	if chunk.EndReason != "serviceRestarted" {
+		t.Errorf("first chunk %+v, want end reason serviceRestarted", chunk)
+	}
+	var content bytes.Buffer
+	if _, err := client.CallRecording().DownloadTo(ctx, chunk.ContentLocation, &content); err != nil {
+		t.Fatal(err)
+	}
+	w, err := wav.Read(bytes.NewReader(content.Bytes()))
+	if err != nil {
+		t.Fatalf("the killed node's chunk: %v", err)
+	}
+	x := w.Channels[0]
+	first := audio.FirstAbove(x, 0.05)
+	if first < 0 || len(x)-first < 2*16000 {
+		t.Fatalf("the killed node's chunk holds %d samples, tone from %d; want 2 s of tone and more", len(x), first)
+	}
+	if f, ratio := audio.DetectTone(x[first:first+2*16000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
+		t.Errorf("recorded %v Hz (ratio %.0f), want 440", f, ratio)
+	}
+}

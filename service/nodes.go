@@ -44,3 +44,28 @@ func (s *Service) EndLostCall(ctx context.Context, id, reason string) error {
 	s.log.InfoContext(ctx, "call of a lost node ended", "serverCallId", id, "reason", reason, "recordingsStopped", len(recs))
 	return nil
 }
+
+// FinishTakenOver finishes here a recording that this node records but
+// another node stopped, having taken its call over while this node's
+// heartbeats did not reach the database: the engine finalizes the files,
+// the recording gets its chunks and its file event, and the call's
+// participants are hung up (the call has ended). A recording not stopped
+// is left alone.
+func (s *Service) FinishTakenOver(ctx context.Context, id string) error {
+	r, err := s.cfg.Store.Recording(ctx, id)
+	if err != nil || !r.Stopped {
+		return err
+	}
+	if err := s.finishStopped(ctx, r); err != nil {
+		return err
+	}
+	s.log.WarnContext(ctx, "recording taken over by another node finalized here", "recordingId", id, "chunks", len(r.Chunks))
+	if s.cfg.Media != nil {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
+		defer cancel()
+		if err := s.cfg.Media.Hangup(hctx, r.Spec.ServerCallID); err != nil {
+			s.log.WarnContext(ctx, "hanging up a call taken over", "serverCallId", r.Spec.ServerCallID, "err", err)
+		}
+	}
+	return nil
+}
