@@ -29,9 +29,11 @@ import (
 const netnsEnv = "CALLREC_TEST_IN_NETNS"
 
 // TestChromiumJoinPage: headless Chromium opens the join page with a fake
-// microphone playing a 660 Hz file, joins over WHIP, and the server decodes
-// that tone at the file's level; the page shows the call, the participant
-// and a moving level meter, and its Leave button leaves the call.
+// microphone playing a 660 Hz file and a fake camera, joins over WHIP, and
+// the server decodes that tone at the file's level and gets the camera's
+// VP8 pictures, which ffmpeg decodes; the page shows the call, the
+// participant, the camera's preview and a moving level meter, and its
+// Leave button leaves the call.
 //
 // The browser and the server run in a fresh network namespace that has only
 // lo (`unshare -n`), so nothing leaves 127.0.0.1 and ICE sees one interface.
@@ -49,7 +51,7 @@ func TestChromiumJoinPage(t *testing.T) {
 	}
 	h := startHarness(t)
 	callID := h.createCall(t)
-	rec := subscribe(t, h.hub, callID)
+	rec := subscribeVideo(t, h.hub, callID)
 	const rawID = "8:acs:callrec_browser"
 
 	dir := t.TempDir()
@@ -61,7 +63,12 @@ func TestChromiumJoinPage(t *testing.T) {
 	browser := startChromium(t, chromium, dir, wavPath, pageURL)
 
 	page := browser.page(t, "/join")
-	waitFor(t, 15*time.Second, "the page to connect", func() bool {
+	defer func() {
+		if t.Failed() {
+			t.Logf("page status: %s", page.eval(t, `document.getElementById("status").textContent`))
+		}
+	}()
+	waitFor(t, 45*time.Second, "the page to connect", func() bool {
 		return page.eval(t, `document.body ? document.body.dataset.state : ""`) == "connected"
 	})
 	waitFor(t, 15*time.Second, "3 s of the browser's audio", func() bool {
@@ -91,6 +98,11 @@ func TestChromiumJoinPage(t *testing.T) {
 		len(pcm)/callrec.FrameSamples, audio.DBFS(audio.RMS(last)), audio.DBFS(want), view.Level)
 	if d := audio.DBFS(audio.RMS(last)) - audio.DBFS(want); math.Abs(d) > 2 {
 		t.Errorf("received level is %.1f dB off the file's", d)
+	}
+
+	checkBrowserVideo(t, rec, rawID)
+	if shown := page.eval(t, `String(!document.getElementById("preview").hidden)`); shown != "true" {
+		t.Errorf("the page does not show the camera's preview")
 	}
 
 	checkRecordingIndicator(t, h, page, callID)
@@ -354,5 +366,39 @@ func (p *cdpPage) eval(t *testing.T, expr string) string {
 			return s
 		}
 		return string(resp.Result.Result.Value)
+	}
+}
+
+// checkBrowserVideo waits for two seconds of a browser's camera in the hub:
+// VP8 pictures from a keyframe on, in order on the call clock, all decoded
+// by ffmpeg without an error.
+func checkBrowserVideo(t *testing.T, rec *videoCapture, rawID string) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "2 s of the browser's camera", func() bool {
+		f := rec.pictures(rawID)
+		return len(f) > 1 && f[len(f)-1].Pos-f[0].Pos >= 2*callrec.SampleRate
+	})
+	frames := rec.pictures(rawID)
+	keyframes := 0
+	for i, f := range frames {
+		if f.Codec != callrec.VideoVP8 {
+			t.Fatalf("picture %d is %s, want VP8 (the answer prefers it)", i, f.Codec)
+		}
+		if i > 0 && f.Pos < frames[i-1].Pos {
+			t.Fatalf("picture %d at %d goes back from %d", i, f.Pos, frames[i-1].Pos)
+		}
+		if f.Keyframe {
+			keyframes++
+		}
+	}
+	pics := decodeVP8(t, frames)
+	span := time.Duration(frames[len(frames)-1].Pos-frames[0].Pos) * time.Second / callrec.SampleRate
+	t.Logf("browser video: %d pictures (%d keyframes) over %v of call clock, %.1f fps, %d decoded", len(frames), keyframes, span,
+		float64(len(frames)-1)/span.Seconds(), len(pics))
+	if len(pics) != len(frames) {
+		t.Errorf("ffmpeg decoded %d of %d pictures", len(pics), len(frames))
+	}
+	if fps := float64(len(frames)-1) / span.Seconds(); fps < 5 || fps > 31 {
+		t.Errorf("%.1f pictures a second of call clock, want the camera's rate (15 asked)", fps)
 	}
 }

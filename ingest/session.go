@@ -178,7 +178,7 @@ func (s *session) OnClose(err error) {
 		"concealed", st.Concealed, "frames", st.Frames}
 	if v := s.video; v != nil {
 		attrs = append(attrs, "video", v.codec, "videoFrames", v.stats.Frames, "keyframes", v.stats.Keyframes,
-			"videoDropped", v.stats.Dropped, "keyframeRequests", v.stats.Requests)
+			"videoDropped", v.stats.Dropped, "videoPackets", v.stats.Packets, "videoPadding", v.stats.Padding, "keyframeRequests", v.stats.Requests)
 	}
 	switch {
 	case errors.Is(err, rtcrecv.ErrRemoteClosed):

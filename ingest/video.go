@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"slices"
+	"time"
+
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
@@ -15,6 +18,10 @@ const (
 	// waiting for a missing one: more than the largest keyframe of a
 	// 640x360 picture (about 40 packets), less than a second of video.
 	videoMaxLatePackets = 256
+	// videoMaxWait is how long (in RTP time) the assembler waits for a
+	// missing packet before it gives the picture up: beyond it the picture
+	// would come too late for a recorder anyway (callmedia.Budget).
+	videoMaxWait = 200 * time.Millisecond
 	// videoSettle is how long a video stream's clock mapping follows the
 	// least-delayed packet before it is fixed (drift correction only, as
 	// audio's after its reorder window). Its first pictures are held back
@@ -32,6 +39,7 @@ const (
 // VideoStats counts what a participant's video track did.
 type VideoStats struct {
 	Packets   int // RTP packets received
+	Padding   int // of them padding only (bandwidth probes)
 	Frames    int // whole pictures pushed to the hub
 	Keyframes int // of them keyframes
 	// Dropped counts pictures not pushed: incomplete (a packet lost), or
@@ -59,6 +67,7 @@ type videoTrack struct {
 	handedOn  bool
 	needKey   bool          // drop pictures until a keyframe
 	held      []heldPicture // assembled while settling
+	padding   paddingSkipper
 	stats     VideoStats
 	push      func(callrec.VideoFrame)
 	// wantKeyframe asks the sender for a keyframe (paced by the session).
@@ -74,7 +83,7 @@ func newVideoTrack(codec string, floor int64, push func(callrec.VideoFrame), wan
 		dep = &codecs.VP8Packet{}
 	}
 	return &videoTrack{
-		codec: c, sb: samplebuilder.New(videoMaxLatePackets, dep, videoRTPRate),
+		codec: c, sb: samplebuilder.New(videoMaxLatePackets, dep, videoRTPRate, samplebuilder.WithMaxTimeDelay(videoMaxWait)),
 		clock: newRTPClock(videoRTPRate), floor: floor, needKey: true,
 		push: push, wantKeyframe: wantKeyframe,
 	}
@@ -86,6 +95,8 @@ func newVideoTrack(codec string, floor int64, push func(callrec.VideoFrame), wan
 func (v *videoTrack) insert(pkt *rtp.Packet, arrival int64) {
 	v.stats.Packets++
 	if len(pkt.Payload) == 0 {
+		v.stats.Padding++
+		v.padding.skip(pkt.SequenceNumber)
 		return // padding: it carries no picture
 	}
 	ts := v.stamps.unwrap(pkt.Timestamp)
@@ -97,7 +108,9 @@ func (v *videoTrack) insert(pkt *rtp.Packet, arrival int64) {
 		v.stats.Reanchors++
 	}
 	v.clock.observe(ts, arrival)
-	v.sb.Push(pkt.Clone())
+	c := pkt.Clone()
+	c.SequenceNumber = v.padding.renumber(pkt.SequenceNumber)
+	v.sb.Push(c)
 	for s := v.sb.Pop(); s != nil; s = v.sb.Pop() {
 		if !v.clock.fixed {
 			v.held = append(v.held, heldPicture{s.Data, s.PacketTimestamp, s.PrevDroppedPackets > 0})
@@ -171,4 +184,43 @@ func isKeyframe(codec callrec.VideoCodec, data []byte) bool {
 		}
 	}
 	return false
+}
+
+// paddingSkipper takes padding-only packets out of a stream's sequence
+// numbers. Chromium probes bandwidth with bursts of them on the video SSRC
+// when it has no RTX stream (this endpoint negotiates none); to the
+// assembler they would be holes, each costing a picture and a keyframe.
+// Media packets are renumbered as if the padding had never been sent.
+type paddingSkipper struct {
+	seqs   seqUnwrapper
+	pruned int64   // padding packets older than those in recent
+	recent []int64 // unwrapped sequence numbers of recent padding, sorted
+}
+
+// paddingMemory is how far back (in packets) padding is remembered one by
+// one: far more than any reordering.
+const paddingMemory = 1000
+
+func (p *paddingSkipper) skip(seq uint16) {
+	s := p.seqs.unwrap(seq)
+	i, found := slices.BinarySearch(p.recent, s)
+	if found {
+		return // a duplicate
+	}
+	p.recent = slices.Insert(p.recent, i, s)
+	for len(p.recent) > 0 && p.recent[0] < p.seqs.highest-paddingMemory {
+		p.recent, p.pruned = p.recent[1:], p.pruned+1
+	}
+}
+
+// renumber returns a media packet's sequence number less the padding sent
+// before it.
+func (p *paddingSkipper) renumber(seq uint16) uint16 {
+	if p.pruned == 0 && len(p.recent) == 0 {
+		p.seqs.unwrap(seq)
+		return seq
+	}
+	s := p.seqs.unwrap(seq)
+	before, _ := slices.BinarySearch(p.recent, s)
+	return uint16(s - p.pruned - int64(before))
 }

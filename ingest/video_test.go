@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -32,7 +33,7 @@ func (c *videoCapture) OnVideoFrame(f callrec.VideoFrame) {
 	c.vmu.Unlock()
 }
 
-func (c *videoCapture) frames(rawID string) []callrec.VideoFrame {
+func (c *videoCapture) pictures(rawID string) []callrec.VideoFrame {
 	c.vmu.Lock()
 	defer c.vmu.Unlock()
 	return slices.Clone(c.video[rawID])
@@ -47,17 +48,25 @@ func subscribeVideo(t *testing.T, src callrec.MediaSource, callID string) *video
 	return c
 }
 
-// decodeVP8 decodes frames with ffmpeg and returns each picture's mean Y,
-// Cb and Cr (yuv420p), one per frame.
+// decodeVP8 decodes frames with ffmpeg (any error fails the test) and
+// returns each picture's mean Y, Cb and Cr (yuv420p), one per frame, at the
+// size of the first keyframe.
 func decodeVP8(t *testing.T, frames []callrec.VideoFrame) [][3]float64 {
 	t.Helper()
+	if len(frames) == 0 || !frames[0].Keyframe || len(frames[0].Data) < 10 {
+		t.Fatal("no VP8 keyframe to start decoding at")
+	}
+	// RFC 6386 §9.1: a key frame's start code is followed by its 14-bit
+	// width and height.
+	w := int(binary.LittleEndian.Uint16(frames[0].Data[6:]) & 0x3fff)
+	h := int(binary.LittleEndian.Uint16(frames[0].Data[8:]) & 0x3fff)
 	var ivf bytes.Buffer
 	hdr := make([]byte, 32)
 	copy(hdr, "DKIF")
 	binary.LittleEndian.PutUint16(hdr[6:], 32)
 	copy(hdr[8:], "VP80")
-	binary.LittleEndian.PutUint16(hdr[12:], simulate.VideoWidth)
-	binary.LittleEndian.PutUint16(hdr[14:], simulate.VideoHeight)
+	binary.LittleEndian.PutUint16(hdr[12:], uint16(w))
+	binary.LittleEndian.PutUint16(hdr[14:], uint16(h))
 	binary.LittleEndian.PutUint32(hdr[16:], callrec.SampleRate)
 	binary.LittleEndian.PutUint32(hdr[20:], 1)
 	binary.LittleEndian.PutUint32(hdr[24:], uint32(len(frames)))
@@ -74,14 +83,13 @@ func decodeVP8(t *testing.T, frames []callrec.VideoFrame) [][3]float64 {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(t.Context(), "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-f", "ivf", "-i", in,
-		"-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
+		"-fps_mode", "passthrough", "-s", fmt.Sprintf("%dx%d", w, h), "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("ffmpeg decode of the received VP8: %v: %s", err, stderr.String())
 	}
-	w, h := simulate.VideoWidth, simulate.VideoHeight
 	size := w * h * 3 / 2
 	var out [][3]float64
 	for len(raw) >= size {
@@ -144,10 +152,10 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 	}
 	// Halfway, the subscriber asks the red participant for a keyframe.
 	waitFor(t, 60*time.Second, "3 s of red video", func() bool {
-		f := c.frames("8:acs:video_red")
+		f := c.pictures("8:acs:video_red")
 		return len(f) > 1 && f[len(f)-1].Pos-f[0].Pos >= 3*callrec.SampleRate
 	})
-	asked := c.frames("8:acs:video_red")
+	asked := c.pictures("8:acs:video_red")
 	c.sub.RequestKeyframe("8:acs:video_red")
 	sent := map[string]int{}
 	for range who {
@@ -168,7 +176,7 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 	}
 	frameDur := float64(callrec.SampleRate) / simulate.VideoFPS
 	for id, colour := range who {
-		frames := c.frames(id)
+		frames := c.pictures(id)
 		// On loopback every picture sent arrives (a loaded sender skips
 		// some rather than send late; it never skips a flash).
 		if len(frames) < sent[id]-1 {
@@ -235,7 +243,7 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 			}
 		}
 	}
-	red := c.frames("8:acs:video_red")
+	red := c.pictures("8:acs:video_red")
 	var keyAfter bool
 	for _, f := range red[len(asked):] {
 		if f.Keyframe && f.Pos <= red[len(red)-1].Pos {
@@ -246,7 +254,7 @@ func TestSimulatedVideoReachesTheHub(t *testing.T) {
 		t.Error("no keyframe came after the subscriber asked for one")
 	}
 	blueKeys := 0
-	for _, f := range c.frames("8:acs:video_blue") {
+	for _, f := range c.pictures("8:acs:video_blue") {
 		if f.Keyframe {
 			blueKeys++
 		}

@@ -1,9 +1,11 @@
-// callrec join page: publish the microphone to /calls/{call}/whip (WHIP,
-// RFC 9725) with the join token from the URL.
+// callrec join page: publish the microphone, and the camera when there is
+// one, to /calls/{call}/whip (WHIP, RFC 9725) with the join token from the
+// URL.
 // Query: call=<serverCallId>&token=<join token>
 //        [&autojoin=1] join without waiting for the button
 //        [&raw=1]      turn off echo cancellation, noise suppression and
 //                      gain control (level-accurate capture, as for tests)
+//        [&video=0]    microphone only, even with a camera
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -45,16 +47,14 @@ function waitForGathering(pc, timeoutMs) {
 
 async function join() {
   $("join").disabled = true;
-  setState("connecting", "Opening microphone…");
+  setState("connecting", "Opening microphone and camera…");
   try {
-    const raw = params.get("raw") === "1";
-    stream = await navigator.mediaDevices.getUserMedia({
-      audio: raw ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : true,
-    });
+    stream = await openDevices();
     pc = new RTCPeerConnection();
-    for (const track of stream.getAudioTracks()) {
+    for (const track of stream.getTracks()) {
       pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
     }
+    showPreview(stream);
     pc.addEventListener("connectionstatechange", () => {
       if (pc.connectionState === "connected") setState("connected", "Connected");
       if (pc.connectionState === "failed") setState("error", "Connection lost");
@@ -83,6 +83,34 @@ async function join() {
     cleanup();
     $("join").disabled = false;
   }
+}
+
+// The camera is asked for at 640x360 and 15 fps: a tile of the recorded
+// 1920x1080 grid at about its 16 fps (the server also caps its bitrate).
+const camera = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } };
+
+// openDevices opens the microphone and, when there is one and it may, the
+// camera; without a camera (or its permission) the page joins with the
+// microphone alone.
+async function openDevices() {
+  const raw = params.get("raw") === "1";
+  const audio = raw ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : true;
+  if (params.get("video") !== "0") {
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio, video: camera });
+    } catch (e) {
+      if (e.name !== "NotFoundError" && e.name !== "NotAllowedError" && e.name !== "NotReadableError" &&
+          e.name !== "OverconstrainedError") throw e;
+      // no usable camera: the microphone alone
+    }
+  }
+  return navigator.mediaDevices.getUserMedia({ audio });
+}
+
+function showPreview(s) {
+  const video = $("preview");
+  video.hidden = s.getVideoTracks().length === 0;
+  video.srcObject = video.hidden ? null : s;
 }
 
 // watchSession follows the session with GET long polls (callrec's extension
@@ -131,6 +159,8 @@ function cleanup() {
   pc = null;
   if (stream) stream.getTracks().forEach((t) => t.stop());
   stream = null;
+  $("preview").srcObject = null;
+  $("preview").hidden = true;
   $("level").value = 0;
 }
 
