@@ -103,11 +103,16 @@ func (v *videoTrack) insert(pkt *rtp.Packet, arrival int64) {
 	if !v.clock.anchored {
 		v.firstSeen = arrival
 	}
-	if v.clock.anchored && abs64(arrival-v.clock.position(ts)) > maxAhead {
-		v.clock.anchor(ts, arrival) // a sender restart or a bogus timestamp
+	// A timestamp far ahead of the arrival, or far behind it, is a jump (a
+	// sender restart or a bogus timestamp), as for audio; a picture that
+	// is merely late (a sender's encoder stalled) keeps the mapping.
+	if pos := v.clock.position(ts); v.clock.anchored && (pos > arrival+maxAhead || pos < arrival-maxBehind) {
+		v.clock.anchor(ts, arrival)
 		v.stats.Reanchors++
 	}
-	v.clock.observe(ts, arrival)
+	if pos := v.clock.position(ts); !v.clock.anchored || pos >= arrival-maxAhead {
+		v.clock.observe(ts, arrival) // rtpClock takes a late packet for a jump
+	}
 	c := pkt.Clone()
 	c.SequenceNumber = v.padding.renumber(pkt.SequenceNumber)
 	v.sb.Push(c)
