@@ -216,3 +216,24 @@ func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Dur
 	}
 	return start, nil
 }
+
+// ReInvite sends a re-INVITE in the session with body of contentType
+// and ACKs a 2xx; it returns the status.
+func (s *SRC) ReInvite(ctx context.Context, contentType string, body []byte) (int, error) {
+	req := sip.NewRequest(sip.INVITE, s.session.InviteResponse.Contact().Address)
+	req.SetBody(body)
+	req.AppendHeader(sip.NewHeader("Content-Type", contentType))
+	req.AppendHeader(sip.NewHeader("Require", "siprec"))
+	res, err := s.session.Do(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	if res.IsSuccess() {
+		ack := sip.NewRequest(sip.ACK, s.session.InviteResponse.Contact().Address)
+		ack.AppendHeader(&sip.CSeqHeader{SeqNo: req.CSeq().SeqNo, MethodName: sip.ACK})
+		if err := s.session.WriteRequest(ack); err != nil {
+			return res.StatusCode, err
+		}
+	}
+	return res.StatusCode, nil
+}
