@@ -164,6 +164,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		MaxUnmixedChannels: cfg.MaxUnmixedChannels,
 		ChunkMaxDuration:   cfg.ChunkMaxDuration,
 		ChunkMaxBytes:      cfg.ChunkMaxBytes,
+		UploadInterval:     cfg.UploadInterval,
 		Retention:          cfg.Retention,
 		ResourceID:         resourceID,
 		Registerer:         a.registry,
@@ -348,6 +349,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	worker.Go(func() { a.Worker.Run(workerCtx) })
 	worker.Go(func() { a.Subscriptions.Run(workerCtx) })
 	worker.Go(func() { a.Service.EndRecordings(workerCtx, a.Engine.Ended()) })
+	worker.Go(func() { a.Service.FilesStored(workerCtx, a.Engine.Stored()) })
 	if a.Member != nil {
 		worker.Go(func() { a.Member.Run(workerCtx) })
 	}

@@ -85,6 +85,10 @@ type Config struct {
 	// s3://bucket?endpoint=…, azblob://container?…; blob.Open), or empty
 	// for the directory DataDir/recordings.
 	Storage string
+	// UploadInterval is how often the part of each live chunk written
+	// since the last time is uploaded to Storage as a staged part
+	// (recorder.Config.UploadInterval; default 30s, negative: never).
+	UploadInterval time.Duration
 
 	// Recording files.
 	ChunkMaxDuration time.Duration // default 4h

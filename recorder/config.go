@@ -57,6 +57,13 @@ type Config struct {
 	// recording can still end cleanly: its journal, metadata document, the
 	// database's commit of the stop and its events [8 MiB; negative: none].
 	ReserveBytes int64
+	// UploadInterval is how often the part of the live chunk written since
+	// the last time is uploaded as a staged part (stage.go) [30s; negative:
+	// never].
+	UploadInterval time.Duration
+	// UploadRetryMin is the wait after a chunk's first failed upload,
+	// doubled after each further failure up to UploadRetryMax [1s, 1m].
+	UploadRetryMin, UploadRetryMax time.Duration
 	// ResourceID is the metadata document's resourceId.
 	ResourceID string
 	// Region is the region part of document ids ["loc"].
@@ -77,6 +84,9 @@ const (
 	DefaultWindow           = 4 * time.Second
 	DefaultQueueFrames      = 1024
 	DefaultReserveBytes     = 8 << 20
+	DefaultUploadInterval   = 30 * time.Second
+	DefaultUploadRetryMin   = time.Second
+	DefaultUploadRetryMax   = time.Minute
 )
 
 // MediaSource is what the engine reads calls' media from: the call media
@@ -146,6 +156,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Retention > 0 && c.RetentionEvery == 0 {
 		c.RetentionEvery = min(c.Retention/10, time.Hour)
+	}
+	if c.UploadInterval == 0 {
+		c.UploadInterval = DefaultUploadInterval
+	}
+	if c.UploadRetryMin <= 0 {
+		c.UploadRetryMin = DefaultUploadRetryMin
+	}
+	if c.UploadRetryMax < c.UploadRetryMin {
+		c.UploadRetryMax = max(DefaultUploadRetryMax, c.UploadRetryMin)
 	}
 	if c.Region == "" {
 		c.Region = "loc"

@@ -78,10 +78,27 @@
 //
 // After a crash (kill -9), Recover finalizes every leftover chunk into a
 // valid WAV, or an MP3 cut after its last whole frame and without its Info
-// tag (container/mp3), (end reason serviceRestarted), publishes it and reports the
-// recordings it found; Start on such a recording does the same and continues
+// tag (container/mp3), (end reason serviceRestarted), uploads it (see
+// Uploads) and reports the recordings it found; Start on such a recording does the same and continues
 // with the next chunk index; Stop on a recovered, not restarted recording
-// returns all its chunks and removes its spool.
+// returns all its chunks.
+//
+// # Uploads
+//
+// A chunk that ends (rollover, Stop, full disk, or left by a previous
+// process) is sealed: its file made valid, its SHA-256, duration and
+// metadata document computed, the document written beside it in the spool
+// and the chunk recorded as sealed in the journal. An upload job (one
+// goroutine per chunk, owned by the engine) then stores the audio and the
+// metadata document in Config.Blob and only then moves the chunk from
+// Pending to Chunks and removes its spool files; a failed attempt is
+// retried after Config.UploadRetryMin, doubling up to UploadRetryMax, until
+// it succeeds or the engine closes. Recover and Start resume the uploads a
+// previous process left. Stop returns once every chunk is sealed and its
+// upload tried once: when all are stored the spool is removed; otherwise the
+// recording is Unstored, and when its last upload succeeds it is reported
+// on Stored, for the service to record its chunks, send its file event and
+// Release its spool.
 //
 // # Full disk
 //

@@ -40,8 +40,17 @@ type Engine struct {
 	// reserve is space given up when the disk fills (see storagefull.go).
 	reserve *reserve
 	// ended queues recordings that ended on their own for Ended.
-	ended    endedQueue
+	ended    *queue[callrec.RecordingEnd]
 	endedOut chan callrec.RecordingEnd
+	// stored queues stopped recordings whose chunks are all stored, for
+	// Stored.
+	stored    *queue[string]
+	storedOut chan string
+
+	// journals are the spools' journals in use (see journal); uploading
+	// the chunk uploads under way, by uploadKey.
+	journals  map[string]*journalFile
+	uploading map[string]*upload
 
 	owners sync.WaitGroup // session goroutines, the retention sweeper, the Ended forwarder
 
@@ -69,14 +78,19 @@ func New(cfg Config) (*Engine, error) {
 		commitEpoch: time.Now(),
 		syncs:       newSyncer(),
 		reserve:     &reserve{path: filepath.Join(cfg.DataDir, reserveFile), size: cfg.ReserveBytes},
-		ended:       endedQueue{signal: make(chan struct{}, 1)},
+		ended:       newQueue[callrec.RecordingEnd](),
 		endedOut:    make(chan callrec.RecordingEnd),
+		stored:      newQueue[string](),
+		storedOut:   make(chan string),
+		journals:    map[string]*journalFile{},
+		uploading:   map[string]*upload{},
 	}
 	e.metrics = newMetrics(cfg.Registerer, e.liveCount)
 	if err := e.reserve.ensure(); err != nil {
 		e.log.Warn("recorder: no space reserve; a full disk may keep recordings from ending cleanly", "err", err)
 	}
-	e.owners.Go(e.forwardEnded)
+	e.owners.Go(func() { forward(e.ctx, e.ended, e.endedOut) })
+	e.owners.Go(func() { forward(e.ctx, e.stored, e.storedOut) })
 	e.owners.Go(func() { e.syncs.run(e.ctx) })
 	if cfg.Retention > 0 {
 		e.owners.Go(e.retentionLoop)
@@ -99,7 +113,6 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	for _, s := range sessions {
 		<-s.done
-		s.uploads.Wait()
 	}
 	e.owners.Wait()
 	return nil
@@ -180,14 +193,21 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return spoolError(err, "cannot create spool")
 	}
-	jf, err := readJournal(s.dir)
+	jf, err := e.journal(s.dir)
 	switch {
 	case err == nil:
-		if _, err := e.finishPending(ctx, s.dir, jf); err != nil {
+		// The store says the recording is live: a stop the previous
+		// process began but did not commit is undone.
+		if err := jf.update(func(j *journal) { j.Stopped, j.EndReason = false, "" }); err != nil {
+			return spoolError(err, "cannot write the recording's journal")
+		}
+		_, jobs, err := e.finishPending(s.dir, jf)
+		if err != nil {
 			return spoolError(err, "cannot finalize the recording's previous chunk")
 		}
+		waitTried(ctx, jobs)
 	case errors.Is(err, os.ErrNotExist):
-		jf = &journalFile{path: filepath.Join(s.dir, journalName)}
+		jf = e.newJournal(s.dir)
 	default:
 		return callrec.Internal(err, "cannot read the recording's journal")
 	}
@@ -240,6 +260,7 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	}
 	capacity := int(e.cfg.Window / (1e9 / callrec.SampleRate))
 	s.chunker = &chunker{s: s, cf: cf, channels: nch}
+	s.stage = stager{s: s, index: -1, last: e.cfg.Clock()}
 	s.chunker.maxFrames, s.chunker.fullReason = e.cfg.chunkFrames(cf, nch)
 	s.tl = newTimeline(s.startPos, nch, capacity, r.Spec.PauseBehavior != callrec.PauseSilence, s.chunker)
 	if err := s.chunker.open(s.startPos); err != nil {
@@ -300,9 +321,14 @@ func (e *Engine) Annotate(ctx context.Context, id string, block []byte) error {
 }
 
 // Stop implements callrec.RecordingEngine: it finalizes the current chunk
-// with endReason, waits until every chunk is published and returns them all,
-// in index order, then removes the recording's spool. Stop also ends a
-// recording recovered from a previous process and not restarted.
+// with endReason, seals every chunk (its file final, its hash, duration and
+// metadata document computed) and returns them all, in index order, once
+// each upload has been tried once. When every chunk is stored, the
+// recording's spool is removed; otherwise the uploads go on in the
+// background, retried until they succeed (and after a restart), and the
+// recording is reported on Stored when the last one is stored (see
+// Unstored). Stop also ends a recording recovered from a previous process
+// and not restarted.
 func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callrec.Chunk, error) {
 	began, at := time.Now(), e.cfg.Clock()
 	// The session stays registered until it has stopped, so that a Start
@@ -323,15 +349,12 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 	var jf *journalFile
 	if s == nil {
 		var err error
-		jf, err = readJournal(dir)
+		jf, err = e.journal(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, notLive(id)
 		}
 		if err != nil {
 			return nil, callrec.Internal(err, "cannot read the recording's journal")
-		}
-		if _, err := e.finishPending(ctx, dir, jf); err != nil {
-			return nil, spoolError(err, "cannot finalize the recording")
 		}
 	} else {
 		// Audio spoken just before the stop is still on its way through
@@ -347,27 +370,45 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 		s.cancelSub()
 		// The stop is not abandoned when ctx ends: the owner always answers.
 		stopErr := s.do(context.WithoutCancel(ctx), &op{kind: opStop, at: at, reason: endReason})
-		s.uploads.Wait()
 		<-s.done
 		if stopErr != nil {
 			return nil, stopErr
 		}
-		if s.uploadErr != nil {
-			return nil, spoolError(s.uploadErr, "cannot store the recording")
-		}
 		jf = s.jf
 	}
-	j := jf.snapshot()
-	if len(j.Pending) > 0 {
-		return nil, callrec.Internal(fmt.Errorf("%d chunks unpublished", len(j.Pending)), "cannot store the recording")
+	if err := jf.update(func(j *journal) { j.Stopped, j.EndReason = true, endReason }); err != nil && !isNoSpace(err) {
+		return nil, spoolError(err, "cannot write the recording's journal")
 	}
-	chunks := j.Chunks
-	slices.SortFunc(chunks, func(a, b callrec.Chunk) int { return a.Index - b.Index })
-	if err := os.RemoveAll(dir); err != nil {
-		e.log.Warn("recorder: remove spool", "dir", dir, "err", err)
+	sealed, jobs, err := e.finishPending(dir, jf)
+	if err != nil {
+		return nil, spoolError(err, "cannot finalize the recording")
+	}
+	waitTried(ctx, jobs)
+	j := jf.snapshot()
+	chunks := append(j.Chunks, sealed...)
+	chunks = slices.CompactFunc(sortChunks(chunks), func(a, b callrec.Chunk) bool { return a.Index == b.Index })
+	if len(j.Pending) == 0 {
+		e.removeSpool(dir)
+	} else {
+		e.log.Warn("recorder: recording stopped with chunks not stored yet; uploads go on", "recording", id,
+			"pending", len(j.Pending))
 	}
 	e.metrics.stoppedAfter(endReason, began)
 	return chunks, nil
+}
+
+func sortChunks(chunks []callrec.Chunk) []callrec.Chunk {
+	slices.SortStableFunc(chunks, func(a, b callrec.Chunk) int { return a.Index - b.Index })
+	return chunks
+}
+
+// removeSpool removes a stopped recording's spool.
+func (e *Engine) removeSpool(dir string) {
+	e.forgetJournal(dir)
+	e.dropStaged(e.ctx, stageDir(dir))
+	if err := os.RemoveAll(dir); err != nil {
+		e.log.Warn("recorder: remove spool", "dir", dir, "err", err)
+	}
 }
 
 // Stats returns the drop counters of a live recording.

@@ -33,6 +33,10 @@ type journal struct {
 	// (EndReason empty) and finalized ones being uploaded.
 	Pending   []pendingChunk `json:"pending,omitempty"`
 	NextIndex int            `json:"nextIndex"`
+	// Stopped is set by Stop; the spool stays until every chunk is stored
+	// and the service has taken the chunks (Release).
+	Stopped   bool   `json:"stopped,omitempty"`
+	EndReason string `json:"endReason,omitempty"`
 }
 
 // pendingChunk is a chunk whose WAV is in the spool.
@@ -45,6 +49,9 @@ type pendingChunk struct {
 	EndPos       int64     `json:"endPos,omitempty"`
 	EndReason    string    `json:"endReason,omitempty"` // empty while live
 	Participants []string  `json:"participants,omitempty"`
+	// Sealed is the chunk as reported once its file is final and its
+	// metadata document written beside it; only its upload remains.
+	Sealed *callrec.Chunk `json:"sealed,omitempty"`
 }
 
 // journalFile guards a journal and its file; the owner goroutine and the
@@ -53,6 +60,42 @@ type journalFile struct {
 	mu   sync.Mutex
 	path string
 	j    journal
+	// sealMu makes sealing a chunk happen once (Stop and an upload may
+	// both ask).
+	sealMu sync.Mutex
+}
+
+// journal returns the journal of the spool dir: the one the engine holds
+// (a live session's, or one whose uploads are under way), or read from its
+// file; every user of one spool shares one journalFile.
+func (e *Engine) journal(dir string) (*journalFile, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if jf := e.journals[dir]; jf != nil {
+		return jf, nil
+	}
+	jf, err := readJournal(dir)
+	if err != nil {
+		return nil, err
+	}
+	e.journals[dir] = jf
+	return jf, nil
+}
+
+// newJournal registers the empty journal of a new spool dir.
+func (e *Engine) newJournal(dir string) *journalFile {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	jf := &journalFile{path: filepath.Join(dir, journalName)}
+	e.journals[dir] = jf
+	return jf
+}
+
+// forgetJournal drops the journal of a removed spool.
+func (e *Engine) forgetJournal(dir string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.journals, dir)
 }
 
 func readJournal(dir string) (*journalFile, error) {

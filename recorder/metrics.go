@@ -14,6 +14,8 @@ type metrics struct {
 	stopped  *prometheus.CounterVec
 	bytes    prometheus.Counter
 	finalize prometheus.Histogram
+
+	uploaded, uploadFailures prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, active func() float64) *metrics {
@@ -32,12 +34,20 @@ func newMetrics(reg prometheus.Registerer, active func() float64) *metrics {
 		}),
 		finalize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "callrec", Subsystem: "recorder", Name: "finalize_seconds",
-			Help:    "Time from a stop request until every chunk of the recording is stored (the stop grace included).",
+			Help:    "Time from a stop request until every chunk of the recording is sealed and its upload tried once (the stop grace included).",
 			Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60},
+		}),
+		uploaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "chunks_uploaded_total",
+			Help: "Chunks (audio and metadata document) stored in the recordings store and removed from the spool.",
+		}),
+		uploadFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "upload_failures_total",
+			Help: "Failed attempts to upload a chunk to the recordings store (each is retried with backoff).",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.started, m.stopped, m.bytes, m.finalize,
+		reg.MustRegister(m.started, m.stopped, m.bytes, m.finalize, m.uploaded, m.uploadFailures,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Namespace: "callrec", Subsystem: "recorder", Name: "recordings_active",
 				Help: "Recordings being recorded now (active or paused).",

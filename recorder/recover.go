@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/callrec/callrec"
 )
@@ -17,15 +16,20 @@ type RecoveredRecording struct {
 	Recording callrec.Recording
 	// Chunks are all the chunks published so far, in index order.
 	Chunks []callrec.Chunk
-	// Finalized are the chunks this Recover call finalized and published
-	// (the leftover live chunk with end reason serviceRestarted, and any
-	// whose upload had not finished).
+	// Finalized are the chunks this Recover call finalized (the leftover
+	// live chunk with end reason serviceRestarted, and any whose upload had
+	// not finished); their uploads go on in the background.
 	Finalized []callrec.Chunk
+	// Stopped says the recording was stopped (Stop returned) before the
+	// process ended, with uploads still to do or its spool not released.
+	Stopped bool
 }
 
-// Recover finalizes and publishes the chunks that a previous process left in
-// the spool (after kill -9, a power cut, or Close), and reports each such
-// recording. Call it once at startup, before Start. The service then either
+// Recover finalizes the chunks that a previous process left in the spool
+// (after kill -9, a power cut, or Close), uploads them (each tried once
+// before Recover returns, then retried in the background until stored), and
+// reports each such recording. A stopped recording whose
+// chunks are all stored is reported on Stored as well. Call it once at startup, before Start. The service then either
 // restarts each recording (Start continues with the next chunk) or ends it
 // (Stop returns all its chunks and removes its spool), and emits the file
 // event from the chunks. Recordings live in this engine are skipped. A spool
@@ -49,7 +53,7 @@ func (e *Engine) Recover(ctx context.Context) ([]RecoveredRecording, error) {
 			continue
 		}
 		dir := filepath.Join(e.spool, ent.Name())
-		jf, err := readJournal(dir)
+		jf, err := e.journal(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			e.log.Warn("recorder: spool without journal", "dir", dir)
 			continue
@@ -58,14 +62,18 @@ func (e *Engine) Recover(ctx context.Context) ([]RecoveredRecording, error) {
 			e.log.Error("recorder: unreadable journal", "dir", dir, "err", err)
 			continue
 		}
-		finalized, err := e.finishPending(ctx, dir, jf)
+		finalized, jobs, err := e.finishPending(dir, jf)
 		if err != nil {
 			e.log.Error("recorder: recover", "dir", dir, "err", err)
 			continue
 		}
+		waitTried(ctx, jobs)
 		j := jf.snapshot()
-		slices.SortFunc(j.Chunks, func(a, b callrec.Chunk) int { return a.Index - b.Index })
-		out = append(out, RecoveredRecording{Recording: j.Recording, Chunks: j.Chunks, Finalized: finalized})
+		sortChunks(j.Chunks)
+		out = append(out, RecoveredRecording{Recording: j.Recording, Chunks: j.Chunks, Finalized: finalized, Stopped: j.Stopped})
+		if j.Stopped && len(j.Pending) == 0 {
+			e.stored.push(j.Recording.ID)
+		}
 		e.log.Info("recorder: recovered recording", "recording", j.Recording.ID, "chunks", len(j.Chunks), "finalized", len(finalized))
 	}
 	return out, nil

@@ -78,10 +78,6 @@ type session struct {
 	syncMu  sync.Mutex
 	syncErr error
 
-	uploads   sync.WaitGroup
-	uploadMu  sync.Mutex
-	uploadErr error
-
 	// owned by run
 	startPos  int64
 	startTime time.Time
@@ -90,6 +86,7 @@ type session struct {
 	parts     map[string]*partState
 	present   map[string]bool
 	chunker   *chunker
+	stage     stager
 	err       error // first write error; writing stops after it
 }
 
@@ -193,6 +190,9 @@ func (s *session) run() {
 				// Written now; synced by the engine's syncer, off this
 				// goroutine (syncer.go).
 				s.check(s.chunker.commitSync())
+			}
+			if s.err == nil {
+				s.stage.maybe(now)
 			}
 			tick.Reset(s.e.untilNextCommit(s.phase))
 		case <-s.e.ctx.Done():
@@ -399,19 +399,9 @@ func (s *session) savePauses() {
 	s.check(s.jf.update(func(j *journal) { j.Pauses = pauses }))
 }
 
-// publishAsync uploads a finalized chunk without holding up the timeline.
-func (s *session) publishAsync(pc pendingChunk) {
-	s.uploads.Go(func() {
-		if _, err := s.e.publish(s.e.ctx, s.dir, s.jf, pc); err != nil {
-			s.log.Error("recorder: publish chunk", "index", pc.Index, "err", err)
-			s.uploadMu.Lock()
-			if s.uploadErr == nil {
-				s.uploadErr = err
-			}
-			s.uploadMu.Unlock()
-		}
-	})
-}
+// publishAsync seals and uploads a finalized chunk without holding up the
+// timeline.
+func (s *session) publishAsync(pc pendingChunk) { s.e.queueUpload(s.dir, s.jf, pc.Index) }
 
 func (s *session) stats() Stats {
 	return Stats{Frames: s.frames.Load(), QueueDropped: s.queueDropped.Load(), LateSamples: s.late.Load(),

@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -99,15 +100,18 @@ func (r *reserve) release() bool {
 	return os.Remove(r.path) == nil
 }
 
-// endedQueue holds the recordings that ended on their own until the
-// engine's forwarder hands them to Ended's reader.
-type endedQueue struct {
+// queue holds what the engine reports (recordings that ended on their own,
+// recordings whose files are all stored) until a forwarder hands it to the
+// reader of Ended or Stored.
+type queue[T any] struct {
 	mu     sync.Mutex
-	items  []callrec.RecordingEnd
+	items  []T
 	signal chan struct{} // capacity 1: something was queued
 }
 
-func (q *endedQueue) push(ev callrec.RecordingEnd) {
+func newQueue[T any]() *queue[T] { return &queue[T]{signal: make(chan struct{}, 1)} }
+
+func (q *queue[T]) push(ev T) {
 	q.mu.Lock()
 	q.items = append(q.items, ev)
 	q.mu.Unlock()
@@ -117,7 +121,7 @@ func (q *endedQueue) push(ev callrec.RecordingEnd) {
 	}
 }
 
-func (q *endedQueue) take() []callrec.RecordingEnd {
+func (q *queue[T]) take() []T {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	items := q.items
@@ -130,19 +134,19 @@ func (q *endedQueue) take() []callrec.RecordingEnd {
 // Reason. Nothing is lost while nobody reads.
 func (e *Engine) Ended() <-chan callrec.RecordingEnd { return e.endedOut }
 
-// forwardEnded is the owner goroutine of Ended's channel; it exits when the
-// engine closes.
-func (e *Engine) forwardEnded() {
+// forward is the owner goroutine of the channel out that q feeds (Ended's,
+// Stored's); it exits when the engine closes.
+func forward[T any](ctx context.Context, q *queue[T], out chan<- T) {
 	for {
 		select {
-		case <-e.ended.signal:
-		case <-e.ctx.Done():
+		case <-q.signal:
+		case <-ctx.Done():
 			return
 		}
-		for _, ev := range e.ended.take() {
+		for _, ev := range q.take() {
 			select {
-			case e.endedOut <- ev:
-			case <-e.ctx.Done():
+			case out <- ev:
+			case <-ctx.Done():
 				return
 			}
 		}

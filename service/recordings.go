@@ -175,15 +175,22 @@ func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason s
 // (a recording of a lost node) keeps r's stored chunks when the engine has
 // none of it.
 func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason string, notLiveOK bool) error {
+	unstored := false
 	if s.cfg.Engine != nil {
 		chunks, err := s.cfg.Engine.Stop(ctx, r.ID, reason)
 		switch {
 		case err == nil:
 			r.Chunks = chunks
+			unstored = s.unstored(r.ID)
 		case notLiveOK && callrec.KindOf(err) == callrec.KindNotFound:
 		default:
 			return err
 		}
+	}
+	if unstored {
+		// Chunks still uploading: the recording lists them, and its file
+		// event goes out, once they are all stored (FilesStored).
+		r.Chunks = nil
 	}
 	now := s.now()
 	closeOpenPause(r, now)
@@ -194,6 +201,9 @@ func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason strin
 	}
 	if err := s.cfg.Store.UpdateRecording(ctx, r, events...); err != nil {
 		return err
+	}
+	if !unstored {
+		s.release(ctx, r.ID)
 	}
 	s.cfg.Notify()
 	s.log.InfoContext(ctx, "recording stopped", "recordingId", r.ID, "reason", reason, "chunks", len(r.Chunks))

@@ -61,10 +61,14 @@ func (s *Service) finishStopped(ctx context.Context, r *callrec.Recording) error
 	if err != nil {
 		return err
 	}
+	if s.unstored(r.ID) {
+		return nil // the file event goes out when they are stored (FilesStored)
+	}
 	r.Chunks = chunks
 	if err := s.cfg.Store.UpdateRecording(ctx, r, s.fileStatusUpdated(r, s.now())); err != nil {
 		return err
 	}
+	s.release(ctx, r.ID)
 	s.cfg.Notify()
 	return nil
 }
