@@ -42,6 +42,7 @@ type streamStats struct {
 	Foreign                                             int64 // packets of payload types the answer did not list
 	Events                                              int64 // telephone-event key presses
 	Reanchors                                           int64
+	Drift                                               int64 // samples the mapping moved to follow the phone's clock (signed)
 	Window                                              int64 // the reorder window now, samples
 }
 
@@ -85,6 +86,7 @@ type stream struct {
 	anchored  bool
 	ts0       int64
 	offset    int64
+	drift     driftTracker
 	audioLast bool
 	noiseOn   bool
 	lastLen   int
@@ -160,6 +162,11 @@ func (s *stream) push(pkt *rtp.Packet, arrival int64) {
 		} else if e := arrival - s.position(ts); e < 0 && -e < maxAhead {
 			s.offset += e
 		}
+	} else if int(pt) != s.tePT && s.anchored {
+		// Settled: the mapping follows the phone's clock drift.
+		step := s.drift.observe(arrival-s.position(ts), arrival)
+		s.offset += step
+		s.stats.Drift += step
 	}
 	if s.settled && seq < s.next {
 		s.stats.Late++
@@ -187,6 +194,7 @@ func (s *stream) spareBuffer() []byte {
 
 func (s *stream) anchor(ts, pos int64) {
 	s.anchored, s.ts0, s.offset = true, ts, pos
+	s.drift = driftTracker{end: pos + driftWindow}
 }
 
 // position maps an unwrapped RTP timestamp to the call clock.
@@ -387,4 +395,60 @@ func (s *stream) fill(n int64) {
 		s.out.write(s.scratch[:k])
 		n -= k
 	}
+}
+
+// Drift tracking, as for WebRTC participants (package ingest): a phone's
+// sample clock and callrec's run at slightly different rates (tens to
+// hundreds of ppm, up to ~0.4 s an hour). Every driftWindow the stream
+// measures how much later than its mapping the least-delayed packet
+// arrived; when that excess keeps its sign beyond driftThreshold over two
+// windows, the mapping moves by the smaller excess, at most one sample per
+// packet (a sample held or skipped where packets join, inaudible, and
+// still following 3000 ppm).
+const (
+	driftWindow    = 2 * callrec.SampleRate
+	driftThreshold = callrec.SampleRate / 1000
+)
+
+// driftTracker decides the mapping's moves from packets' excess delays.
+type driftTracker struct {
+	end        int64 // call position where the window closes
+	min        int64 // least excess in the window (as if pending were done)
+	seen       bool
+	lastExcess int64 // the previous window's least excess, less the move decided then
+	pending    int64 // decided move not yet applied, samples (signed)
+}
+
+// observe takes a packet's excess (arrival − its mapped position) at
+// arrival and returns how far to move the mapping now: -1, 0 or 1.
+func (d *driftTracker) observe(excess, arrival int64) int64 {
+	if excess > maxAhead || -excess > maxAhead {
+		return 0 // a timestamp jump, not timing: place() re-anchors on it
+	}
+	if e := excess - d.pending; !d.seen || e < d.min {
+		d.min, d.seen = e, true
+	}
+	if arrival >= d.end {
+		m := d.min
+		d.seen, d.end = false, arrival+driftWindow
+		if (m > driftThreshold && d.lastExcess > driftThreshold) || (m < -driftThreshold && d.lastExcess < -driftThreshold) {
+			move := m
+			if abs(d.lastExcess) < abs(m) {
+				move = d.lastExcess
+			}
+			d.pending += move
+			m -= move
+		}
+		d.lastExcess = m
+	}
+	step := max(-1, min(1, d.pending))
+	d.pending -= step
+	return step
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -229,3 +229,52 @@ func TestStreamCodecChangeDecodesEachPacketAsItsOwn(t *testing.T) {
 		t.Errorf("%d packets refused", s.stats.Foreign)
 	}
 }
+
+// TestStreamFollowsClockDrift: a phone whose clock runs 0.2 % fast or slow
+// (far more than real hardware, to see it in 30 s) sends 20 ms packets
+// every 19.96 ms (or 20.04 ms). The mapping follows its drift, as a WebRTC
+// participant's does: frames stay contiguous and keep up with arrivals
+// instead of drifting away from them, and the tone stays clean.
+func TestStreamFollowsClockDrift(t *testing.T) {
+	for _, ppm := range []float64{-2000, 2000} {
+		const n = 1500 // 30 s
+		payloads := encodeTone(codecPCMU, 440, 0.5, n)
+		var arrivals []arrival
+		for i, p := range payloads {
+			arrivals = append(arrivals, arrival{at: int64(math.Round(float64(i*callrec.FrameSamples) * (1 - ppm/1e6))),
+				pkt: &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 9}, Payload: p}})
+		}
+		tl := &timeline{t: t}
+		s := newStream(tl.emit, nil)
+		s.use(mediaDesc{codec: codecPCMU, pt: 0, tePT: -1, cnPT: -1})
+		lastArrival := arrivals[n-1].at
+		play(s, arrivals, lastArrival+reorderWindow+2*callrec.FrameSamples)
+		// Where the last packet's audio ends, versus when it arrived.
+		toneEnd := tl.start + int64(len(tl.samples)-audio.FirstAbove(reversed(tl.samples), 0.1))
+		lag := toneEnd - (lastArrival + callrec.FrameSamples)
+		want := -ppm / 1e6 * 30 * callrec.SampleRate
+		t.Logf("%+.0f ppm: drift corrected by %d samples (%.1f ms) over 30 s, want about %.0f; audio ends %d samples from its arrival",
+			ppm, s.stats.Drift, float64(s.stats.Drift)/16, want, lag)
+		if s.stats.Lost != 0 || s.stats.Late != 0 || s.stats.Concealed != 0 {
+			t.Errorf("%+.0f ppm: stats %+v", ppm, s.stats)
+		}
+		// Corrections lag by up to three 2 s windows (192 samples).
+		if math.Abs(float64(s.stats.Drift)-want) > 250 {
+			t.Errorf("%+.0f ppm: corrected %d samples, want about %.0f", ppm, s.stats.Drift, want)
+		}
+		if lag < -250 || lag > 250 {
+			t.Errorf("%+.0f ppm: audio ends %d samples from its arrival", ppm, lag)
+		}
+		seg := tl.samples[1600 : len(tl.samples)-3200]
+		f, ratio := audio.DetectTone(seg, 16000, []float64{440, 880, 220, 1000})
+		if level := audio.DBFS(audio.RMS(seg)); f != 440 || ratio < 100 || math.Abs(level-audio.DBFS(0.5/math.Sqrt2)) > 0.5 {
+			t.Errorf("%+.0f ppm: %v Hz (×%.0f), %.2f dBFS", ppm, f, ratio, level)
+		}
+	}
+}
+
+func reversed(x []int16) []int16 {
+	r := slices.Clone(x)
+	slices.Reverse(r)
+	return r
+}
