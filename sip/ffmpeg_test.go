@@ -108,4 +108,3 @@ func TestLegDecodesLikeFFmpeg(t *testing.T) {
 		})
 	}
 }
-
