@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/callrec/callrec/internal/azuritetest"
+	"github.com/callrec/callrec/internal/s3test"
 )
 
 // The callrec binary is built once per test process, into a directory that
@@ -21,6 +24,8 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	s3test.Stop()
+	azuritetest.Stop()
 	if binaryDir != "" {
 		os.RemoveAll(binaryDir)
 	}
