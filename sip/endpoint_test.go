@@ -25,7 +25,12 @@ type node struct {
 
 func startNode(t *testing.T) *node {
 	t.Helper()
-	srv := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.SIPAddr = "127.0.0.1:0"; c.SIPRingTimeout = time.Second }))
+	return nodeOf(t, testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.SIPAddr = "127.0.0.1:0"; c.SIPRingTimeout = time.Second })))
+}
+
+// nodeOf is a running node with SIP and a Go SDK client of it.
+func nodeOf(t *testing.T, srv *testserver.Server) *node {
+	t.Helper()
 	client, err := callautomation.NewCallAutomationClient(srv.ConnectionString, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -117,11 +117,7 @@ func startRingingNode(t *testing.T, sink *events, opts ...func(*app.Config)) *no
 	if err != nil || sub.State != callrec.SubscriptionValidated {
 		t.Fatalf("subscription: %+v, %v", sub, err)
 	}
-	client, err := callautomation.NewCallAutomationClient(srv.ConnectionString, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &node{srv: srv, client: client, sip: srv.App.SIP.Addr()}
+	return nodeOf(t, srv)
 }
 
 // ring INVITEs user from ph on a goroutine of its own; the result comes
