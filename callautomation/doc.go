@@ -26,6 +26,13 @@
 // Failures the server reports come back as *ResponseError, carrying the HTTP
 // status and ACS's error code and message.
 //
+// Call control (callconnection.go) mirrors ACS's call connections:
+// Client.AnswerCall, RejectCall and RedirectCall act on a call that rings
+// (the incomingCallContext of its IncomingCall event), Client.CreateCall
+// places one, and Client.CallConnection(id) reads a connection's
+// properties, lists and gets its participants, removes and mutes them, and
+// hangs up (for everyone: the call ends).
+//
 // Calls (Client.Calls) are callrec's own extension: ACS has no REST API to
 // create a call, callrec hosts them itself.
 //

@@ -13,7 +13,7 @@ import (
 func newCallCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "call",
-		Short: "Create, list, show and end calls on a callrec server",
+		Short: "Create, list, show and end calls on a callrec server; answer, reject, redirect and hang up calls that ring",
 	}
 	flags := addClientFlags(cmd)
 
@@ -68,6 +68,7 @@ func newCallCmd() *cobra.Command {
 	}
 
 	cmd.AddCommand(create, show, end, newCallListCmd(flags))
+	cmd.AddCommand(newCallConnectionCmds(flags)...)
 	return cmd
 }
 
