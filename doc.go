@@ -25,7 +25,7 @@
 //	                                         (calls, recording state machine, lifecycle events)
 //
 // The imports match: ingest imports callmedia (it attaches participants
-// and pushes frames) and jointoken, and reports joins and leaves through a
+// and pushes audio frames and encoded video pictures) and jointoken, and reports joins and leaves through a
 // callrec.CallService; sip imports callmedia in the same way for phone legs;
 // recorder imports callmedia for its latency budget and reads media as a
 // callrec.MediaSource; service drives the recorder as a

@@ -90,6 +90,10 @@ func TestTokenAndSimulateCommands(t *testing.T) {
 		t.Fatal("bad source accepted")
 	}
 	if _, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID,
+		"--participant", "8:acs:x=tone:440,video:purple"); err == nil || !strings.Contains(err.Error(), "red, green, blue") {
+		t.Fatalf("an unknown video colour: %v, want an error that lists the colours", err)
+	}
+	if _, err := runMediaCLI(t, node.ConnectionString, "simulate", "--call", call.ServerCallID,
 		"--participant", "8:acs:x=silence", "--loss", "150%"); err == nil {
 		t.Fatal("loss of 150% accepted")
 	}
