@@ -50,19 +50,19 @@ func (c *Config) defaults() {
 	}
 }
 
-// ringSize is how many pictures of a participant are kept: enough for
-// 1.5 s at 16 pictures a second (at most one is kept per output frame).
-const ringSize = 24
+// maxPictures is the most pictures of a participant kept: 8 s at one per
+// output frame. Pictures are kept until the composition has passed them,
+// so that a composition that lags behind the decoders (an encoder slower
+// than real time for a while) still finds the pictures of its time.
+const maxPictures = 8 * 16
 
-// tile is one participant: its name, its decoder and its latest pictures.
+// tile is one participant: its name, its decoder and its pictures.
 type tile struct {
 	name  string
 	codec Codec
 	dec   *decoder
-	ring  [ringSize]picture // by arrival; next is the slot to fill
-	next  int
-	count int
-	scr   []byte
+	pics  []picture // by position, at most one per output frame
+	spare []*Image  // pictures no longer needed, for reuse
 }
 
 type picture struct {
@@ -82,6 +82,9 @@ type Compositor struct {
 	layout Layout
 	canvas *Image
 	holder *Image // placeholder background
+	// composed is the position of the last composition: pictures before
+	// the last one at or before it are no longer needed.
+	composed int64
 	// closers are the goroutines stopping replaced decoders; Close waits.
 	closers sync.WaitGroup
 }
@@ -211,8 +214,8 @@ func (c *Compositor) Picture(p string, pos int64, img *Image) {
 	c.picture(p, pos, nil, img)
 }
 
-// picture keeps a picture in p's ring, either as I420 bytes or an Image.
-// Within one output frame (1/16 s) only the latest is kept.
+// picture keeps a picture of p, either as I420 bytes or an Image. Within
+// one output frame (1/16 s) only the latest is kept.
 func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -220,16 +223,31 @@ func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {
 	if t == nil {
 		return // left
 	}
-	var slot *picture
-	if last := &t.ring[(t.next+ringSize-1)%ringSize]; t.count > 0 && pos/frameSamples == last.pos/frameSamples {
-		slot = last
-	} else {
-		slot = &t.ring[t.next]
-		t.next = (t.next + 1) % ringSize
-		t.count = min(t.count+1, ringSize)
+	// Drop what the composition has passed: every picture before the
+	// last one at or before the composed position.
+	keep := 0
+	for keep+1 < len(t.pics) && t.pics[keep+1].pos <= c.composed {
+		keep++
 	}
-	if slot.img == nil {
-		slot.img = NewImage(c.cfg.TileW, c.cfg.TileH)
+	if n := len(t.pics); n > 0 && (keep > 0 || n >= maxPictures) {
+		keep = max(keep, n-maxPictures+1)
+		for _, old := range t.pics[:keep] {
+			t.spare = append(t.spare, old.img)
+		}
+		t.pics = append(t.pics[:0], t.pics[keep:]...)
+	}
+	var slot *picture
+	if n := len(t.pics); n > 0 && pos/frameSamples == t.pics[n-1].pos/frameSamples {
+		slot = &t.pics[n-1]
+	} else {
+		var im *Image
+		if k := len(t.spare); k > 0 {
+			im, t.spare = t.spare[k-1], t.spare[:k-1]
+		} else {
+			im = NewImage(c.cfg.TileW, c.cfg.TileH)
+		}
+		t.pics = append(t.pics, picture{img: im})
+		slot = &t.pics[len(t.pics)-1]
 	}
 	slot.pos = pos
 	if frame != nil {
@@ -242,19 +260,20 @@ func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {
 // frameSamples is one output frame at 16 fps in call-clock samples.
 const frameSamples = callrec.SampleRate / 16
 
-// at returns t's latest picture captured before pos, or nil if it has
-// none younger than Stale.
+// at returns t's latest picture captured at or before pos (or its oldest,
+// if all are later), or nil if it has none younger than Stale.
 func (c *Compositor) at(t *tile, pos int64) *Image {
-	var best *picture
-	for i := range t.count {
-		pic := &t.ring[(t.next+ringSize-1-i)%ringSize]
-		if pic.pos <= pos {
-			best = pic
+	if len(t.pics) == 0 {
+		return nil
+	}
+	best := &t.pics[0]
+	for i := range t.pics {
+		if t.pics[i].pos > pos {
 			break
 		}
-		best = pic // older than all: the oldest kept
+		best = &t.pics[i]
 	}
-	if best == nil || pos-best.pos > c.cfg.Stale {
+	if pos-best.pos > c.cfg.Stale {
 		return nil
 	}
 	return best.img
@@ -266,6 +285,7 @@ func (c *Compositor) at(t *tile, pos int64) *Image {
 func (c *Compositor) Compose(pos int64) *Image {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.composed = max(c.composed, pos)
 	cv := c.canvas
 	cv.Fill(Background)
 	visible := c.layout.Update(pos)

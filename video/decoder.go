@@ -98,7 +98,7 @@ func (d *decoder) args() []string {
 	if d.codec == H264 {
 		in = []string{"-f", "h264"}
 	}
-	args := append([]string{"-probesize", "32", "-analyzeduration", "0", "-fflags", "nobuffer", "-flags", "low_delay", "-threads", "1"}, in...)
+	args := append([]string{"-probesize", "32", "-analyzeduration", "0", "-flags", "low_delay", "-threads", "1"}, in...)
 	return append(args, "-i", "pipe:0", "-threads", "1",
 		"-vf", fmt.Sprintf("scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:-1:-1:color=black,format=yuv420p", d.w, d.h, d.w, d.h),
 		"-fps_mode", "passthrough", "-flush_packets", "1", "-f", "rawvideo", "pipe:1")

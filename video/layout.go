@@ -5,8 +5,9 @@ import (
 	"slices"
 )
 
-// Layout chooses which participants have a tile, most active speakers
-// first, and keeps the choice stable: a participant keeps its tile and its
+// Layout chooses which participants have a tile: everyone in join order
+// while they fit, else the most active speakers; and it keeps the choice
+// stable: a participant keeps its tile and its
 // place while it has one, and a speaker without a tile takes the tile of
 // the least active one only when it has been clearly louder (Margin) and
 // that tile has been shown for at least Hold. Positions are call-clock
@@ -78,9 +79,13 @@ func (l *Layout) Level(p string) float64 {
 // Update returns the participants with a tile at pos, in screen order.
 // The slice is the layout's own, valid until the next call.
 func (l *Layout) Update(pos int64) []string {
-	// Free tiles go to the most active participants without one.
+	// Free tiles go to the participants without one: in join order when
+	// there is room for all of them, else the most active first.
 	for len(l.visible) < l.MaxTiles {
 		c := l.bestHidden()
+		if len(l.joined) <= l.MaxTiles {
+			c = l.firstHidden()
+		}
 		if c == "" {
 			break
 		}
@@ -107,6 +112,16 @@ func (l *Layout) Update(pos int64) []string {
 		l.visible[weak] = c
 	}
 	return l.visible
+}
+
+// firstHidden returns the earliest joined participant without a tile, or "".
+func (l *Layout) firstHidden() string {
+	for _, p := range l.joined {
+		if !slices.Contains(l.visible, p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // bestHidden returns the most active participant without a tile (the

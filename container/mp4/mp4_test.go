@@ -48,6 +48,11 @@ func writeFile(t *testing.T, path string, seconds, flash float64, crashAfter int
 		t.Fatal(err)
 	}
 	defer aenc.Close()
+	var vframes int64
+	writeVideo := func(au []byte) error {
+		vframes++
+		return mw.WriteVideo(au, mw.FrameTime(vframes-1))
+	}
 	img := video.NewImage(w, h)
 	pcm := make([]int16, 1000)
 	frames := int(seconds * fps)
@@ -71,7 +76,7 @@ func writeFile(t *testing.T, path string, seconds, flash float64, crashAfter int
 		if err := aenc.Encode(pcm); err != nil {
 			t.Fatal(err)
 		}
-		if err := venc.AccessUnits(mw.WriteVideo); err != nil {
+		if err := venc.AccessUnits(writeVideo); err != nil {
 			t.Fatal(err)
 		}
 		if err := aenc.Frames(mw.WriteAudio); err != nil {
@@ -80,9 +85,9 @@ func writeFile(t *testing.T, path string, seconds, flash float64, crashAfter int
 		if (k+1)%fps == 0 {
 			// As in a live recording, where a frame comes every 62.5 ms,
 			// the encoders catch up with their input before the sync.
-			for deadline := time.Now().Add(10 * time.Second); mw.VideoFrames() < int64(k) && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(10 * time.Second); (mw.VideoFrames() < int64(k) || mw.AudioFrames()*1024 < int64(k-2)*1000) && time.Now().Before(deadline); {
 				time.Sleep(10 * time.Millisecond)
-				if err := venc.AccessUnits(mw.WriteVideo); err != nil {
+				if err := venc.AccessUnits(writeVideo); err != nil {
 					t.Fatal(err)
 				}
 				if err := aenc.Frames(mw.WriteAudio); err != nil {
@@ -97,7 +102,7 @@ func writeFile(t *testing.T, path string, seconds, flash float64, crashAfter int
 			}
 		}
 	}
-	if err := venc.Finish(mw.WriteVideo); err != nil {
+	if err := venc.Finish(writeVideo); err != nil {
 		t.Fatal(err)
 	}
 	if err := aenc.Finish(mw.WriteAudio); err != nil {
@@ -183,7 +188,7 @@ func TestWriterPlaysWithFlashAndBeepTogether(t *testing.T) {
 		t.Errorf("decode errors: %s", msg)
 	}
 	// The flash: the first white frame.
-	frames, err := videotest.DecodeFrames(path, w, h, 0, 0)
+	frames, err := videotest.DecodeFrames(path, "", w, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +258,7 @@ func TestRepairKeepsTheWholeFragments(t *testing.T) {
 	if msg := decodeErrors(t, path); msg != "" {
 		t.Errorf("decode errors after repair: %s", msg)
 	}
-	frames, err := videotest.DecodeFrames(path, w, h, 0, 0)
+	frames, err := videotest.DecodeFrames(path, "", w, h)
 	if err != nil {
 		t.Fatal(err)
 	}

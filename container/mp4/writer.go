@@ -57,6 +57,7 @@ type File interface {
 type sample struct {
 	data []byte
 	key  bool
+	t    uint64 // decode (and presentation) time
 }
 
 // Writer writes a fragmented MP4 file. It is not safe for concurrent use.
@@ -67,15 +68,18 @@ type Writer struct {
 	frameDur uint64
 	fragDur  uint64
 	inited   bool
-	video    []sample // pending, from videoTime
+	video    []sample // pending
 	audio    [][]byte // pending, from audioTime
-	// decode times of the first pending sample of each track
-	videoTime, audioTime uint64
-	videoFrames          int64
-	audioFrames          int64
-	seq                  uint32
-	bytes                int64
-	closed               bool
+	// audioTime is the decode time of the first pending audio sample.
+	audioTime uint64
+	// videoEnd is where the video ends: the last sample lasts until it
+	// [its time plus one frame].
+	videoEnd    uint64
+	videoFrames int64
+	audioFrames int64
+	seq         uint32
+	bytes       int64
+	closed      bool
 }
 
 // NewWriter returns a Writer of an MP4 file into f, which must be empty.
@@ -96,11 +100,20 @@ func (w *Writer) AudioFrames() int64 { return w.audioFrames }
 // Bytes returns how many bytes were written to the file (or its buffer).
 func (w *Writer) Bytes() int64 { return w.bytes }
 
-// WriteVideo appends one H.264 access unit in Annex-B form, lasting one
-// frame. The first must be an IDR picture with its SPS and PPS.
-func (w *Writer) WriteVideo(annexB []byte) error {
+// FrameTime returns the time of video frame n at the configured rate.
+func (w *Writer) FrameTime(n int64) uint64 { return uint64(n) * w.frameDur }
+
+// WriteVideo appends one H.264 access unit in Annex-B form, shown from
+// time t (ticks of Timescale) until the next one's time, later than t: a
+// frame that was not encoded (an encoder behind its input) makes the one
+// before it last longer. The first must be an IDR picture with its SPS
+// and PPS.
+func (w *Writer) WriteVideo(annexB []byte, t uint64) error {
 	if w.closed {
 		return errors.New("mp4: write after finalize")
+	}
+	if n := len(w.video); (n > 0 && t <= w.video[n-1].t) || (n == 0 && w.videoFrames > 0 && t < w.videoEnd) {
+		return fmt.Errorf("mp4: video frame at %d does not follow the last one", t)
 	}
 	nalus := avc.ExtractNalusFromByteStream(annexB)
 	if len(nalus) == 0 {
@@ -135,9 +148,18 @@ func (w *Writer) WriteVideo(annexB []byte) error {
 			return err
 		}
 	}
-	w.video = append(w.video, sample{data: out.Bytes(), key: key})
+	w.video = append(w.video, sample{data: out.Bytes(), key: key, t: t})
 	w.videoFrames++
+	w.videoEnd = t + w.frameDur
 	return nil
+}
+
+// EndVideo sets where the last video frame written so far ends (its time
+// plus one frame unless said otherwise).
+func (w *Writer) EndVideo(t uint64) {
+	if n := len(w.video); n > 0 && t > w.video[n-1].t {
+		w.videoEnd = t
+	}
 }
 
 // WriteAudio appends one raw AAC-LC frame (no ADTS header) of
@@ -199,7 +221,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // one fragment.
 func (w *Writer) fragment(end uint64) error {
 	nv := 0
-	for nv < len(w.video) && w.videoTime+uint64(nv)*w.frameDur < end {
+	for nv < len(w.video) && w.video[nv].t < end {
 		nv++
 	}
 	na := 0
@@ -226,8 +248,12 @@ func (w *Writer) fragment(end uint64) error {
 		if s.key {
 			flags = mp4ff.SyncSampleFlags
 		}
-		fs := mp4ff.FullSample{Sample: mp4ff.Sample{Flags: flags, Dur: uint32(w.frameDur), Size: uint32(len(s.data))},
-			DecodeTime: w.videoTime + uint64(i)*w.frameDur, Data: s.data}
+		end := w.videoEnd
+		if i+1 < len(w.video) {
+			end = w.video[i+1].t
+		}
+		fs := mp4ff.FullSample{Sample: mp4ff.Sample{Flags: flags, Dur: uint32(end - s.t), Size: uint32(len(s.data))},
+			DecodeTime: s.t, Data: s.data}
 		if err := frag.AddFullSampleToTrack(fs, videoTrack); err != nil {
 			return fmt.Errorf("mp4: %w", err)
 		}
@@ -244,7 +270,6 @@ func (w *Writer) fragment(end uint64) error {
 	}
 	w.video = append(w.video[:0], w.video[nv:]...)
 	w.audio = append(w.audio[:0], w.audio[na:]...)
-	w.videoTime += uint64(nv) * w.frameDur
 	w.audioTime += uint64(na) * AACFrameSamples
 	return nil
 }
@@ -254,17 +279,22 @@ func (w *Writer) ready() error {
 	if !w.inited {
 		return nil
 	}
-	for {
-		end := (w.videoTime/w.fragDur + 1) * w.fragDur
-		vEnd := w.videoTime + uint64(len(w.video))*w.frameDur
+	for len(w.video) > 0 {
+		// A fragment ends at the next multiple of the fragment duration;
+		// it is written once a video frame at or after its end has come
+		// (the frames before it have their durations) and the audio has
+		// passed it.
+		end := (w.video[0].t/w.fragDur + 1) * w.fragDur
+		vLast := w.video[len(w.video)-1].t
 		aEnd := w.audioTime + uint64(len(w.audio))*AACFrameSamples
-		if vEnd < end || aEnd < end {
+		if vLast < end || aEnd < end {
 			return nil
 		}
 		if err := w.fragment(end); err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 // Flush writes the fragments that are complete and hands them to the file
@@ -305,9 +335,9 @@ func (w *Writer) Finalize() error {
 		return err
 	}
 	for len(w.video) > 0 || len(w.audio) > 0 {
-		start := w.videoTime
-		if len(w.video) == 0 || (len(w.audio) > 0 && w.audioTime < start) {
-			start = w.audioTime
+		start := w.audioTime
+		if len(w.video) > 0 && (len(w.audio) == 0 || w.video[0].t < start) {
+			start = w.video[0].t
 		}
 		end := (start/w.fragDur + 1) * w.fragDur
 		if err := w.fragment(end); err != nil {

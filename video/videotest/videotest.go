@@ -27,7 +27,7 @@ func Encode(dir, codec, colour string, w, h, fps int, seconds float64) ([]Frame,
 // EncodeSource encodes seconds of the lavfi source src.
 func EncodeSource(dir, codec, src string, fps int, seconds float64) ([]Frame, error) {
 	out := filepath.Join(dir, fmt.Sprintf("src-%d", len(src)))
-	args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", src, "-t", fmt.Sprint(seconds)}
+	args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", src, "-t", fmt.Sprint(seconds), "-threads", "1"}
 	switch codec {
 	case "VP8":
 		out += ".ivf"
@@ -98,12 +98,12 @@ func SplitAUD(b []byte) []Frame {
 }
 
 // DecodeFrames decodes the video of a media file to I420 frames of w×h
-// (its own size) at its own rate, with ffmpeg; from and dur (seconds,
-// dur 0 for all) select a span.
-func DecodeFrames(path string, w, h int, from, dur float64) ([][]byte, error) {
-	args := []string{"-hide_banner", "-loglevel", "error", "-ss", fmt.Sprint(from), "-i", path}
-	if dur > 0 {
-		args = append(args, "-t", fmt.Sprint(dur))
+// at its own rate, with ffmpeg, through the filter vf if not empty (a
+// scale to w×h, say: decoded 1080p is 3 MB a frame).
+func DecodeFrames(path, vf string, w, h int) ([][]byte, error) {
+	args := []string{"-hide_banner", "-loglevel", "error", "-i", path}
+	if vf != "" {
+		args = append(args, "-vf", vf)
 	}
 	args = append(args, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
 	var stderr bytes.Buffer
