@@ -127,6 +127,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.TLSFiles = &files
 	}
 
+	defaultFormat := callrec.FormatMp4
+	if cfg.DefaultFormat != "" {
+		var ok bool
+		if defaultFormat, ok = callrec.ParseFormat(cfg.DefaultFormat); !ok {
+			return nil, fmt.Errorf("default format %q: want mp4, wav or mp3", cfg.DefaultFormat)
+		}
+	}
+
 	// With SQLite this process is the database's only user: deliveries a
 	// killed predecessor had claimed are due again now, not when its lease
 	// ends (a shared PostgreSQL releases none).
@@ -268,6 +276,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Verifier:        verifier,
 		PublicURL:       a.PublicURL,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
+		DefaultFormat:   defaultFormat,
 		JoinTokens: func(token, callID string) error {
 			_, err := jointoken.Verify(rawKey, token, callID, time.Now())
 			return err

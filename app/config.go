@@ -51,6 +51,11 @@ type Config struct {
 	// MaxParticipantsPerCall caps the participants of one call at once;
 	// zero takes callmedia.DefaultMaxParticipants.
 	MaxParticipantsPerCall int
+	// DefaultFormat is what a recording start that names no content,
+	// channel or format records: "mp4" (a mixed audioVideo MP4, as ACS;
+	// also when empty), "wav" or "mp3" (mixed audio, for audio-only
+	// installations).
+	DefaultFormat string
 	// CallIdleTimeout ends a call this long after its last participant
 	// left with nobody back; CallUnjoinedTimeout ends a call nobody joined
 	// this long after its creation. Zero never ends them (serve's flags

@@ -65,8 +65,10 @@ func startServer(t *testing.T, opts serverOptions) *server {
 	if opts.addr == "" {
 		opts.addr = freeAddr(t)
 	}
-	// No SIP: servers of parallel tests would share its default port.
-	args := []string{"serve", "--sip-addr="}
+	// No SIP: servers of parallel tests would share its default port. The
+	// tests record audio and name no format: WAV, as an audio-only
+	// installation (--default-format wav).
+	args := []string{"serve", "--sip-addr=", "--default-format=wav"}
 	if opts.env == nil {
 		args = append(args, "--data", opts.dataDir, "--addr", opts.addr)
 		if opts.tls {

@@ -34,7 +34,7 @@ func FuzzStartRequest(f *testing.F) {
 			}
 			return
 		}
-		start, err := parseStartRequest(&req)
+		start, err := parseStartRequest(&req, callrec.FormatMp4)
 		if err == nil {
 			err = start.Spec.Validate(callrec.MaxUnmixedChannels)
 		}

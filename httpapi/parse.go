@@ -39,9 +39,45 @@ func decodeJSON(r *http.Request, body []byte, v any) error {
 	return nil
 }
 
+// contentOf is the content a format records.
+func contentOf(f callrec.RecordingFormat) callrec.RecordingContent {
+	if f == callrec.FormatMp4 {
+		return callrec.ContentAudioVideo
+	}
+	return callrec.ContentAudio
+}
+
+// defaultSpecFormat fills the content and format a start request left out
+// (see parseStartRequest).
+func defaultSpecFormat(spec *callrec.RecordingSpec, def callrec.RecordingFormat) {
+	if def == "" {
+		def = callrec.FormatMp4
+	}
+	switch {
+	case spec.Content != "" && spec.Format != "":
+	case spec.Format != "":
+		spec.Content = contentOf(spec.Format)
+	case spec.Content == callrec.ContentAudioVideo:
+		spec.Format = callrec.FormatMp4
+	case spec.Content == callrec.ContentAudio || spec.Channel == callrec.ChannelUnmixed:
+		spec.Content, spec.Format = callrec.ContentAudio, callrec.FormatWav
+		if def != callrec.FormatMp4 && spec.Channel == callrec.ChannelMixed {
+			spec.Format = def
+		}
+	default: // nothing named but perhaps channel mixed
+		spec.Content, spec.Format = contentOf(def), def
+	}
+}
+
 // parseStartRequest turns the ACS start body into a validated-enum spec.
-// Defaults for absent enums: audio, mixed, and wav (mp4 for audioVideo).
-func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRecording, error) {
+// Absent enums follow ACS: a request that names none records def, the
+// server's default format (mp4 unless configured: a mixed audioVideo MP4,
+// as ACS does), with its content (audioVideo for mp4, audio for wav and
+// mp3) and mixed channels. Otherwise what is named decides: a format
+// names its content; a content names its format (mp4 for audioVideo; for
+// audio, def if it is an audio format, else wav); unmixed means audio as
+// wav; the channel is mixed unless named.
+func parseStartRequest(req *acswire.StartCallRecordingRequest, def callrec.RecordingFormat) (callrec.StartRecording, error) {
 	var spec callrec.RecordingSpec
 	switch {
 	case req.CallLocator != nil:
@@ -60,7 +96,6 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRec
 	}
 
 	var ok bool
-	spec.Content = callrec.ContentAudio
 	if v := req.RecordingContentType; v != "" {
 		if spec.Content, ok = callrec.ParseContent(v); !ok {
 			return callrec.StartRecording{}, enumError("recordingContentType", v, "audio, audioVideo")
@@ -72,15 +107,12 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest) (callrec.StartRec
 			return callrec.StartRecording{}, enumError("recordingChannelType", v, "mixed, unmixed")
 		}
 	}
-	spec.Format = callrec.FormatWav
-	if spec.Content == callrec.ContentAudioVideo {
-		spec.Format = callrec.FormatMp4
-	}
 	if v := req.RecordingFormatType; v != "" {
 		if spec.Format, ok = callrec.ParseFormat(v); !ok {
 			return callrec.StartRecording{}, enumError("recordingFormatType", v, "wav, mp3, mp4")
 		}
 	}
+	defaultSpecFormat(&spec, def)
 	spec.PauseBehavior = callrec.PauseCut
 	if v := req.PauseBehavior; v != "" {
 		if spec.PauseBehavior, ok = callrec.ParsePauseBehavior(v); !ok {

@@ -91,7 +91,7 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request, body []b
 	if err := decodeJSON(r, body, &req); err != nil {
 		return err
 	}
-	start, err := parseStartRequest(&req)
+	start, err := parseStartRequest(&req, s.cfg.DefaultFormat)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,10 @@ type Config struct {
 	Events       EventAdmin
 	PublicURL    string
 	MaxBodyBytes int64
+	// DefaultFormat is what a recording start that names no content,
+	// channel or format records [mp4: mixed audioVideo, as ACS]; wav or mp3
+	// record mixed audio.
+	DefaultFormat callrec.RecordingFormat
 	// Timeouts bound how long clients may take; zero fields take defaults.
 	Timeouts Timeouts
 	// MaxVerifying caps the signed requests being verified (signature

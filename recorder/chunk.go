@@ -51,7 +51,7 @@ func (c *chunker) open(pos int64) error {
 		return fmt.Errorf("recorder: open chunk: %w", err)
 	}
 	sf := &spoolFile{File: f}
-	w, err := c.cf.create(sf, c.channels)
+	w, err := c.cf.create(sf, c)
 	if err == nil {
 		if err = w.Sync(); err != nil {
 			abandon(w)
@@ -120,6 +120,9 @@ func (c *chunker) write(pos int64, interleaved []int16, frames int) error {
 			return err
 		}
 		k := int(min(int64(frames), room))
+		if p, ok := c.cur.w.(positioned); ok {
+			p.at(pos)
+		}
 		if err := c.cur.w.Write(interleaved[:k*nch]); err != nil {
 			return err
 		}
@@ -136,6 +139,9 @@ func (c *chunker) silence(pos int64, frames int64) error {
 			return err
 		}
 		k := min(frames, room)
+		if p, ok := c.cur.w.(positioned); ok {
+			p.at(pos)
+		}
 		if err := c.cur.w.WriteSilence(k); err != nil {
 			return err
 		}

@@ -12,16 +12,17 @@ func contentNotFound(docID string) error {
 }
 
 // OpenContent implements callrec.ContentStore: part "audio" is the WAV
-// (audio/wav) or MP3 (audio/mpeg), "acsmetadata" the metadata document (application/json). The
-// ETag of audio is its quoted SHA-256.
+// (audio/wav) or MP3 (audio/mpeg), "video" the MP4 (video/mp4),
+// "acsmetadata" the metadata document (application/json). The ETag of the
+// media is its quoted SHA-256.
 func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*callrec.Content, error) {
 	if !validDocumentID(documentID) {
 		return nil, contentNotFound(documentID)
 	}
 	var keys []string
 	switch part {
-	case callrec.PartAudio:
-		keys = audioKeys(documentID)
+	case callrec.PartAudio, callrec.PartVideo:
+		keys = mediaKeys(documentID, part)
 	case callrec.PartMetadata:
 		keys = []string{metadataKey(documentID)}
 	default:
@@ -60,7 +61,7 @@ func (e *Engine) DeleteDocument(ctx context.Context, documentID string) error {
 		return contentNotFound(documentID)
 	}
 	found := false
-	for _, key := range append(audioKeys(documentID), metadataKey(documentID)) {
+	for _, key := range append(mediaKeys(documentID, ""), metadataKey(documentID)) {
 		err := e.cfg.Blob.Delete(ctx, key)
 		switch {
 		case err == nil:

@@ -2,6 +2,7 @@ package recorder_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"slices"
 	"testing"
@@ -71,10 +72,12 @@ func TestContentStore(t *testing.T) {
 func TestEngineErrors(t *testing.T) {
 	r := newRig(t, nil)
 	ctx := context.Background()
+	// audioVideo is one composite: mixed only.
 	mp4 := &callrec.Recording{ID: "x", Spec: callrec.RecordingSpec{ServerCallID: callID, Content: callrec.ContentAudioVideo,
-		Channel: callrec.ChannelMixed, Format: callrec.FormatMp4}}
-	if err := r.eng.Start(ctx, mp4); callrec.KindOf(err) != callrec.KindInvalid {
-		t.Errorf("mp4 start: %v", err)
+		Channel: callrec.ChannelUnmixed, Format: callrec.FormatMp4}}
+	var ce *callrec.Error
+	if err := r.eng.Start(ctx, mp4); !errors.As(err, &ce) || ce.Kind != callrec.KindInvalid || ce.Target != "recordingChannelType" {
+		t.Errorf("unmixed mp4 start: %v", err)
 	}
 	unmixedMP3 := &callrec.Recording{ID: "y", Spec: callrec.RecordingSpec{ServerCallID: callID, Content: callrec.ContentAudio,
 		Channel: callrec.ChannelUnmixed, Format: callrec.FormatMp3}}
@@ -83,7 +86,7 @@ func TestEngineErrors(t *testing.T) {
 	}
 	r.start("dup", callrec.RecordingSpec{})
 	if err := r.eng.Start(ctx, &callrec.Recording{ID: "dup", Spec: mp4.Spec}); err == nil {
-		t.Error("mp4 accepted")
+		t.Error("unmixed mp4 accepted")
 	}
 	mp4.ID, mp4.Spec.Content, mp4.Spec.Format = "dup", callrec.ContentAudio, callrec.FormatWav
 	if err := r.eng.Start(ctx, mp4); callrec.KindOf(err) != callrec.KindConflict {

@@ -1,5 +1,6 @@
 // Package recorder turns a call's live, decoded media into recorded WAV
-// files (or MP3, for mixed recordings of format mp3): one owner goroutine per live recording places every participant's
+// files (or MP3, for mixed recordings of format mp3, or a composite MP4 of
+// audio and video for mixed audioVideo recordings, docs/video.md): one owner goroutine per live recording places every participant's
 // frames on the recording's timeline, mixes or separates them into channels,
 // honours pauses, rolls over into chunks, and publishes each finished chunk
 // with its metadata document to a blob store. Engine implements

@@ -19,15 +19,19 @@ var documentIDPattern = regexp.MustCompile(`^0-[a-z0-9]{1,16}-d[0-9]{1,3}-[0-9a-
 // is safe in a path and a blob key).
 func validDocumentID(id string) bool { return documentIDPattern.MatchString(id) }
 
-// audioKey is the blob key of a document's audio in format cf:
-// "<documentId>/audio.wav" or "<documentId>/audio.mp3".
-func audioKey(docID string, cf chunkFormat) string { return docID + "/audio." + cf.ext }
+// mediaKey is the blob key of a document's media in format cf:
+// "<documentId>/audio.wav", "<documentId>/audio.mp3" or
+// "<documentId>/video.mp4".
+func mediaKey(docID string, cf chunkFormat) string { return docID + "/" + cf.part + "." + cf.ext }
 
-// audioKeys lists the keys a document's audio may have, one per format.
-func audioKeys(docID string) []string {
-	keys := make([]string, len(chunkFormats))
-	for i, cf := range chunkFormats {
-		keys[i] = audioKey(docID, cf)
+// mediaKeys lists the keys a document's media may have, one per format,
+// of content part part ("" for every part).
+func mediaKeys(docID, part string) []string {
+	var keys []string
+	for _, cf := range chunkFormats {
+		if part == "" || cf.part == part {
+			keys = append(keys, mediaKey(docID, cf))
+		}
 	}
 	return keys
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/video"
 )
 
 // Engine records calls: it implements callrec.RecordingEngine and
@@ -130,12 +131,19 @@ func validateForEngine(r *callrec.Recording) error {
 	if r == nil || r.ID == "" {
 		return callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidRequest, "recording has no id")
 	}
-	audio := r.Spec.Content == callrec.ContentAudio
-	mixedMP3 := r.Spec.Format == callrec.FormatMp3 && r.Spec.Channel == callrec.ChannelMixed
-	if !audio || (r.Spec.Format != callrec.FormatWav && !mixedMP3) {
+	spec := r.Spec
+	mixed := spec.Channel == callrec.ChannelMixed
+	switch {
+	case spec.Content == callrec.ContentAudio && spec.Format == callrec.FormatWav:
+	case spec.Content == callrec.ContentAudio && spec.Format == callrec.FormatMp3 && mixed:
+	case spec.Content == callrec.ContentAudioVideo && spec.Format == callrec.FormatMp4 && mixed:
+	case spec.Content == callrec.ContentAudioVideo && spec.Format == callrec.FormatMp4:
+		return callrec.FieldErrorf("recordingChannelType", "UnsupportedRecordingFormat",
+			"this server records recordingContentType audioVideo mixed only (one composite video), not %s", spec.Channel)
+	default:
 		return callrec.FieldErrorf("recordingFormatType", "UnsupportedRecordingFormat",
-			"this server records recordingContentType audio as wav (mixed or unmixed) or mp3 (mixed), not %s/%s/%s",
-			r.Spec.Content, r.Spec.Channel, r.Spec.Format)
+			"this server records audio as wav (mixed or unmixed) or mp3 (mixed), and audioVideo as mp4 (mixed), not %s/%s/%s",
+			spec.Content, spec.Channel, spec.Format)
 	}
 	return nil
 }
@@ -177,6 +185,8 @@ func (e *Engine) Start(ctx context.Context, r *callrec.Recording) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.ctx.Err() != nil {
+		s.chunker.abandon()
+		s.closeVideo()
 		s.cancelSub()
 		close(s.done)
 		return callrec.Errorf(callrec.KindUnavailable, "EngineClosed", "the recording engine is shutting down")
@@ -224,9 +234,29 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	for range n {
 		s.free <- &frameBuf{samples: make([]int16, 0, callrec.FrameSamples)}
 	}
+	var requestKeyframe atomic.Pointer[func(string)]
+	if r.Spec.Content == callrec.ContentAudioVideo {
+		s.video = video.New(video.Config{Log: s.log, RequestKeyframe: func(p string) {
+			if f := requestKeyframe.Load(); f != nil {
+				(*f)(p)
+			}
+		}})
+	}
 	sub := e.cfg.Media.Subscribe(r.Spec.ServerCallID, s)
+	if sub.RequestKeyframe != nil {
+		requestKeyframe.Store(&sub.RequestKeyframe)
+	}
 	var once sync.Once
 	s.cancelSub = func() { once.Do(sub.Cancel) }
+	ok := false
+	defer func() {
+		if !ok {
+			if s.chunker != nil {
+				s.chunker.abandon()
+			}
+			s.closeVideo()
+		}
+	}()
 	// The recording's wall start is the time its first position stands
 	// for: pauses, stops and chunkStartTime are placed from it, and a
 	// loaded machine can take tens of milliseconds between the
@@ -239,6 +269,9 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	// order they joined, before any frame of theirs arrives.
 	for _, p := range sub.Present {
 		s.participant(p)
+		if s.video != nil {
+			s.video.Join(p)
+		}
 	}
 
 	cf, err := formatOf(r.Spec.Format)
@@ -278,6 +311,7 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 		s.tl.pauseFrom(s.startPos, s.startTime)
 		s.savePauses()
 	}
+	ok = true
 	return nil
 }
 

@@ -38,6 +38,16 @@ type RecordingInfo struct {
 	ChannelType        string             `json:"channelType"`
 	Format             string             `json:"format"`
 	AudioConfiguration AudioConfiguration `json:"audioConfiguration"`
+	// VideoConfiguration is there for audioVideo recordings only.
+	VideoConfiguration *VideoConfiguration `json:"videoConfiguration,omitempty"`
+}
+
+// VideoConfiguration describes the video; BitRate is in bits per second.
+type VideoConfiguration struct {
+	LongerSideLength  int `json:"longerSideLength"`
+	ShorterSideLength int `json:"shorterSideLength"`
+	FrameRate         int `json:"frameRate"`
+	BitRate           int `json:"bitRate"`
 }
 
 // AudioConfiguration describes the audio; BitRate is in bits per second.
@@ -87,6 +97,11 @@ func buildMetadata(resourceID string, j *journal, pc pendingChunk, frames int64,
 		SHA256:       sum,
 		Callrec:      spec.Extension,
 	}
+	if spec.Content == callrec.ContentAudioVideo {
+		m.RecordingInfo.VideoConfiguration = &VideoConfiguration{
+			LongerSideLength: videoWidth, ShorterSideLength: videoHeight, FrameRate: videoFPS, BitRate: videoBitRate,
+		}
+	}
 	for _, p := range j.Pauses {
 		if !pc.holdsPause(p) {
 			continue
@@ -135,7 +150,8 @@ func posTime(j *journal, pos int64) time.Time {
 }
 
 // bitRate is the audio bit rate of a recording of format f with nch
-// channels, in bits per second: 16-bit PCM for WAV, 48 kbps for MP3.
+// channels, in bits per second: 16-bit PCM for WAV, 48 kbps for MP3 and
+// for the AAC of MP4.
 func bitRate(f callrec.RecordingFormat, nch int) int {
 	if cf, err := formatOf(f); err == nil {
 		return cf.bitRate(nch)

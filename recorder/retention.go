@@ -18,7 +18,7 @@ func (e *Engine) Sweep(ctx context.Context, olderThan time.Duration) ([]string, 
 	var old []string
 	err := e.cfg.Blob.List(ctx, "", func(a blob.Attributes) error {
 		doc, _, _ := strings.Cut(a.Key, "/")
-		if !validDocumentID(doc) || (!slices.Contains(audioKeys(doc), a.Key) && a.Key != metadataKey(doc)) {
+		if !validDocumentID(doc) || (!slices.Contains(mediaKeys(doc, ""), a.Key) && a.Key != metadataKey(doc)) {
 			return nil // not ours
 		}
 		created := a.ModTime
@@ -40,7 +40,7 @@ func (e *Engine) Sweep(ctx context.Context, olderThan time.Duration) ([]string, 
 		if err := e.cfg.Blob.Delete(ctx, key); err != nil && !blob.IsNotFound(err) {
 			return docs, err
 		}
-		if doc, _, _ := strings.Cut(key, "/"); slices.Contains(audioKeys(doc), key) {
+		if doc, _, _ := strings.Cut(key, "/"); slices.Contains(mediaKeys(doc, ""), key) {
 			docs = append(docs, doc)
 		}
 	}

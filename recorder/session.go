@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/video"
 )
 
 // Stats counts what a recording dropped. All counts are since Start.
@@ -68,6 +69,10 @@ type session struct {
 	done  chan struct{}
 	// cancelSub ends the media subscription.
 	cancelSub func()
+	// video composites the call for audioVideo recordings (nil for audio).
+	// Video frames reach it straight from the publishers; audio levels,
+	// joins and leaves from run.
+	video *video.Compositor
 
 	frames, queueDropped, late, dup, future atomic.Int64
 
@@ -120,6 +125,15 @@ func (s *session) OnFrame(f callrec.Frame) {
 	}
 }
 
+// OnVideoFrame implements callrec.VideoSubscriber: the compositor queues
+// the picture for the participant's decoder, without blocking. An audio
+// recording takes no video.
+func (s *session) OnVideoFrame(f callrec.VideoFrame) {
+	if s.video != nil {
+		s.video.Video(f.Participant, f.Pos, video.Codec(f.Codec), f.Keyframe, f.Data)
+	}
+}
+
 // OnParticipantEvent implements callrec.MediaSubscriber.
 func (s *session) OnParticipantEvent(ev callrec.ParticipantEvent) {
 	select {
@@ -164,6 +178,7 @@ func (s *session) posAt(t time.Time) int64 {
 // half full.
 func (s *session) run() {
 	defer close(s.done)
+	defer s.closeVideo()
 	tick := time.NewTimer(s.e.untilNextCommit(s.phase))
 	defer tick.Stop()
 	lateness := int64(s.e.cfg.Lateness / (time.Second / callrec.SampleRate))
@@ -223,6 +238,15 @@ func (s *session) takeSyncErr() error {
 	err := s.syncErr
 	s.syncErr = nil
 	return err
+}
+
+// closeVideo stops the compositor's decoders, once the media subscription
+// that feeds them has ended.
+func (s *session) closeVideo() {
+	if s.video != nil {
+		s.cancelSub()
+		s.video.Close()
+	}
 }
 
 // drain handles what is queued now.
@@ -317,6 +341,9 @@ func (s *session) onFrame(b *frameBuf) {
 		return
 	}
 	ps := s.participant(b.participant)
+	if s.video != nil {
+		s.video.Audio(b.participant, b.samples)
+	}
 	if !s.present[b.participant] {
 		s.present[b.participant] = true
 		s.check(s.chunker.noteParticipant(b.participant))
@@ -350,12 +377,18 @@ func (s *session) onEvent(ev callrec.ParticipantEvent) {
 	switch ev.Kind {
 	case callrec.ParticipantJoined:
 		s.participant(ev.Participant)
+		if s.video != nil {
+			s.video.Join(ev.Participant)
+		}
 		if !s.present[ev.Participant] {
 			s.present[ev.Participant] = true
 			s.check(s.chunker.noteParticipant(ev.Participant))
 		}
 	case callrec.ParticipantLeft:
 		delete(s.present, ev.Participant)
+		if s.video != nil {
+			s.video.Leave(ev.Participant)
+		}
 	}
 }
 

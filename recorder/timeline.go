@@ -187,6 +187,12 @@ func (t *timeline) resumeAt(pos int64, at time.Time) {
 	p.EndTime = at
 }
 
+// inPause reports whether call-clock position pos is in a pause.
+func (t *timeline) inPause(pos int64) bool {
+	in, _ := t.pauseAt(pos)
+	return in
+}
+
 func (t *timeline) paused() bool {
 	return len(t.pauses) > 0 && t.pauses[len(t.pauses)-1].End == openEnd
 }

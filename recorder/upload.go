@@ -205,9 +205,9 @@ func (e *Engine) store(ctx context.Context, dir string, jf *journalFile, index i
 	if files, ok := e.cfg.Blob.(blob.FileStore); ok {
 		// A local store links the spool file: no copy, and no room needed
 		// for one on a full disk. Remote stores copy it.
-		err = files.PutFile(ctx, audioKey(pc.DocumentID, cf), path, audioOpts)
+		err = files.PutFile(ctx, mediaKey(pc.DocumentID, cf), path, audioOpts)
 	} else {
-		err = putFile(ctx, e.cfg.Blob, audioKey(pc.DocumentID, cf), path, audioOpts)
+		err = putFile(ctx, e.cfg.Blob, mediaKey(pc.DocumentID, cf), path, audioOpts)
 	}
 	if err != nil {
 		return err

@@ -123,19 +123,14 @@ func TestCLIListsAndDownloadByID(t *testing.T) {
 	}
 }
 
-// TestCLIStartHelpOffersWhatTheServerRecords: until video lands,
-// `recording start --help` offers audio as WAV (mixed or unmixed) or MP3
-// (mixed) only.
+// TestCLIStartHelpOffersWhatTheServerRecords: `recording start --help`
+// offers audio as WAV (mixed or unmixed) or MP3 (mixed), and audioVideo as
+// MP4, the default.
 func TestCLIStartHelpOffersWhatTheServerRecords(t *testing.T) {
 	help := mustRun(t, "", "recording", "start", "--help")
-	for _, want := range []string{"--format", "wav", "mp3", "--channel", "mixed", "unmixed", "--content", "audio"} {
+	for _, want := range []string{"--format", "wav", "mp3", "mp4", "--channel", "mixed", "unmixed", "--content", "audio", "audioVideo", "--default-format"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("start --help lacks %q:\n%s", want, help)
-		}
-	}
-	for _, never := range []string{"mp4", "audioVideo", "video"} {
-		if strings.Contains(help, never) {
-			t.Errorf("start --help offers %q, which the server does not record:\n%s", never, help)
 		}
 	}
 }

@@ -52,8 +52,11 @@ func newRecordingStartCmd(flags *clientFlags) *cobra.Command {
 		Short: "Start recording a call and print the recordingId",
 		Long: `Start recording a call and print the recordingId.
 
-The server records audio as WAV, mixed into one channel or unmixed with one
-channel per participant.`,
+With no --content, --channel or --format, the server records as ACS does: a
+mixed audioVideo MP4 (1920x1080 at 16 fps, the most active speakers in a 3x3
+grid, 16 kHz AAC), unless it was started with --default-format wav or mp3.
+Audio is recorded as WAV (mixed into one channel, or unmixed with one channel
+per participant) or MP3 (mixed).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := callautomation.StartRecordingOptions{
@@ -92,15 +95,14 @@ channel per participant.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&callID, "call", "", "serverCallId of the call to record (required)")
-	// The server records audio as WAV, or as MP3 when mixed: the help offers
-	// nothing else (other values still reach the server, which answers 400
-	// saying so).
-	f.StringVar(&content, "content", "", "audio (the default)")
-	f.StringVar(&channel, "channel", "", "mixed (the default: one channel) or unmixed (one channel per participant)")
-	f.StringVar(&format, "format", "", "wav (the default) or mp3 (with --channel mixed: 16 kHz mono, 48 kbps, as ACS)")
-	completeValues(cmd, "content", "audio")
+	// The help offers what the server records (other values still reach the
+	// server, which answers 400 saying so).
+	f.StringVar(&content, "content", "", "audio or audioVideo (with --format mp4; the server's default when nothing is named)")
+	f.StringVar(&channel, "channel", "", "mixed (the default: one channel) or unmixed (one channel per participant; wav only)")
+	f.StringVar(&format, "format", "", "wav, mp3 (mixed: 16 kHz mono, 48 kbps, as ACS) or mp4 (audioVideo, mixed); default: the server's")
+	completeValues(cmd, "content", "audio", "audioVideo")
 	completeValues(cmd, "channel", "mixed", "unmixed")
-	completeValues(cmd, "format", "wav", "mp3")
+	completeValues(cmd, "format", "wav", "mp3", "mp4")
 	completeValues(cmd, "pause-behavior", "cut", "silence")
 	f.StringArrayVar(&affinity, "affinity", nil, "CHANNEL=RAWID: pin a participant to an unmixed channel (repeatable)")
 	f.StringArrayVar(&order, "order", nil, "RAWID: next participant in channel assignment order (repeatable)")

@@ -79,6 +79,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest accepted request body; larger gets 413")
 	f.DurationVar(&cfg.HMACMaxSkew, "hmac-max-skew", hmacauth.DefaultMaxSkew, "largest accepted difference between x-ms-date and the server clock")
 	f.IntVar(&cfg.MaxUnmixedChannels, "max-unmixed-channels", callrec.MaxUnmixedChannels, "channels of an unmixed recording (ACS: 5)")
+	f.StringVar(&cfg.DefaultFormat, "default-format", "mp4", "what a recording start that names no content, channel or format records: mp4 (mixed audioVideo, as ACS), or wav or mp3 (mixed audio)")
 	f.IntVar(&cfg.MaxParticipantsPerCall, "max-participants-per-call", callmedia.DefaultMaxParticipants, "participants one call holds at once; a join beyond gets 409 TooManyParticipants")
 	f.DurationVar(&cfg.CallIdleTimeout, "call-idle-timeout", app.DefaultCallIdleTimeout, "end a call this long after its last participant left with nobody back (0: never)")
 	f.DurationVar(&cfg.CallUnjoinedTimeout, "call-unjoined-timeout", app.DefaultCallUnjoinedTimeout, "end a call nobody joined this long after its creation (0: never)")

@@ -56,7 +56,11 @@ func FastWebhooks() Option {
 // Start runs a node until the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DrainTimeout: 5 * time.Second, ICE: rtcrecv.Config{LoopbackOnly: true}}
+	// Tests of audio name no format and expect WAV: they run as an
+	// audio-only installation would (--default-format wav); a test of the
+	// ACS default (a mixed audioVideo MP4) sets DefaultFormat to "".
+	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DrainTimeout: 5 * time.Second,
+		ICE: rtcrecv.Config{LoopbackOnly: true}, DefaultFormat: "wav"}
 	for _, o := range opts {
 		o(&cfg)
 	}
