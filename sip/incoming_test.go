@@ -407,3 +407,56 @@ func TestSIPRoutes(t *testing.T) {
 		t.Errorf("IncomingCall events: %d, want 1 (the +1800 number only)", sink.count("Microsoft.Communication.IncomingCall"))
 	}
 }
+
+// TestCallConnectionParticipantActions: mute makes a participant muted
+// (ParticipantsUpdated says so), remove hangs it up (its phone gets a BYE,
+// RemoveParticipantSucceeded names it) and, being the last, ends the 1:1
+// call.
+func TestCallConnectionParticipantActions(t *testing.T) {
+	sink := newEvents(t)
+	n := startRingingNode(t, sink)
+	ctx := t.Context()
+	ph := newPhone(t, n.sip, "+14255550100")
+	done := ph.ring(ctx, "+18005550100")
+	ev := sink.wait(t, "Microsoft.Communication.IncomingCall", incomingFor("4:+18005550100"))
+	props, err := n.client.AnswerCall(ctx, ev["data"].(map[string]any)["incomingCallContext"].(string), sink.url+"/callback", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.code != 200 {
+		t.Fatalf("the phone got %d", r.code)
+	}
+	sink.wait(t, "Microsoft.Communication.CallConnected", nil)
+	conn := n.client.CallConnection(props.CallConnectionID)
+	phone := callautomation.PhoneNumberIdentifier{PhoneNumber: "+14255550100"}
+	if err := conn.MuteParticipant(ctx, phone); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := conn.GetParticipant(ctx, phone); err != nil || !p.IsMuted {
+		t.Errorf("after mute: %+v, %v", p, err)
+	}
+	sink.wait(t, "Microsoft.Communication.ParticipantsUpdated", func(d map[string]any) bool {
+		ps := d["participants"].([]any)
+		return len(ps) == 1 && ps[0].(map[string]any)["isMuted"] == true
+	})
+
+	if err := conn.RemoveParticipant(ctx, phone, "op-remove"); err != nil {
+		t.Fatal(err)
+	}
+	removed := sink.wait(t, "Microsoft.Communication.RemoveParticipantSucceeded", nil)
+	if d := removed["data"].(map[string]any); d["operationContext"] != "op-remove" ||
+		d["participant"].(map[string]any)["rawId"] != "4:+14255550100" {
+		t.Errorf("RemoveParticipantSucceeded %v", removed)
+	}
+	n.waitParticipants(t, props.ServerCallID, nil) // hung up (with a BYE)
+	// The only participant left: the 1:1 call ends, the connection is
+	// disconnected (5001).
+	dis := sink.wait(t, "Microsoft.Communication.CallDisconnected", nil)
+	if dis["data"].(map[string]any)["resultInformation"].(map[string]any)["subCode"] != float64(5001) {
+		t.Errorf("CallDisconnected %v", dis)
+	}
+	if err := conn.RemoveParticipant(ctx, phone, ""); statusOf(err) != 404 {
+		t.Errorf("removing from a disconnected connection: %v, want 404", err)
+	}
+}
