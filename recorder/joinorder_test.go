@@ -121,7 +121,11 @@ func checkJoinOrder(t *testing.T, eng *recorder.Engine, trial int, docID string,
 		other := order[1-want]
 		mine, _ := goertzel(a.Channels[want], freq[id])
 		theirs, _ := goertzel(a.Channels[want], freq[other])
-		if mine < 0.05 || theirs > mine/100 {
+		// The test is about which channel each participant takes: on a
+		// loaded host some of a trial's frames come after the commit grid
+		// passed them (dropped as late), so the tone may be short, but it
+		// must be there and alone.
+		if mine < 0.01 || theirs > mine/100 {
 			t.Errorf("trial %d: channel %d has %s's %.0f Hz at %.3f and %s's %.0f Hz at %.3f", trial, want, id, freq[id], mine, other, freq[other], theirs)
 		}
 	}
