@@ -86,7 +86,7 @@ func TestRefusals(t *testing.T) {
 		// With no --sip-route, a user that is no call rings (IncomingCall)
 		// and nobody answers it here: 480 after the ring timeout.
 		{"unknown call", "no-such-call", ph.offer("0", ""), 480},
-		{"only opus", callID, []byte(string(ph.offer("111", "")) + "a=rtpmap:111 opus/48000/2\r\n"), 488},
+		{"only G.729", callID, []byte(string(ph.offer("18", "")) + "a=rtpmap:18 G729/8000\r\n"), 488},
 		{"malformed SDP", callID, []byte("v=0\r\nthis is not SDP\r\n"), 400},
 		{"no offer", callID, nil, 488},
 	}

@@ -197,7 +197,7 @@ func (l *leg) run() {
 			}
 			if from == latched {
 				st.push(&pkt, clock.Position(now))
-				rep.stats.packet(&pkt, now)
+				rep.stats.packet(&pkt, now, st.clockRate(pkt.PayloadType))
 				lastHeard = now
 			}
 		}

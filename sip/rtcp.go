@@ -35,21 +35,21 @@ type receiverStats struct {
 }
 
 // packet counts one RTP packet taken from the phone at arrival.
-func (r *receiverStats) packet(pkt *rtp.Packet, arrival time.Time) {
+func (r *receiverStats) packet(pkt *rtp.Packet, arrival time.Time, rate int64) {
 	if !r.have || pkt.SSRC != r.ssrc {
 		*r = receiverStats{ssrc: pkt.SSRC, have: true, baseSeq: int64(pkt.SequenceNumber), maxSeq: int64(pkt.SequenceNumber)}
 	} else {
 		unwrap(&r.maxSeq, int64(pkt.SequenceNumber), 16)
 	}
 	r.received++
-	// Transit in RTP units (8000 Hz for every codec a leg takes).
-	t := arrival.UnixNano()*rtpRate/int64(time.Second) - int64(pkt.Timestamp)
+	// Transit in RTP units of the packet's clock (8000 Hz, Opus 48000).
+	t := arrival.Unix()*rate + int64(arrival.Nanosecond())*rate/int64(time.Second) - int64(pkt.Timestamp)
 	if r.haveTransit {
 		d := t - r.transit
 		if d < 0 {
 			d = -d
 		}
-		if d < 10*rtpRate { // a timestamp jump is not jitter
+		if d < 10*rate { // a timestamp jump is not jitter
 			r.jitter += (float64(d) - r.jitter) / 16
 		}
 	}

@@ -18,7 +18,7 @@ func TestReceiverStats(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	send := func(i int, late time.Duration) {
 		r.packet(&rtp.Packet{Header: rtp.Header{SSRC: 7, SequenceNumber: uint16(65500 + i), Timestamp: uint32(i * 160)}},
-			t0.Add(time.Duration(i)*20*time.Millisecond+late))
+			t0.Add(time.Duration(i)*20*time.Millisecond+late), rtpRate)
 	}
 	for i := range 100 {
 		if i%10 != 3 { // 10 of 100 lost

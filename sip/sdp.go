@@ -17,7 +17,25 @@ const (
 	codecPCMU codec = iota + 1
 	codecPCMA
 	codecG722
+	codecOpus
 )
+
+// clockRate is the codec's RTP clock: 8000 Hz, G.722's too (RFC 3551),
+// and 48000 Hz for Opus (RFC 7587).
+func (c codec) clockRate() int {
+	if c == codecOpus {
+		return 48000
+	}
+	return 8000
+}
+
+// rtpmap is the codec's encoding name and clock as an a=rtpmap gives them.
+func (c codec) rtpmap() string {
+	if c == codecOpus {
+		return "opus/48000/2"
+	}
+	return c.String() + "/8000"
+}
 
 // String returns the codec's SDP encoding name.
 func (c codec) String() string {
@@ -28,6 +46,8 @@ func (c codec) String() string {
 		return "PCMA"
 	case codecG722:
 		return "G722"
+	case codecOpus:
+		return "opus"
 	}
 	return "unknown"
 }
@@ -36,7 +56,8 @@ func (c codec) String() string {
 // (RFC 3551); an offer may also map its own numbers with a=rtpmap.
 var staticPayloads = map[uint8]string{0: "pcmu/8000", 8: "pcma/8000", 9: "g722/8000", 13: "cn/8000"}
 
-var codecsByName = map[string]codec{"pcmu/8000": codecPCMU, "pcma/8000": codecPCMA, "g722/8000": codecG722}
+var codecsByName = map[string]codec{"pcmu/8000": codecPCMU, "pcma/8000": codecPCMA, "g722/8000": codecG722,
+	"opus/48000": codecOpus}
 
 // Why an offer is refused: errBadSDP answers 400, errNoCodec 488.
 var (
@@ -68,9 +89,8 @@ type mediaDesc struct {
 	audio int
 }
 
-// parseOffer reads an SDP offer and chooses the leg's codec: the first
-// of the offer's audio formats (its preference order, RFC 3264 §6.1) that
-// callrec decodes. Errors wrap errBadSDP or errNoCodec.
+// parseOffer reads an SDP offer and chooses the leg's codec as
+// ChooseFormat does. Errors wrap errBadSDP or errNoCodec.
 func parseOffer(body []byte) (mediaDesc, error) {
 	var s sdp.SessionDescription
 	if err := s.UnmarshalString(string(body)); err != nil {
@@ -227,11 +247,15 @@ type Format struct {
 	codec          codec
 }
 
-// Codec returns the chosen codec's SDP encoding name (PCMU, PCMA, G722).
+// Codec returns the chosen codec's SDP encoding name (PCMU, PCMA, G722,
+// opus).
 func (f Format) Codec() string { return f.codec.String() }
 
-// ChooseFormat picks the first of m's formats (the offer's preference
-// order, RFC 3264 §6.1) that callrec decodes, whatever m's transport.
+// ChooseFormat picks Opus when m offers it (wideband, and it carries its
+// own loss recovery), else the first of m's formats (the offer's
+// preference order, RFC 3264 §6.1) that callrec decodes, whatever m's
+// transport. Comfort noise (CN/8000) is not taken with Opus, whose RTP
+// clock it does not share (Opus has its own silence handling).
 // Errors wrap ErrBadSDP (a payload type that is not a number) or
 // ErrNoCodec.
 func ChooseFormat(m *sdp.MediaDescription) (Format, error) {
@@ -248,24 +272,28 @@ func ChooseFormat(m *sdp.MediaDescription) (Format, error) {
 		if !ok {
 			enc = staticPayloads[pt]
 		}
+		c := codecsByName[enc]
 		switch {
 		case enc == "telephone-event/8000" && f.TelephoneEvent < 0:
 			f.TelephoneEvent = int(pt)
 		case enc == "cn/8000" && f.CN < 0:
 			f.CN = int(pt)
-		case codecsByName[enc] != 0 && !chosen:
-			f.codec, f.PT, chosen = codecsByName[enc], pt, true
+		case c == codecOpus && f.codec != codecOpus, c != 0 && !chosen:
+			f.codec, f.PT, chosen = c, pt, true
 		}
 	}
 	if !chosen {
-		return Format{}, fmt.Errorf("%w: the offer has %s; callrec takes PCMU, PCMA and G722", errNoCodec,
+		return Format{}, fmt.Errorf("%w: the offer has %s; callrec takes opus, PCMU, PCMA and G722", errNoCodec,
 			strings.Join(m.MediaName.Formats, " "))
+	}
+	if f.codec == codecOpus {
+		f.CN = -1
 	}
 	return f, nil
 }
 
 // Answer returns the m= line of an answer taking f on port with transport
-// proto ("RTP/AVP", "RTP/SAVP"), with its rtpmap and ptime attributes and
+// proto ("RTP/AVP", "RTP/SAVP"), with its rtpmap, fmtp and ptime attributes and
 // no direction attribute, each line ending in CRLF.
 func (f Format) Answer(port int, proto string) string {
 	var b strings.Builder
@@ -276,7 +304,10 @@ func (f Format) Answer(port int, proto string) string {
 	if f.CN >= 0 {
 		fmt.Fprintf(&b, " %d", f.CN)
 	}
-	fmt.Fprintf(&b, "\r\na=rtpmap:%d %s/8000\r\n", f.PT, f.codec)
+	fmt.Fprintf(&b, "\r\na=rtpmap:%d %s\r\n", f.PT, f.codec.rtpmap())
+	if f.codec == codecOpus { // ask for in-band FEC (RFC 7587 §6.1), which the decoder uses
+		fmt.Fprintf(&b, "a=fmtp:%d useinbandfec=1\r\n", f.PT)
+	}
 	if f.TelephoneEvent >= 0 {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", f.TelephoneEvent, f.TelephoneEvent)
 	}

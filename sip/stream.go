@@ -18,9 +18,11 @@ import (
 // timestamp-jump limits.
 const (
 	// rtpRate is the RTP clock of every codec a leg takes (G.722's too,
-	// RFC 3551); one tick is two samples of the call clock.
+	// RFC 3551) but Opus; one tick is two samples of the call clock.
+	// Opus timestamps (48000 Hz) are divided by opusTicks on arrival.
 	rtpRate      = 8000
 	samplesPerTS = callrec.SampleRate / rtpRate
+	opusTicks    = 48000 / rtpRate
 	// reorderWindow is how long a packet waits for a missing predecessor
 	// before that one counts as lost, and how long a stream settles
 	// before its first frame.
@@ -39,6 +41,7 @@ const (
 // streamStats counts what happened to one leg's RTP.
 type streamStats struct {
 	Received, Lost, Late, Duplicates, Concealed, Frames int64
+	Recovered                                           int64 // of Concealed, Opus packets rebuilt from the next one's FEC
 	Foreign                                             int64 // packets of payload types the answer did not list
 	Events                                              int64 // telephone-event key presses
 	Reanchors                                           int64
@@ -152,6 +155,12 @@ func (s *stream) push(pkt *rtp.Packet, arrival int64) {
 		seq = unwrap(&s.seqHigh, int64(pkt.SequenceNumber), 16)
 		ts = unwrap(&s.tsHigh, int64(pkt.Timestamp), 32)
 	}
+	if s.codecs[pt] == codecOpus {
+		// To 8000 Hz ticks: the phone's timestamps share a remainder
+		// modulo 6 (Opus frames are multiples of 2.5 ms, 120 ticks), so
+		// the floor keeps their differences exact.
+		ts = floorDiv(ts, opusTicks)
+	}
 	if !s.started {
 		s.started, s.firstSeen = true, arrival
 	}
@@ -181,6 +190,17 @@ func (s *stream) push(pkt *rtp.Packet, arrival int64) {
 		return
 	}
 	s.buf = slices.Insert(s.buf, i, queued{seq: seq, ts: ts, pt: pt, payload: append(s.spareBuffer(), pkt.Payload...), arrival: arrival})
+}
+
+// clockRate returns the RTP clock of payload type pt's packets.
+func (s *stream) clockRate(pt uint8) int64 { return int64(s.codecs[pt].clockRate()) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 func (s *stream) spareBuffer() []byte {
@@ -323,9 +343,14 @@ func (s *stream) deliver(pk queued, lost, now int64) {
 	cur := s.out.cursor()
 	gap := pos - cur
 	if gap > 0 {
-		s.fillGap(gap, lost)
+		s.fillGap(gap, lost, pk.payload)
 	}
-	out := s.dec.decode(s.pcm, pk.payload)
+	out, ok := s.dec.decode(s.pcm, pk.payload)
+	if !ok {
+		s.stats.Lost++
+		s.audioLast = false
+		return
+	}
 	s.plc.Good(out)
 	s.lastLen = max(len(out), 1)
 	if gap < 0 {
@@ -355,10 +380,12 @@ func (s *stream) place(pk queued, now int64) int64 {
 	return pos
 }
 
-// fillGap fills gap samples before the next audio packet: up to
-// maxConcealed lost packets right after audio are concealed, the rest is
-// silence (or comfort noise after a CN packet).
-func (s *stream) fillGap(gap, lost int64) {
+// fillGap fills gap samples before the next audio packet (whose payload
+// is next): up to maxConcealed lost packets right after audio are
+// concealed (by the codec when it can, Opus recovering the packet just
+// before next from next's FEC), the rest is silence (or comfort noise
+// after a CN packet).
+func (s *stream) fillGap(gap, lost int64, next []byte) {
 	if lost == 0 && s.audioLast && gap <= maxHold {
 		var hold [maxHold]int16
 		for i := range gap {
@@ -369,9 +396,17 @@ func (s *stream) fillGap(gap, lost int64) {
 	}
 	if lost > 0 && s.audioLast {
 		frames := min(gap/int64(s.lastLen), lost, maxConcealed)
-		for range frames {
+		for k := range frames {
 			buf := s.pcm[:s.lastLen]
-			s.plc.Conceal(buf)
+			var fec []byte // only for the lost packet right before next
+			if k == frames-1 && frames == lost && gap == int64(s.lastLen) {
+				fec = next
+			}
+			if ok, fromFEC := s.dec.conceal(buf, fec); !ok {
+				s.plc.Conceal(buf)
+			} else if fromFEC {
+				s.stats.Recovered++
+			}
 			s.out.write(buf)
 			s.stats.Concealed++
 			gap -= int64(s.lastLen)

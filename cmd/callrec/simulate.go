@@ -35,9 +35,9 @@ blue, yellow, magenta, cyan, orange, gray) also publishes a synthetic VP8 video,
 encoded by ffmpeg (libvpx): the colour with a sweeping bar, the RAWID and a frame counter, and every 4 s
 a white frame while a tone or silence source beeps at 2 kHz for 100 ms (for A/V sync checks). A SOURCE prefixed with sip: (or sip/CODEC:) makes the
 participant a phone instead: a SIP user agent that INVITEs sip:<call>@<--sip-addr> and sends G.711
-(PCMU by default; sip/pcma:, sip/g722: choose PCMA or G.722) RTP of the source, then hangs up with a BYE.
-A phone's RAWID is 4:+<number> (it calls from that number) or a sip:user@host URI; its WAV file must be
-at 8 kHz (16 kHz for G.722).`,
+(PCMU by default; sip/pcma:, sip/g722:, sip/opus: choose PCMA, G.722 or Opus) RTP of the source, then hangs
+up with a BYE. A phone's RAWID is 4:+<number> (it calls from that number) or a sip:user@host URI; its WAV file
+must be at 8 kHz (16 kHz for G.722; 8, 12, 16, 24 or 48 kHz for Opus).`,
 		Example: `  callrec simulate --call $CALL --participant 8:acs:alice=tone:440,video:red --participant 4:+14255550123=speech.wav \
       --duration 30s --loss 5% --jitter 30ms
   callrec simulate --call $CALL --participant 4:+14255550100=sip:tone:440 \

@@ -20,6 +20,8 @@ const (
 	PCMU Codec = "PCMU"
 	PCMA Codec = "PCMA"
 	G722 Codec = "G722"
+	// Opus is sent at 48 kHz in 20 ms packets, on payload type 111.
+	Opus Codec = "opus"
 )
 
 // ParseCodec accepts a codec's name in any case ("pcmu", "G722", "g.722").
@@ -31,13 +33,18 @@ func ParseCodec(s string) (Codec, error) {
 		return PCMA, nil
 	case "G722":
 		return G722, nil
+	case "OPUS":
+		return Opus, nil
 	}
-	return "", fmt.Errorf("codec %q: want PCMU, PCMA or G722", s)
+	return "", fmt.Errorf("codec %q: want PCMU, PCMA, G722 or opus", s)
 }
 
-// PayloadType is the codec's static RTP payload type (RFC 3551).
+// PayloadType is the codec's static RTP payload type (RFC 3551), or
+// 111 for Opus (dynamic, as browsers number it).
 func (c Codec) PayloadType() uint8 {
 	switch c {
+	case Opus:
+		return 111
 	case PCMA:
 		return 8
 	case G722:
@@ -49,15 +56,35 @@ func (c Codec) PayloadType() uint8 {
 // Rate is the sample rate of the audio the codec carries (G.722: 16 kHz,
 // on an 8000 Hz RTP clock).
 func (c Codec) Rate() int {
-	if c == G722 {
+	switch c {
+	case G722:
 		return 16000
+	case Opus:
+		return 48000
 	}
 	return 8000
 }
 
 // TimestampStep is how far the RTP timestamp moves per 20 ms packet: 160
-// for every codec here (G.722's RTP clock is 8000 Hz).
+// for G.711 and G.722 (whose RTP clock is 8000 Hz); Opus's is Step.
 const TimestampStep = 160
+
+// Step is how far the RTP timestamp moves per 20 ms packet of c: 960 for
+// Opus (48000 Hz RTP clock, RFC 7587), else TimestampStep.
+func (c Codec) Step() uint32 {
+	if c == Opus {
+		return 960
+	}
+	return TimestampStep
+}
+
+// rtpmap is the codec's a=rtpmap encoding.
+func (c Codec) rtpmap() string {
+	if c == Opus {
+		return "opus/48000/2"
+	}
+	return string(c) + "/8000"
+}
 
 // Clip is a source encoded as 20 ms packets of one codec, played as
 // simulate.Clip plays Opus packets.
@@ -75,9 +102,11 @@ type clipEntry struct {
 }
 
 // LoadClip encodes a source once per process. Sources: "tone:<Hz>" (a sine
-// at simulate.ToneAmplitude, below 4 kHz for G.711 and 8 kHz for G.722),
-// "silence", or the path of a 16-bit PCM WAV file at the codec's rate
-// (8 kHz for PCMU and PCMA, 16 kHz for G722), mixed down to mono.
+// at simulate.ToneAmplitude, below 4 kHz for G.711, 8 kHz for G.722 and
+// 24 kHz for Opus), "silence", or the path of a 16-bit PCM WAV file at the
+// codec's rate (8 kHz for PCMU and PCMA, 16 kHz for G722; for Opus 8, 12,
+// 16, 24 or 48 kHz), mixed down to mono. Opus clips are those of WebRTC
+// participants (simulate.LoadClip: audio.OpusEncoder, with in-band FEC).
 func LoadClip(c Codec, source string) (*Clip, error) {
 	v, _ := clips.LoadOrStore(string(c)+"\x00"+source, &clipEntry{})
 	e := v.(*clipEntry)
@@ -90,6 +119,13 @@ func LoadClip(c Codec, source string) (*Clip, error) {
 const loopPackets = 50
 
 func encodeClip(c Codec, source string) (*Clip, error) {
+	if c == Opus {
+		clip, err := simulate.LoadClip(source)
+		if err != nil {
+			return nil, err
+		}
+		return &Clip{Codec: c, Clip: *clip}, nil
+	}
 	rate := c.Rate()
 	n := rate / 50
 	switch {

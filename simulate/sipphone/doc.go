@@ -1,7 +1,7 @@
 // Package sipphone is a simulated phone: a SIP user agent client (sipgo)
 // with an RTP socket that calls callrec's SIP endpoint
 // (sip:<serverCallId>@<sip-addr>), sends a tone, silence or a WAV file as
-// G.711 (PCMU, PCMA) or G.722 RTP on a 20 ms schedule, reads callrec's
+// G.711 (PCMU, PCMA), G.722 or Opus RTP on a 20 ms schedule, reads callrec's
 // RTCP receiver reports, and hangs up with a BYE. `callrec simulate`
 // (--participant RAWID=sip:SOURCE), `callrec bench live --transport sip`
 // and the SIP tests use it, so that phones can be simulated without other

@@ -99,14 +99,14 @@ func stream(ctx context.Context, call *Call, clip *Clip, o Options, res *simulat
 		}
 	}()
 	buf := make([]byte, 12, 12+TimestampStep)
-	pt := clip.Codec.PayloadType()
+	pt, step := clip.Codec.PayloadType(), clip.Codec.Step()
 	return simulate.Stream(ctx, int(o.Duration/simulate.FrameInterval), o.Jitter, o.Seed, res, stop, func(i int) error {
 		if o.Loss > 0 && rng.Float64() < o.Loss {
 			res.Dropped++
 			return simulate.ErrSkipped
 		}
 		h := rtp.Header{Version: 2, PayloadType: pt, Marker: i == 0, SSRC: ssrc,
-			SequenceNumber: seq0 + uint16(i), Timestamp: ts0 + uint32(i*TimestampStep)}
+			SequenceNumber: seq0 + uint16(i), Timestamp: ts0 + uint32(i)*step}
 		n, err := h.MarshalTo(buf[:12])
 		if err != nil {
 			return err

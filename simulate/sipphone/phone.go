@@ -226,8 +226,8 @@ func (c *Call) offer(ip string) []byte {
 	port := c.RTP.LocalAddr().(*net.UDPAddr).Port
 	pt := c.Codec.PayloadType()
 	return fmt.Appendf(nil, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP %d 101\r\na=rtpmap:%d %s/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"+
-		"a=ptime:20\r\na=sendrecv\r\n", time.Now().UnixNano()%1e9, ip, ip, port, pt, pt, c.Codec)
+		"m=audio %d RTP/AVP %d 101\r\na=rtpmap:%d %s\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"+
+		"a=ptime:20\r\na=sendrecv\r\n", time.Now().UnixNano()%1e9, ip, ip, port, pt, pt, c.Codec.rtpmap())
 }
 
 // answerMedia returns the audio address of callrec's SDP answer.
