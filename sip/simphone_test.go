@@ -50,15 +50,24 @@ func TestSimulatedPhoneIsRecorded(t *testing.T) {
 	if !slices.Equal(ids, []string{"sip:carol@example.com"}) {
 		t.Errorf("metadata participants %v", ids)
 	}
-	// The tone starts between when packet 0 was due and when it was
-	// written (±60 ms on a loaded machine), and lasts what was sent.
+	first, last := toneSpan(t, x, start, res.Result)
+	checkTone(t, "tone", x, first+1600, last-1600, simulate.ToneAmplitude)
+}
+
+// toneSpan returns where a simulated phone's tone is in x, a recording
+// chunk that started at start, and checks that it starts between when
+// packet 0 was due and when it was written (±60 ms on a loaded machine)
+// and lasts what was sent.
+func toneSpan(t *testing.T, x []int16, start time.Time, res simulate.Result) (first, last int) {
+	t.Helper()
 	const tol = 60 * 16
-	first, last := audio.FirstAbove(x, 0.1), lastAbove(x, 0.1)
+	first, last = audio.FirstAbove(x, 0.1), lastAbove(x, 0.1)
 	if first < at(start, res.Started)-tol || first > at(start, res.FirstSent)+tol {
 		t.Errorf("tone starts at %d; packet 0 was due at %d, sent at %d", first, at(start, res.Started), at(start, res.FirstSent))
 	}
 	if d := last - first - int(res.Streamed().Seconds()*16000); d < -tol || d > tol+int(res.MaxLate.Seconds()*16000) {
 		t.Errorf("tone lasts %d samples, %s sent (%+d)", last-first, res.Streamed(), d)
 	}
-	checkTone(t, "tone", x, first+1600, last-1600, simulate.ToneAmplitude)
+	t.Logf("tone recorded at %d–%d (samples from the chunk's start), %s sent", first, last, res.Streamed())
+	return first, last
 }
