@@ -31,10 +31,13 @@ type Stream struct {
 	// Suite is the SDES crypto suite (AES_CM_128_HMAC_SHA1_80 or _32);
 	// empty sends plain RTP/AVP.
 	Suite string
-	key   []byte
-	seq   uint16
-	ts    uint32
-	ssrc  uint32
+	// Opus offers PCMA then Opus (opus/48000/2 on 111) and sends Opus,
+	// encoded by audio.OpusEncoder; otherwise PCMA alone.
+	Opus bool
+	key  []byte
+	seq  uint16
+	ts   uint32
+	ssrc uint32
 }
 
 // SRC is a recording client with one session at a time.
@@ -45,7 +48,8 @@ type SRC struct {
 	conn    *net.UDPConn
 	session *sipgo.DialogClientSession
 	Streams []*Stream
-	Ports   []int // the answer's port of each stream
+	Ports   []int      // the answer's port of each stream
+	Formats [][]string // the answer's payload types of each stream
 }
 
 // New returns an SRC that talks to the SIP endpoint at server; Close
@@ -121,9 +125,10 @@ func (s *SRC) Invite(ctx context.Context, csID string, streams ...*Stream) (int,
 	if err := ans.UnmarshalString(string(sess.InviteResponse.Body())); err != nil {
 		return 0, fmt.Errorf("answer: %w", err)
 	}
-	s.Ports = nil
+	s.Ports, s.Formats = nil, nil
 	for _, m := range ans.MediaDescriptions {
 		s.Ports = append(s.Ports, m.MediaName.Port.Value)
+		s.Formats = append(s.Formats, m.MediaName.Formats)
 	}
 	return sess.InviteResponse.StatusCode, nil
 }
@@ -144,7 +149,12 @@ func Body(csID string, port int, streams ...*Stream) string {
 		if st.Suite != "" {
 			proto = "RTP/SAVP"
 		}
-		fmt.Fprintf(&sd, "m=audio %d %s 8\r\na=rtpmap:8 PCMA/8000\r\na=label:%s\r\na=sendonly\r\n", port+2*i, proto, st.Label)
+		if st.Opus {
+			fmt.Fprintf(&sd, "m=audio %d %s 8 111\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:111 opus/48000/2\r\n", port+2*i, proto)
+		} else {
+			fmt.Fprintf(&sd, "m=audio %d %s 8\r\na=rtpmap:8 PCMA/8000\r\n", port+2*i, proto)
+		}
+		fmt.Fprintf(&sd, "a=label:%s\r\na=sendonly\r\n", st.Label)
 		if st.Suite != "" {
 			fmt.Fprintf(&sd, "a=crypto:1 %s inline:%s\r\n", st.Suite, base64.StdEncoding.EncodeToString(st.key))
 		}
@@ -167,8 +177,18 @@ func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Dur
 	n := int(d / (20 * time.Millisecond))
 	pcm := make([][]int16, len(s.Streams))
 	keys := make([]*srtp.Context, len(s.Streams))
+	opus := make([][][]byte, len(s.Streams))
 	for i, st := range s.Streams {
 		pcm[i] = audio.Sine(freqs[i], amp, 8000, n*160)
+		if st.Opus {
+			enc, err := audio.NewOpusEncoder(48000, 32000)
+			if err != nil {
+				return time.Time{}, err
+			}
+			if opus[i], err = enc.EncodeAll(audio.Sine(freqs[i], amp, 48000, n*960)); err != nil {
+				return time.Time{}, err
+			}
+		}
 		if st.Suite != "" {
 			profile := srtp.ProtectionProfileAes128CmHmacSha1_80
 			if strings.HasSuffix(st.Suite, "_32") {
@@ -197,8 +217,15 @@ func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Dur
 			g711.PCMA.Encode(payload, pcm[i][k*160:(k+1)*160])
 			pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: st.seq, Timestamp: st.ts,
 				SSRC: st.ssrc}, Payload: payload}
+			step := uint32(160)
+			if st.Opus {
+				if k >= len(opus[i]) {
+					continue
+				}
+				pkt.PayloadType, pkt.Payload, step = 111, opus[i][k], 960
+			}
 			st.seq++
-			st.ts += 160
+			st.ts += step
 			raw, err := pkt.Marshal()
 			if err != nil {
 				return start, err
