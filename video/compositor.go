@@ -214,6 +214,19 @@ func (c *Compositor) Picture(p string, pos int64, img *Image) {
 	c.picture(p, pos, nil, img)
 }
 
+// Decoded returns the call-clock position of p's latest picture, and
+// whether it has one. An offline job (callrec bench) polls it to feed the
+// decoders no faster than they decode.
+func (c *Compositor) Decoded(p string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.tiles[p]
+	if t == nil || len(t.pics) == 0 {
+		return 0, false
+	}
+	return t.pics[len(t.pics)-1].pos, true
+}
+
 // picture keeps a picture of p, either as I420 bytes or an Image. Within
 // one output frame (1/16 s) only the latest is kept.
 func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {

@@ -29,7 +29,7 @@ import (
 func newBenchCmd() *cobra.Command {
 	bench := &cobra.Command{Use: "bench", Short: "Offline benchmarks"}
 	var participants, seconds, runs int
-	var unmixed bool
+	var unmixed, withVideo bool
 	pipeline := &cobra.Command{
 		Use:   "pipeline",
 		Short: "Opus packets → decode → mix/unmix → WAV: callrec vs ffmpeg vs bare decode, in seconds of call per CPU-second",
@@ -41,8 +41,19 @@ same run, the CPU time of:
            unmixed) to a 16 kHz WAV; child CPU time (user+system);
   floor:   bare gopus decode of the same packets at 16 kHz.
 Each figure is seconds of call recorded per CPU-second (higher is better); each contender runs
---runs times, interleaved, and its least CPU time counts.`,
+--runs times, interleaved, and its least CPU time counts.
+
+With --video: N participants × T seconds of VP8 at 360p (30 fps) and a tone each, generated once with
+ffmpeg, composited as a mixed audioVideo recording (1920x1080 at 16 fps, names, x264 superfast 1 Mbit/s,
+AAC 16 kHz, fragmented MP4), as fast as it goes, by:
+  callrec: its own pipeline (an ffmpeg VP8 decoder child per participant, the Go compositor, one x264
+           child, one AAC child, mp4ff); CPU of the process and its children;
+  ffmpeg:  one process doing the same grid (overlay, drawtext, amix, libx264, aac).
+Each figure is CPU-seconds per recording-minute (lower is better), with the real-time factor.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if withVideo {
+				return runBenchPipelineVideo(cmd.Context(), cmd.OutOrStdout(), participants, seconds, runs)
+			}
 			return runBenchPipeline(cmd.Context(), cmd.OutOrStdout(), participants, seconds, runs, unmixed)
 		},
 	}
@@ -50,6 +61,7 @@ Each figure is seconds of call recorded per CPU-second (higher is better); each 
 	pipeline.Flags().IntVar(&seconds, "seconds", 60, "seconds of call")
 	pipeline.Flags().IntVar(&runs, "runs", 3, "runs of each contender; the least CPU time counts")
 	pipeline.Flags().BoolVar(&unmixed, "unmixed", false, "one channel per participant (ffmpeg: amerge)")
+	pipeline.Flags().BoolVar(&withVideo, "video", false, "composite VP8 video to a mixed audioVideo MP4 instead (callrec vs one ffmpeg)")
 	bench.AddCommand(pipeline, newBenchLiveCmd())
 	return bench
 }
