@@ -312,14 +312,19 @@ func writeOgg(path string, packets [][]byte) error {
 // running fn.
 func cpuOf(fn func() error) (time.Duration, error) {
 	runtime.GC()
-	before, err := processCPU()
+	return cpuDuring(processCPU, fn)
+}
+
+// cpuDuring returns how much the CPU time read grew while fn ran.
+func cpuDuring(read func() (time.Duration, error), fn func() error) (time.Duration, error) {
+	before, err := read()
 	if err != nil {
 		return 0, err
 	}
 	if err := fn(); err != nil {
 		return 0, err
 	}
-	after, err := processCPU()
+	after, err := read()
 	return after - before, err
 }
 

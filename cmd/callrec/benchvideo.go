@@ -355,13 +355,5 @@ func cpuWithChildren(fn func() error) (time.Duration, error) {
 		}
 		return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano()), nil
 	}
-	before, err := read()
-	if err != nil {
-		return 0, err
-	}
-	if err := fn(); err != nil {
-		return 0, err
-	}
-	after, err := read()
-	return after - before, err
+	return cpuDuring(read, fn)
 }
