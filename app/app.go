@@ -200,6 +200,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Media:               a.Hub,
 		Control:             a.Hub,
 		Connections:         a.DB,
+		Dialer:              a.dialer(cfg),
 		PublicURL:           a.PublicURL,
 		ResourceID:          resourceID,
 		CallIdleTimeout:     cfg.CallIdleTimeout,

@@ -46,6 +46,8 @@ type Endpoint struct {
 	wg        sync.WaitGroup // the serving goroutines
 	closeOnce sync.Once
 	closeDone chan struct{}
+	dialCtx   context.Context // ends the dials under way at Close
+	dialStop  context.CancelFunc
 }
 
 // New returns an Endpoint; Listen starts it.
@@ -77,6 +79,7 @@ func New(cfg Config) (*Endpoint, error) {
 		closeDone: make(chan struct{}),
 	}
 	e.dialogs = &sipgo.DialogUA{Client: client}
+	e.dialCtx, e.dialStop = context.WithCancel(context.Background())
 	srv.OnInvite(e.onInvite)
 	srv.OnAck(e.onAck)
 	srv.OnBye(e.onBye)
@@ -133,6 +136,7 @@ func (e *Endpoint) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.mu.Lock()
 		e.closed = true
+		e.dialStop()
 		legs := make([]*leg, 0, len(e.legs))
 		for _, l := range e.legs {
 			legs = append(legs, l)
@@ -450,7 +454,9 @@ func (e *Endpoint) onAck(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if l := e.find(req); l != nil {
-		_ = l.dialog.ReadAck(req, tx) // an ACK of a re-INVITE's 200 does not match the INVITE's CSeq
+		if d, ok := l.dialog.(*sipgo.DialogServerSession); ok {
+			_ = d.ReadAck(req, tx) // an ACK of a re-INVITE's 200 does not match the INVITE's CSeq
+		}
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 
 	"github.com/callrec/callrec/audio/dtmf"
@@ -26,6 +26,14 @@ const (
 	reasonMediaTimeout = "MediaTimeout"       // no RTP for Config.MediaTimeout while not on hold
 )
 
+// dialogSession is the leg's side of its dialog: the server session of
+// an inbound leg, the client session of one callrec dialled.
+type dialogSession interface {
+	Bye(ctx context.Context) error
+	ReadBye(req *sip.Request, tx sip.ServerTransaction) error
+	ReadRequest(req *sip.Request, tx sip.ServerTransaction) error
+}
+
 // leg is one SIP participant's media: its RTP socket and the goroutine that
 // reads it and publishes frames. It implements callmedia.Leg.
 type leg struct {
@@ -34,7 +42,7 @@ type leg struct {
 	callID   string
 	rawID    string
 	dialogID string
-	dialog   *sipgo.DialogServerSession
+	dialog   dialogSession
 	conn     *net.UDPConn
 	port     int
 	part     *callmedia.Participant

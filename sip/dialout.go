@@ -1,0 +1,194 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/sdp/v3"
+
+	"github.com/callrec/callrec"
+)
+
+// CodeNoTrunk answers a dial to a phone number on an endpoint without
+// --sip-trunk.
+const CodeNoTrunk = "SipTrunkNotConfigured"
+
+// Dial implements service.Dialer: it sends an INVITE offering callrec's
+// audio formats (PCMU, PCMA, G.722, telephone-event) to d.Target — a SIP
+// URI as given, a phone number (4:+E164) through the trunk — and returns
+// once it is on its way. On 200 it ACKs and attaches the leg to the call
+// (rawId d.Target), as an inbound leg; d.Result hears the outcome (a
+// *callrec.DialError for a final failure status).
+func (e *Endpoint) Dial(ctx context.Context, d callrec.Dial) error {
+	to, err := e.dialURI(d.Target)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return callrec.Errorf(callrec.KindUnavailable, "ServerShuttingDown", "callrec is shutting down")
+	}
+	e.wg.Go(func() { d.Result(e.dial(d, to)) })
+	return nil
+}
+
+// dialURI is where a target is dialled.
+func (e *Endpoint) dialURI(target string) (sip.Uri, error) {
+	var u sip.Uri
+	if number, ok := strings.CutPrefix(target, "4:"); ok {
+		if e.cfg.Trunk == "" {
+			return u, callrec.Errorf(callrec.KindNotImplemented, CodeNoTrunk,
+				"calling a phone number needs a SIP trunk (--sip-trunk)")
+		}
+		target = "sip:" + number + "@" + e.cfg.Trunk + ";user=phone"
+	}
+	if err := sip.ParseUri(target, &u); err != nil {
+		return u, callrec.FieldErrorf("target", "InvalidTarget", "%q is not a SIP URI: %v", target, err)
+	}
+	return u, nil
+}
+
+// dial places one outbound leg and returns its outcome.
+func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
+	ctx, cancel := context.WithTimeout(e.dialCtx, d.Timeout)
+	defer cancel()
+	log := e.log.With("serverCallId", d.ServerCallID, "rawId", d.Target)
+	conn, err := e.ports.listen()
+	if err != nil {
+		return err
+	}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	release := func() { conn.Close(); e.ports.release(port) }
+	transport := "udp"
+	if strings.EqualFold(to.UriParams.GetOr("transport", ""), "tcp") {
+		transport = "tcp"
+	}
+	contact := e.contact(transport)
+	from := &sip.FromHeader{DisplayName: d.SourceDisplayName, Address: sip.Uri{Scheme: "sip", User: "callrec", Host: e.cfg.publicHost}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	headers := []sip.Header{from, &contact, sip.NewHeader("Content-Type", "application/sdp"),
+		sip.NewHeader("Allow", allowed), sip.NewHeader("Supported", "timer")}
+	if d.SourceCallerID != "" {
+		from.Address.User = d.SourceCallerID
+		host := e.cfg.publicHost
+		if e.cfg.Trunk != "" {
+			host = e.cfg.Trunk
+		}
+		headers = append(headers, sip.NewHeader("P-Asserted-Identity", "<sip:"+d.SourceCallerID+"@"+host+";user=phone>"))
+	}
+	for k, v := range d.SIPHeaders {
+		headers = append(headers, sip.NewHeader(k, v))
+	}
+	s, err := e.dialogs.Invite(ctx, to, dialOffer(e.mediaAddr(port), e.sessionID), headers...)
+	if err != nil {
+		release()
+		// A transport error counts as a 503 (RFC 3261 §8.1.3.1).
+		log.Info("INVITE not sent", "err", err)
+		return &callrec.DialError{Status: 503, Reason: "Service Unavailable: " + err.Error()}
+	}
+	if err := s.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		release()
+		_ = s.Close()
+		if r := s.InviteResponse; r != nil && r.StatusCode >= 300 {
+			log.Info("dial refused", "status", r.StatusCode, "reason", r.Reason)
+			return &callrec.DialError{Status: int(r.StatusCode), Reason: r.Reason}
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return &callrec.DialError{Status: 408, Reason: "Request Timeout"}
+		}
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) && de.Res != nil {
+			return &callrec.DialError{Status: int(de.Res.StatusCode), Reason: de.Res.Reason}
+		}
+		return &callrec.DialError{Status: 503, Reason: "Service Unavailable: " + err.Error()}
+	}
+	if err := s.Ack(ctx); err != nil {
+		release()
+		_ = s.Close()
+		return fmt.Errorf("sip: ACK: %w", err)
+	}
+	desc, err := parseOffer(s.InviteResponse.Body())
+	if err != nil {
+		release()
+		e.byeClient(s)
+		return &callrec.DialError{Status: 488, Reason: err.Error()}
+	}
+	// The answer's sendonly is the phone sending (in an offer it is hold).
+	if desc.remote.Addr().IsValid() && !desc.remote.Addr().IsUnspecified() {
+		desc.sending = answerSends(s.InviteResponse.Body(), desc.audio)
+	}
+	res := s.InviteResponse
+	id := sip.DialogIDMake(res.CallID().Value(), tagOf(res.From().Params), tagOf(res.To().Params))
+	l := &leg{ep: e, callID: d.ServerCallID, rawID: d.Target, dialogID: id, dialog: s,
+		conn: conn, port: port, quit: make(chan struct{}), done: make(chan struct{})}
+	l.log = log.With("rtpPort", port)
+	l.mu.Lock()
+	l.desc, l.gen = desc, 1
+	l.mu.Unlock()
+	part, err := e.cfg.Hub.Attach(d.ServerCallID, l.rawID, l, func() error {
+		return e.cfg.Calls.JoinParticipant(ctx, d.ServerCallID, l.rawID)
+	})
+	if err != nil {
+		release()
+		e.byeClient(s)
+		return err
+	}
+	l.part = part
+	e.mu.Lock()
+	closed := e.closed
+	if !closed {
+		e.legs[id] = l
+	}
+	e.mu.Unlock()
+	go l.run()
+	if closed {
+		l.hangup(reasonShuttingDown)
+		return callrec.Errorf(callrec.KindUnavailable, "ServerShuttingDown", "callrec is shutting down")
+	}
+	l.log.Info("joined (dialled)", "codec", desc.codec.String(), "remote", desc.remote.String(), "to", to.String())
+	return nil
+}
+
+// answerSends reports whether an answer's audio line (index i) has the
+// phone sending: sendrecv or sendonly, its own or the session's.
+func answerSends(body []byte, i int) bool {
+	var s sdp.SessionDescription
+	if s.UnmarshalString(string(body)) != nil || i >= len(s.MediaDescriptions) {
+		return false
+	}
+	dir := direction(s.MediaDescriptions[i].Attributes)
+	if dir == "" {
+		dir = direction(s.Attributes)
+	}
+	return dir == "" || dir == "sendrecv" || dir == "sendonly"
+}
+
+func tagOf(p sip.HeaderParams) string { return p.GetOr("tag", "") }
+
+// byeClient hangs up a dialled call whose media cannot be taken.
+func (e *Endpoint) byeClient(s *sipgo.DialogClientSession) {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	_ = s.Bye(ctx)
+	_ = s.Close()
+}
+
+// dialOffer is callrec's offer of an outbound leg: it receives PCMU, PCMA,
+// G.722 and telephone-event at local.
+func dialOffer(local netip.AddrPort, sessionID uint64) []byte {
+	ip := "IP4"
+	if local.Addr().Is6() {
+		ip = "IP6"
+	}
+	return fmt.Appendf(nil, "v=0\r\no=callrec %d 1 IN %s %s\r\ns=callrec\r\nc=IN %s %s\r\nt=0 0\r\n"+
+		"m=audio %d RTP/AVP 0 8 9 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:9 G722/8000\r\n"+
+		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=recvonly\r\n",
+		sessionID, ip, local.Addr(), ip, local.Addr(), local.Port())
+}
