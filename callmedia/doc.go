@@ -27,6 +27,9 @@
 //   - subscriber: a callrec.MediaSubscriber (a live recording). Subscribe
 //     tells it where the call clock is now and who is present, in join
 //     order, then delivers every frame and event until it cancels.
+//   - Framer and DriftTracker: what every transport's leg does the same
+//     way: cut decoded audio into contiguous 20 ms frames at the cursor,
+//     and follow a sender's clock drift one sample per packet.
 //   - Budget: how late publishers may deliver a frame and how long
 //     subscribers therefore wait. Publishers check their own delay against
 //     it and subscribers their lateness, when they are built: the two sides

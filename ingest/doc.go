@@ -19,11 +19,10 @@
 //   - reorderBuffer: puts RTP packets back in sequence order and decides
 //     when a missing packet is lost.
 //   - rtpClock: maps a stream's RTP timestamps to call-clock positions,
-//     across timestamp wrap and sender clock drift.
-//   - framer: cuts decoded audio into contiguous 20 ms frames, filling
-//     gaps with concealment or silence and never repeating time.
+//     across timestamp wrap and sender clock drift (callmedia.DriftTracker).
 //   - pipeline: the per-participant chain reorderBuffer → decoder →
-//     framer. Losses are first fought with NACK (negotiated for audio
+//     callmedia.Framer (contiguous 20 ms frames, gaps filled with
+//     concealment or silence, time never repeated). Losses are first fought with NACK (negotiated for audio
 //     when the sender offers it), then with Opus in-band FEC for a single
 //     lost packet, then with concealment (up to 100 ms), then silence.
 //   - videoTrack: a participant's video (VP8 or H.264, as rtcrecv

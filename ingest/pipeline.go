@@ -8,6 +8,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/callmedia"
 )
 
 // Pipeline tuning, in call-clock samples.
@@ -82,7 +83,7 @@ type pipeline struct {
 	clock     rtpClock
 	buf       reorderBuffer
 	spare     [][]byte // payload buffers of released packets, for reuse
-	fr        *framer
+	fr        *callmedia.Framer
 	pcm       []int16
 	stretch   []int16 // a packet resampled to its slot (spreadCorrection)
 	started   bool    // a packet of the current stream was seen
@@ -115,7 +116,7 @@ func newPipeline(dec audio.Decoder, latency int64, m *metrics,
 	}
 	p.buf.wait = latency
 	p.stats.Window = latency
-	p.fr = newFramer(func(pos int64, samples []int16) {
+	p.fr = callmedia.NewFramer(func(pos int64, samples []int16) {
 		p.stats.Frames++
 		p.onFrame(pos, samples)
 	})
@@ -216,7 +217,7 @@ func (p *pipeline) tick(now int64) {
 // frame; the stream is over.
 func (p *pipeline) finish(now int64) {
 	p.drain(now)
-	p.fr.finish()
+	p.fr.Finish()
 }
 
 // restartStream forgets the stream's numbering and decoder state (a new
@@ -242,10 +243,10 @@ func (p *pipeline) settle() {
 	p.clock.fix()
 	p.buf.next = first.seq
 	start := p.clock.position(first.ts)
-	if p.fr.started && start < p.fr.cursor() {
-		start = p.fr.cursor()
+	if p.fr.Started() && start < p.fr.Cursor() {
+		start = p.fr.Cursor()
 	}
-	p.fr.start(start)
+	p.fr.Start(start)
 }
 
 func (p *pipeline) release(now int64) {
@@ -264,8 +265,8 @@ func (p *pipeline) release(now int64) {
 		p.spare = append(p.spare, pk.payload)
 	}
 	if p.buf.len() == 0 {
-		if gap := now - p.latency - p.fr.cursor(); gap > 0 {
-			p.fr.silence(gap)
+		if gap := now - p.latency - p.fr.Cursor(); gap > 0 {
+			p.fr.Silence(gap)
 			p.audioLast = false
 		}
 	}
@@ -296,7 +297,7 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	if len(pk.payload) == 0 {
 		return // padding only: it consumed a sequence number, it carries no audio
 	}
-	cur := p.fr.cursor()
+	cur := p.fr.Cursor()
 	pos := p.clock.position(pk.ts)
 	if pos > max(now, pk.arrival)+maxAhead || pos < cur-maxBehind {
 		p.clock.anchor(pk.ts, max(pk.arrival, cur))
@@ -332,7 +333,7 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 	out := p.pcm[:n]
 	if spread && err == nil && int64(n) > maxHoldSamples {
 		out = p.spreadCorrection(out, gap)
-		p.fr.write(out)
+		p.fr.Write(out)
 		p.audioLast = true
 		return
 	}
@@ -354,7 +355,7 @@ func (p *pipeline) deliver(pk bufferedPacket, lost, now int64) {
 			return
 		}
 	}
-	p.fr.write(out)
+	p.fr.Write(out)
 	p.audioLast = true
 }
 
@@ -401,7 +402,7 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 		for i := range gap {
 			hold[i] = p.pcm[p.lastDur-1]
 		}
-		p.fr.write(hold[:gap])
+		p.fr.Write(hold[:gap])
 		return
 	}
 	if lost > 0 && p.audioLast {
@@ -419,7 +420,7 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 			if err != nil || n == 0 {
 				break
 			}
-			p.fr.write(p.pcm[:n])
+			p.fr.Write(p.pcm[:n])
 			gap -= int64(n)
 			if fromFEC {
 				p.stats.Recovered++
@@ -431,7 +432,7 @@ func (p *pipeline) fillGap(gap, lost int64, next []byte) {
 		}
 	}
 	if gap > 0 {
-		p.fr.silence(gap)
+		p.fr.Silence(gap)
 	}
 	p.audioLast = false
 }

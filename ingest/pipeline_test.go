@@ -307,7 +307,7 @@ func TestPipelineFollowsClockDrift(t *testing.T) {
 		}
 		now := feed(p, packets)
 		// Where the last packet's audio ends, versus when it arrived.
-		lag := p.fr.cursor() - (packets[n-1].arrival + callrec.FrameSamples)
+		lag := p.fr.Cursor() - (packets[n-1].arrival + callrec.FrameSamples)
 		p.finish(now)
 		_, pcm := r.signal(t)
 		checkTone440(t, pcm)

@@ -1,6 +1,9 @@
 package ingest
 
-import "github.com/callrec/callrec"
+import (
+	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/callmedia"
+)
 
 // seqUnwrapper extends 16-bit RTP sequence numbers to a monotonic int64 line,
 // across wrap-around and reordering.
@@ -35,20 +38,6 @@ func (u *tsUnwrapper) unwrap(ts uint32) int64 {
 	return v
 }
 
-// Drift tracking: the sender's sample clock and ours run at slightly
-// different rates (tens to hundreds of ppm: up to ~0.4 s an hour). Every
-// driftWindow the clock measures how much later than its mapping the
-// least-delayed packet arrived; when that excess keeps the same sign beyond
-// driftThreshold over two windows, the mapping is to move by the smaller
-// excess. It moves by at most driftStep samples per packet: a whole move at
-// once would cut or insert milliseconds of audio (a click), while one
-// sample per 20 ms packet is inaudible and still follows 3000 ppm.
-const (
-	driftWindow    = 2 * callrec.SampleRate // samples of call clock
-	driftThreshold = callrec.SampleRate / 1000
-	driftStep      = 1
-)
-
 // rtpClock maps one RTP stream's (unwrapped) timestamps to call-clock
 // positions: position(ts) = offset + (ts - ts0) × SampleRate / rtpRate.
 // offset is the smallest observed (arrival − RTP time), i.e. the mapping
@@ -60,12 +49,8 @@ type rtpClock struct {
 	offset   int64
 	// settling: until fix() the offset follows the minimum.
 	fixed bool
-	// drift window state
-	windowEnd   int64
-	windowMin   int64
-	windowSeen  bool
-	lastExcess  int64
-	pending     int64 // decided move not applied yet (signed samples)
+	// drift: the moves that follow the sender's clock once fixed.
+	drift       callmedia.DriftTracker
 	corrections int64 // total samples the mapping moved (signed)
 }
 
@@ -86,8 +71,7 @@ func (c *rtpClock) position(ts int64) int64 { return c.offset + c.rel(ts) }
 // anchor starts (or restarts) the mapping so that ts sits at pos.
 func (c *rtpClock) anchor(ts, pos int64) {
 	c.anchored, c.ts0, c.offset = true, ts, pos
-	c.windowSeen, c.lastExcess, c.pending = false, 0, 0
-	c.windowEnd = pos + driftWindow
+	c.drift = callmedia.NewDriftTracker(pos)
 }
 
 // fix ends settling: from now on only drift correction moves the offset.
@@ -112,27 +96,8 @@ func (c *rtpClock) observe(ts, arrival int64) int64 {
 		}
 		return 0
 	}
-	// Excess as if the pending move were done: a window's minimum does not
-	// depend on how far the move has got.
-	if e := excess - c.pending; !c.windowSeen || e < c.windowMin {
-		c.windowMin, c.windowSeen = e, true
-	}
-	if arrival >= c.windowEnd {
-		m := c.windowMin
-		c.windowSeen, c.windowEnd = false, arrival+driftWindow
-		if (m > driftThreshold && c.lastExcess > driftThreshold) || (m < -driftThreshold && c.lastExcess < -driftThreshold) {
-			move := m
-			if abs64(c.lastExcess) < abs64(m) {
-				move = c.lastExcess
-			}
-			c.pending += move
-			m -= move
-		}
-		c.lastExcess = m
-	}
-	step := max(-driftStep, min(driftStep, c.pending))
+	step := c.drift.Observe(excess, arrival)
 	c.offset += step
-	c.pending -= step
 	c.corrections += step
 	return step
 }

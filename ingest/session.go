@@ -110,7 +110,7 @@ func (s *session) newPipeline() error {
 // first frame comes no earlier than the participant's previous leg ended.
 func (s *session) start(part *callmedia.Participant) {
 	s.part = part
-	s.p.fr.floor = part.Floor()
+	s.p.fr.SetFloor(part.Floor())
 	if codec := s.peer.VideoCodec(); codec != "" {
 		s.video = newVideoTrack(codec, part.Floor(), part.PushVideo, s.RequestKeyframe)
 	}
@@ -172,7 +172,7 @@ func (s *session) OnTick(now time.Time) {
 func (s *session) OnClose(err error) {
 	now := s.part.Clock().Position(time.Now())
 	s.p.finish(now)
-	s.part.Leave(s.p.fr.cursor(), now)
+	s.part.Leave(s.p.fr.Cursor(), now)
 	st := s.p.stats
 	attrs := []any{"received", st.Received, "lost", st.Lost, "late", st.Late,
 		"concealed", st.Concealed, "frames", st.Frames}

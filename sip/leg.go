@@ -139,7 +139,7 @@ func (l *leg) run() {
 	st := newStream(l.part.Push, func(p dtmf.Press) {
 		l.log.Info("key pressed", "event", p.Code, "durationTicks", p.Duration)
 	})
-	st.out.floor = l.part.Floor()
+	st.out.SetFloor(l.part.Floor())
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	l.ep.metrics.joined()
@@ -230,7 +230,7 @@ func (l *leg) run() {
 	st.finish(now)
 	l.ep.metrics.add(&counted, countsOf(st.stats, rep))
 	l.ep.metrics.left()
-	l.part.Leave(st.out.cursor(), now)
+	l.part.Leave(st.out.Cursor(), now)
 	l.ep.ports.release(l.port)
 	s := st.stats
 	l.log.Info("left", "reason", l.endReason(), "received", s.Received, "lost", s.Lost, "late", s.Late,

@@ -94,7 +94,7 @@ type Stream struct{ s *stream }
 // earlier than floor (callmedia.Participant.Floor).
 func NewStream(emit func(pos int64, samples []int16), floor int64, onPress func(dtmf.Press)) *Stream {
 	s := newStream(emit, onPress)
-	s.out.floor = floor
+	s.out.SetFloor(floor)
 	return &Stream{s: s}
 }
 
@@ -118,7 +118,7 @@ func (s *Stream) Restart(now int64) { s.s.restart(now) }
 // audio ended on the call clock.
 func (s *Stream) Finish(now int64) int64 {
 	s.s.finish(now)
-	return s.s.out.cursor()
+	return s.s.out.Cursor()
 }
 
 // Stats returns the stream's counters.

@@ -10,6 +10,7 @@ import (
 	"github.com/callrec/callrec/audio/cn"
 	"github.com/callrec/callrec/audio/dtmf"
 	"github.com/callrec/callrec/audio/plc"
+	"github.com/callrec/callrec/callmedia"
 )
 
 // Stream tuning, in call-clock samples. These are the rules of callrec's
@@ -72,7 +73,7 @@ type stream struct {
 	plc    *plc.Concealer
 	noise  *cn.Generator
 	keys   dtmf.Tracker
-	out    *frames
+	out    *callmedia.Framer
 
 	onPress func(dtmf.Press)
 
@@ -89,7 +90,7 @@ type stream struct {
 	anchored  bool
 	ts0       int64
 	offset    int64
-	drift     driftTracker
+	drift     callmedia.DriftTracker
 	audioLast bool
 	noiseOn   bool
 	lastLen   int
@@ -108,7 +109,7 @@ func newStream(emit func(pos int64, samples []int16), onPress func(dtmf.Press)) 
 		onPress: onPress, pcm: make([]int16, maxDecodedLen), scratch: make([]int16, callrec.FrameSamples),
 		lastLen: callrec.FrameSamples,
 	}
-	s.out = newFrames(func(pos int64, samples []int16) {
+	s.out = callmedia.NewFramer(func(pos int64, samples []int16) {
 		s.stats.Frames++
 		emit(pos, samples)
 	})
@@ -173,9 +174,12 @@ func (s *stream) push(pkt *rtp.Packet, arrival int64) {
 		}
 	} else if int(pt) != s.tePT && s.anchored {
 		// Settled: the mapping follows the phone's clock drift.
-		step := s.drift.observe(arrival-s.position(ts), arrival)
-		s.offset += step
-		s.stats.Drift += step
+		// (A timestamp jump is not timing: place() re-anchors on it.)
+		if excess := arrival - s.position(ts); excess <= maxAhead && -excess <= maxAhead {
+			step := s.drift.Observe(excess, arrival)
+			s.offset += step
+			s.stats.Drift += step
+		}
 	}
 	if s.settled && seq < s.next {
 		s.stats.Late++
@@ -214,7 +218,7 @@ func (s *stream) spareBuffer() []byte {
 
 func (s *stream) anchor(ts, pos int64) {
 	s.anchored, s.ts0, s.offset = true, ts, pos
-	s.drift = driftTracker{end: pos + driftWindow}
+	s.drift = callmedia.NewDriftTracker(pos)
 }
 
 // position maps an unwrapped RTP timestamp to the call clock.
@@ -258,7 +262,7 @@ func (s *stream) tick(now int64) {
 		s.pop(now)
 	}
 	if len(s.buf) == 0 {
-		if gap := now - s.window - s.out.cursor(); gap > 0 {
+		if gap := now - s.window - s.out.Cursor(); gap > 0 {
 			s.fill(gap)
 			s.audioLast = false
 		}
@@ -284,10 +288,10 @@ func (s *stream) settle() {
 	}
 	s.next = first.seq
 	start := s.position(first.ts)
-	if s.out.started && start < s.out.cursor() {
-		start = s.out.cursor()
+	if s.out.Started() && start < s.out.Cursor() {
+		start = s.out.Cursor()
 	}
-	s.out.start(start)
+	s.out.Start(start)
 }
 
 // drain releases every buffered packet now.
@@ -306,7 +310,7 @@ func (s *stream) drain(now int64) {
 // finish drains the stream and pads its last frame; the leg is over.
 func (s *stream) finish(now int64) {
 	s.drain(now)
-	s.out.finish()
+	s.out.Finish()
 }
 
 // deliver places one released packet: a key press is reported (never
@@ -330,7 +334,7 @@ func (s *stream) deliver(pk queued, lost, now int64) {
 	case int(pk.pt) == s.cnPT:
 		if n, err := cn.Parse(pk.payload); err == nil {
 			pos := s.place(pk, now)
-			if gap := pos - s.out.cursor(); gap > 0 {
+			if gap := pos - s.out.Cursor(); gap > 0 {
 				s.fill(gap)
 			}
 			s.noise.SetLevel(n.Level)
@@ -340,7 +344,7 @@ func (s *stream) deliver(pk queued, lost, now int64) {
 	}
 	s.dec.use(s.codecs[pk.pt])
 	pos := s.place(pk, now)
-	cur := s.out.cursor()
+	cur := s.out.Cursor()
 	gap := pos - cur
 	if gap > 0 {
 		s.fillGap(gap, lost, pk.payload)
@@ -363,14 +367,14 @@ func (s *stream) deliver(pk queued, lost, now int64) {
 			return
 		}
 	}
-	s.out.write(out)
+	s.out.Write(out)
 	s.audioLast, s.noiseOn = true, false
 }
 
 // place returns pk's call-clock position, re-anchoring the mapping when
 // its timestamp jumped (a phone restarting its numbering).
 func (s *stream) place(pk queued, now int64) int64 {
-	cur := s.out.cursor()
+	cur := s.out.Cursor()
 	pos := s.position(pk.ts)
 	if pos > max(now, pk.arrival)+maxAhead || pos < cur-maxBehind {
 		s.anchor(pk.ts, max(pk.arrival, cur))
@@ -391,7 +395,7 @@ func (s *stream) fillGap(gap, lost int64, next []byte) {
 		for i := range gap {
 			hold[i] = s.pcm[s.lastLen-1]
 		}
-		s.out.write(hold[:gap])
+		s.out.Write(hold[:gap])
 		return
 	}
 	if lost > 0 && s.audioLast {
@@ -407,7 +411,7 @@ func (s *stream) fillGap(gap, lost int64, next []byte) {
 			} else if fromFEC {
 				s.stats.Recovered++
 			}
-			s.out.write(buf)
+			s.out.Write(buf)
 			s.stats.Concealed++
 			gap -= int64(s.lastLen)
 		}
@@ -421,69 +425,13 @@ func (s *stream) fillGap(gap, lost int64, next []byte) {
 // fill writes n samples of silence, or of comfort noise after a CN packet.
 func (s *stream) fill(n int64) {
 	if !s.noiseOn {
-		s.out.silence(n)
+		s.out.Silence(n)
 		return
 	}
 	for n > 0 {
 		k := min(n, int64(len(s.scratch)))
 		s.noise.Fill(s.scratch[:k])
-		s.out.write(s.scratch[:k])
+		s.out.Write(s.scratch[:k])
 		n -= k
 	}
-}
-
-// Drift tracking, as for WebRTC participants (package ingest): a phone's
-// sample clock and callrec's run at slightly different rates (tens to
-// hundreds of ppm, up to ~0.4 s an hour). Every driftWindow the stream
-// measures how much later than its mapping the least-delayed packet
-// arrived; when that excess keeps its sign beyond driftThreshold over two
-// windows, the mapping moves by the smaller excess, at most one sample per
-// packet (a sample held or skipped where packets join, inaudible, and
-// still following 3000 ppm).
-const (
-	driftWindow    = 2 * callrec.SampleRate
-	driftThreshold = callrec.SampleRate / 1000
-)
-
-// driftTracker decides the mapping's moves from packets' excess delays.
-type driftTracker struct {
-	end        int64 // call position where the window closes
-	min        int64 // least excess in the window (as if pending were done)
-	seen       bool
-	lastExcess int64 // the previous window's least excess, less the move decided then
-	pending    int64 // decided move not yet applied, samples (signed)
-}
-
-// observe takes a packet's excess (arrival − its mapped position) at
-// arrival and returns how far to move the mapping now: -1, 0 or 1.
-func (d *driftTracker) observe(excess, arrival int64) int64 {
-	if excess > maxAhead || -excess > maxAhead {
-		return 0 // a timestamp jump, not timing: place() re-anchors on it
-	}
-	if e := excess - d.pending; !d.seen || e < d.min {
-		d.min, d.seen = e, true
-	}
-	if arrival >= d.end {
-		m := d.min
-		d.seen, d.end = false, arrival+driftWindow
-		if (m > driftThreshold && d.lastExcess > driftThreshold) || (m < -driftThreshold && d.lastExcess < -driftThreshold) {
-			move := m
-			if abs(d.lastExcess) < abs(m) {
-				move = d.lastExcess
-			}
-			d.pending += move
-			m -= move
-		}
-		d.lastExcess = m
-	}
-	step := max(-1, min(1, d.pending))
-	d.pending -= step
-	return step
-}
-
-func abs(v int64) int64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
