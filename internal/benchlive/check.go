@@ -33,18 +33,49 @@ func tonePresence(x []int16, freq int, threshold float64) []bool {
 	return present
 }
 
+// settledHops is a window's length in hops: the tone counts as started
+// (or still going) once it is present through that many windows in a row.
+const settledHops = analysisWindow / analysisHop
+
+// toneSpan returns the first and the last window of the tone's span, or -1,
+// -1 if it never settles. The span starts at the first of settledHops
+// windows in a row with the tone, and ends at the last of such a run: the
+// windows that straddle the stream's start or end hold a part of a window
+// of tone, whose power rises through the threshold unevenly (an Opus
+// stream's first frame is the encoder's start-up, then the tone starts
+// at once), so present, absent, present there is the tone's onset, not a
+// click.
+func toneSpan(present []bool) (first, last int) {
+	first, last = -1, -1
+	run := 0
+	for i, on := range present {
+		if !on {
+			run = 0
+			continue
+		}
+		if run++; run >= settledHops {
+			if first < 0 {
+				first = i - settledHops + 1
+			}
+			last = i
+		}
+	}
+	return first, last
+}
+
 // trackCheck is what one participant's audio looks like in the file.
 type trackCheck struct {
 	Participant string
 	Freq        int
 	Channel     int
-	Covered     time.Duration // from the first to the last window with the tone
-	Sent        time.Duration // how long the participant sent
-	Gaps        int           // holes of 12.5 ms or more without the tone, between the first and the last
-	Clicks      int           // shorter dips: a discontinuity (a few samples cut or inserted), not missing audio
-	FirstGap    time.Duration // where the first gap starts in the file
-	GapZeros    int           // samples exactly zero in the first gap window (silence inserted, not a dip)
-	GapDBFS     float64       // level of the channel in the first gap window
+	Covered     time.Duration   // from the first to the last window with the tone
+	Sent        time.Duration   // how long the participant sent
+	Gaps        int             // holes of 12.5 ms or more without the tone, between the first and the last
+	Clicks      int             // shorter dips: a discontinuity (a few samples cut or inserted), not missing audio
+	ClickAt     []time.Duration // where each click starts in the file
+	FirstGap    time.Duration   // where the first gap starts in the file
+	GapZeros    int             // samples exactly zero in the first gap window (silence inserted, not a dip)
+	GapDBFS     float64         // level of the channel in the first gap window
 }
 
 // recordingCheck is the verdict on one recording's files.
@@ -135,15 +166,7 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 		}
 		x := channels[t.Channel]
 		present := tonePresence(x, p.freq, threshold)
-		first, last := -1, -1
-		for i, on := range present {
-			if on {
-				if first < 0 {
-					first = i
-				}
-				last = i
-			}
-		}
+		first, last := toneSpan(present)
 		if first >= 0 {
 			t.Covered = time.Duration(last-first)*analysisHop*time.Second/16000 + 10*time.Millisecond
 			for i := first; i <= last; {
@@ -157,6 +180,7 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 				}
 				if run < gapHops {
 					t.Clicks++
+					t.ClickAt = append(t.ClickAt, time.Duration(i)*analysisHop*time.Second/16000)
 				} else {
 					if t.Gaps == 0 {
 						t.FirstGap = time.Duration(i) * analysisHop * time.Second / 16000

@@ -67,7 +67,10 @@ type Result struct {
 	// Clicks counts discontinuities: a tone dips for less than 12.5 ms, as
 	// when a few samples are cut or inserted (a timing correction). They
 	// do not count against Intact.
-	Clicks   int
+	Clicks int
+	// ClickAt says where each click is: call, participant, tone, and its
+	// position in the recording's file.
+	ClickAt  []string
 	Problems []string
 }
 
@@ -164,11 +167,21 @@ func (r *Result) Report(w io.Writer) {
 		fmt.Fprintf(w, "cpu in window: simulator %.3f CPU-s; server not measured (give its pid)\n", r.SimulatorCPU.Seconds())
 	}
 	fmt.Fprintf(w, "recordings: %d of %d intact (no gap of 12.5 ms or more); %d shorter discontinuities (clicks)\n", r.Intact, r.Recordings, r.Clicks)
+	for i, c := range r.ClickAt {
+		if i == maxClicksShown {
+			fmt.Fprintf(w, "  … and %d more clicks\n", len(r.ClickAt)-i)
+			break
+		}
+		fmt.Fprintf(w, "  click: %s\n", c)
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  problem: %s\n", p)
 	}
 	fmt.Fprintln(w, r.Line())
 }
+
+// maxClicksShown bounds the click positions a report lists.
+const maxClicksShown = 20
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 

@@ -385,6 +385,7 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			var problem string
+			var clickAt []string
 			clicks := 0
 			channels, err := fetchRecording(ctx, rec, c.recordingID)
 			if err != nil {
@@ -392,6 +393,11 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			} else {
 				chk := checkTracks(channels, c.ps, amp)
 				clicks = chk.Clicks
+				for _, t := range chk.Tracks {
+					for _, at := range t.ClickAt {
+						clickAt = append(clickAt, fmt.Sprintf("call %s, %s (%d Hz) at %.4f s", c.id, t.Participant, t.Freq, at.Seconds()))
+					}
+				}
 				if !chk.intact() {
 					problem = fmt.Sprintf("call %s: %s", c.id, chk.Problem)
 				}
@@ -400,6 +406,7 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			defer mu.Unlock()
 			res.Recordings++
 			res.Clicks += clicks
+			res.ClickAt = append(res.ClickAt, clickAt...)
 			if problem == "" {
 				res.Intact++
 			} else {
