@@ -27,12 +27,10 @@ func decodeClip(t *testing.T, c *clip, n int) []int16 {
 	return out
 }
 
-// TestCheckFindsMixedTonesAndGaps mixes three decoded tone streams as the
-// recorder would, then cuts one 20 ms frame out of one of them: the check
-// passes the clean mix and names the participant with the gap.
-func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
-	const n = 3
-	amp := toneAmplitude(n)
+// toneTracks decodes packets of each of n participants' tones, and says
+// they were sent from time 0 on.
+func toneTracks(t *testing.T, n int, amp float64, packets int) ([]*participant, [][]int16) {
+	t.Helper()
 	var ps []*participant
 	var tracks [][]int16
 	start := time.Unix(0, 0)
@@ -41,12 +39,22 @@ func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again, _ := toneClip(toneFrequency(k), amp); again != c {
-			t.Fatal("a tone was encoded twice")
-		}
-		tracks = append(tracks, decodeClip(t, c, 150)) // 3 s, two loops
+		tracks = append(tracks, decodeClip(t, c, packets))
 		ps = append(ps, &participant{rawID: "8:acs:p" + string(rune('a'+k)), freq: toneFrequency(k), clip: c,
-			sent: 150, first: start, last: start.Add(149 * frameInterval)})
+			sent: packets, first: start, last: start.Add(time.Duration(packets-1) * frameInterval)})
+	}
+	return ps, tracks
+}
+
+// TestCheckFindsMixedTonesAndGaps mixes three decoded tone streams as the
+// recorder would, then cuts one 20 ms frame out of one of them: the check
+// passes the clean mix and names the participant with the gap.
+func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
+	const n = 3
+	amp := toneAmplitude(n)
+	ps, tracks := toneTracks(t, n, amp, 150) // 3 s, two loops
+	if again, _ := toneClip(toneFrequency(0), amp); again != ps[0].clip {
+		t.Fatal("a tone was encoded twice")
 	}
 	mix := func(gapIn int) []int16 {
 		out := make([]int16, len(tracks[0]))
@@ -97,23 +105,12 @@ func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
 // the tone) hover about the threshold, and used to read as present,
 // absent, present — a click at the start of a stream, in no sample of
 // which anything was cut or inserted (the bench's 1–3 clicks at 10 × 3 on
-// an idle machine were all there). A cut of half a period 30 ms after the onset is still
-// one click.
+// an idle machine were all there). A cut of half a period 30 ms after the
+// onset is still one click.
 func TestCheckOnsetIsNotAClick(t *testing.T) {
-	const n, packets = 3, 25
+	const n = 3
 	amp := toneAmplitude(n)
-	var ps []*participant
-	var tracks [][]int16
-	start := time.Unix(0, 0)
-	for k := range n {
-		c, err := toneClip(toneFrequency(k), amp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tracks = append(tracks, decodeClip(t, c, packets))
-		ps = append(ps, &participant{rawID: "8:acs:p" + string(rune('a'+k)), freq: toneFrequency(k), clip: c,
-			sent: packets, first: start, last: start.Add((packets - 1) * frameInterval)})
-	}
+	ps, tracks := toneTracks(t, n, amp, 25)
 	const silence = 4000
 	mix := func(lead int, gain float64, cutAt int) []int16 {
 		out := make([]int16, silence+len(tracks[0]))
