@@ -31,6 +31,13 @@ import (
 // copy when the recording's spool is removed.
 const stagePrefix = "spool/"
 
+// The metadata of a staged part: its first byte in the chunk file, and when
+// its last byte had been written (RFC 3339, the engine's clock).
+const (
+	metaOffset  = "offset"
+	metaWritten = "written"
+)
+
 func stageDir(dir string) string { return stagePrefix + filepath.Base(dir) + "/" }
 
 // PartKey is the store key of part seq of chunk index of a recording's
@@ -82,8 +89,9 @@ func (st *stager) maybe(now time.Time) {
 	dir, jf := st.s.dir, st.s.jf
 	index, from, to, seq := st.index, st.offset, info.Size(), st.seq
 	path := filepath.Join(dir, cur.pc.File)
+	written := e.cfg.Clock()
 	e.owners.Go(func() {
-		err := e.stagePart(e.ctx, dir, jf, path, index, seq, from, to)
+		err := e.stagePart(e.ctx, dir, jf, path, index, seq, from, to, written)
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		st.busy = false
@@ -100,9 +108,10 @@ func (st *stager) maybe(now time.Time) {
 	})
 }
 
-// stagePart uploads bytes [from, to) of a live chunk's file as part seq,
-// then the journal's copy.
-func (e *Engine) stagePart(ctx context.Context, dir string, jf *journalFile, path string, index, seq int, from, to int64) error {
+// stagePart uploads bytes [from, to) of a live chunk's file, written by
+// the time written (the engine's clock), as part seq, then the journal's
+// copy.
+func (e *Engine) stagePart(ctx context.Context, dir string, jf *journalFile, path string, index, seq int, from, to int64, written time.Time) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -110,7 +119,7 @@ func (e *Engine) stagePart(ctx context.Context, dir string, jf *journalFile, pat
 	defer f.Close()
 	err = e.cfg.Blob.Put(ctx, partKey(dir, index, seq), io.NewSectionReader(f, from, to-from), blob.PutOptions{
 		ContentType: "application/octet-stream",
-		Metadata:    map[string]string{"offset": strconv.FormatInt(from, 10)},
+		Metadata:    map[string]string{metaOffset: strconv.FormatInt(from, 10), metaWritten: formatTime(written)},
 	})
 	if err != nil {
 		return err

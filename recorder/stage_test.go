@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,4 +90,83 @@ func TestLiveChunkStagedInParts(t *testing.T) {
 	if len(left) != 0 {
 		t.Fatalf("staged objects left after the chunk was stored: %v", left)
 	}
+}
+
+// TestAdoptFinalizesFromStagedParts: an engine that stops for good while
+// recording (its process gone, its spool with it) leaves staged parts; a
+// second engine on another spool but the same store adopts the recording
+// and stops it: the chunk, assembled from the parts, is a valid WAV holding
+// the tone up to the last part, stored with its metadata, ending nodeLost;
+// the parts are gone afterwards.
+func TestAdoptFinalizesFromStagedParts(t *testing.T) {
+	const interval = 500 * time.Millisecond
+	r := newRig(t, func(c *recorder.Config) { c.UploadInterval = interval })
+	const id = "rec-adopted"
+	r.start(id, callrec.RecordingSpec{})
+	var parts int
+	for step := 0; step < 40 && parts < 4; step++ {
+		r.play(0.5, voice{id: "a", freq: 440, amp: 8000, from: 0, to: 60})
+		r.flush(id)
+		time.Sleep(300 * time.Millisecond)
+		parts = 0
+		r.store.List(t.Context(), "spool/", func(a blob.Attributes) error {
+			if strings.Contains(a.Key, ".part-") {
+				parts++
+			}
+			return nil
+		})
+	}
+	if parts < 4 {
+		t.Fatalf("%d staged parts, want at least 4", parts)
+	}
+	played := float64(r.step) / 50
+	r.eng.Close() // the node is gone: nothing more reaches the store
+
+	other, err := recorder.New(recorder.Config{DataDir: t.TempDir(), Blob: r.store, Media: r.src, Clock: r.clock.Now, ResourceID: "res-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Stop(t.Context(), id, callrec.EndReasonNodeLost); callrec.KindOf(err) != callrec.KindNotFound {
+		t.Fatalf("stop before adopting: %v, want not found", err)
+	}
+	if err := other.Adopt(t.Context(), id, callrec.EndReasonNodeLost); err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := other.Stop(t.Context(), id, callrec.EndReasonNodeLost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) != 1 || chunks[0].EndReason != callrec.EndReasonNodeLost {
+		t.Fatalf("chunks %+v, want one ending nodeLost", chunks)
+	}
+	c, err := other.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := wav.Read(c)
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := seconds(a)
+	// The parts hold all but what was written after the last one: at most
+	// an interval and the commits not yet made when it was taken (the
+	// test's clock runs 0.5 s per step).
+	if got < 1 || got > played || played-got > 1.5 {
+		t.Fatalf("adopted chunk holds %.2f s of the %.2f s played", got, played)
+	}
+	if d := float64(chunks[0].DurationMs) / 1000; math.Abs(d-got) > 0.05 {
+		t.Errorf("chunk duration %.2f s, file %.2f s", d, got)
+	}
+	expectSpans(t, "adopted", a.Channels[0], 440, [2]float64{0, got})
+	if _, err := other.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartMetadata); err != nil {
+		t.Errorf("no metadata document: %v", err)
+	}
+	var left []string
+	r.store.List(t.Context(), "spool/", func(a blob.Attributes) error { left = append(left, a.Key); return nil })
+	if len(left) != 0 {
+		t.Errorf("staged objects left after adopting: %v", left)
+	}
+	t.Logf("adopted %.2f s of %.2f s played (interval %s)", got, played, interval)
 }
