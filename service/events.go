@@ -61,7 +61,7 @@ func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.
 		Callrec:              r.Spec.Extension,
 	})
 	return callrec.Outgoing{Event: callrec.Event{
-		ID:          newUUID(),
+		ID:          fileEventID(r.ID),
 		Type:        callrec.EventRecordingFileStatusUpdated,
 		Source:      s.resourceID(),
 		Subject:     recordingSubject(r),

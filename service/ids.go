@@ -2,6 +2,7 @@ package service
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -14,6 +15,23 @@ func newUUID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
+	return formatUUID(b)
+}
+
+// fileEventID is the id of a recording's RecordingFileStatusUpdated event:
+// a name-based UUID (version 8, from SHA-256) of the recording id, the same
+// on every node. The events table's primary key takes it once, so that two
+// nodes finishing one recording (a lost node's, taken over) cannot both
+// send it: the second one's transaction fails, and it stands back.
+func fileEventID(recordingID string) string {
+	sum := sha256.Sum256([]byte("RecordingFileStatusUpdated\x00" + recordingID))
+	var b [16]byte
+	copy(b[:], sum[:16])
+	b[6] = b[6]&0x0f | 0x80
+	return formatUUID(b)
+}
+
+func formatUUID(b [16]byte) string {
 	b[8] = b[8]&0x3f | 0x80
 	const hex = "0123456789abcdef"
 	var out strings.Builder

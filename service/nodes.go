@@ -15,10 +15,12 @@ func (s *Service) owns(c *callrec.Call) bool {
 // EndLostCall ends a call taken over from a node that stopped renewing its
 // lease (several nodes sharing one database): its recordings stop with
 // reason (callrec.EndReasonNodeLost), each with the chunks this node's
-// engine can finalize for it (none when its files never left the lost
-// node) or, failing that, those already stored; then the call ends. The
-// events are those of any stop and call end, written once: the takeover
-// that moved the call here happened in one transaction on one node.
+// engine finalizes for it from what the lost node staged in the shared
+// store (adopt), or, failing that, those already stored; then the call
+// ends. The events are those of any stop and call end, written once: the
+// takeover that moved the call here happened in one transaction on one
+// node, and a recording's file event has an id of its own
+// (fileEventID), which the database takes once.
 func (s *Service) EndLostCall(ctx context.Context, id, reason string) error {
 	c, err := s.cfg.Store.Call(ctx, id)
 	if err != nil {
@@ -68,4 +70,29 @@ func (s *Service) FinishTakenOver(ctx context.Context, id string) error {
 		}
 	}
 	return nil
+}
+
+// adopter is implemented by engines that can finalize a lost node's
+// recording from the shared store (recorder.Engine).
+type adopter interface {
+	Adopt(ctx context.Context, id, endReason string) error
+}
+
+// adopt has the engine take up r, a recording of a lost node, from what
+// that node staged in the shared store, and stops it there: the chunks it
+// returns hold the audio up to the lost node's last staged part. It returns
+// a NotFound error when there is nothing to adopt.
+func (s *Service) adopt(ctx context.Context, r *callrec.Recording, reason string) ([]callrec.Chunk, error) {
+	a, ok := s.cfg.Engine.(adopter)
+	if !ok {
+		return nil, callrec.Errorf(callrec.KindNotFound, callrec.CodeRecordingNotFound, "recording %s is not being recorded", r.ID)
+	}
+	if err := a.Adopt(ctx, r.ID, reason); err != nil {
+		return nil, err
+	}
+	chunks, err := s.cfg.Engine.Stop(ctx, r.ID, reason)
+	if err == nil {
+		s.log.WarnContext(ctx, "recording of a lost node finalized from its staged parts", "recordingId", r.ID, "chunks", len(chunks))
+	}
+	return chunks, err
 }

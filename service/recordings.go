@@ -172,12 +172,16 @@ func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason s
 }
 
 // finish stops r with reason, its engine finalizing the files; notLiveOK
-// (a recording of a lost node) keeps r's stored chunks when the engine has
-// none of it.
+// (a recording of a lost node) has the engine adopt the recording from what
+// the lost node staged in the shared store, and keeps r's stored chunks
+// when there is nothing to adopt.
 func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason string, notLiveOK bool) error {
 	unstored := false
 	if s.cfg.Engine != nil {
 		chunks, err := s.cfg.Engine.Stop(ctx, r.ID, reason)
+		if notLiveOK && callrec.KindOf(err) == callrec.KindNotFound {
+			chunks, err = s.adopt(ctx, r, reason)
+		}
 		switch {
 		case err == nil:
 			r.Chunks = chunks

@@ -64,8 +64,17 @@ func (s *Service) finishStopped(ctx context.Context, r *callrec.Recording) error
 	if s.unstored(r.ID) {
 		return nil // the file event goes out when they are stored (FilesStored)
 	}
+	// Chunks recorded already: their event is sent (before a crash, or by
+	// the node that took the call over and finalized the staged parts).
+	// This engine's upload replaced their objects: record what they hold
+	// now, without a second event.
+	first := len(r.Chunks) == 0
 	r.Chunks = chunks
-	if err := s.cfg.Store.UpdateRecording(ctx, r, s.fileStatusUpdated(r, s.now())); err != nil {
+	var events []callrec.Outgoing
+	if first {
+		events = append(events, s.fileStatusUpdated(r, s.now()))
+	}
+	if err := s.cfg.Store.UpdateRecording(ctx, r, events...); err != nil {
 		return err
 	}
 	s.release(ctx, r.ID)
