@@ -40,18 +40,8 @@ func TestDefaultStartRecordsMP4AndSurvivesKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	callID := call.ServerCallID
-	st, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator: callautomation.ServerCallLocator{ID: callID},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recordingID := st.RecordingID
+	// A start that names nothing.
+	callID, recordingID := startRecordedCallWith(ctx, t, client, callautomation.StartRecordingOptions{})
 
 	// Join one at a time so that the tiles are in this order.
 	participants := []struct{ id, source string }{
@@ -143,14 +133,6 @@ func TestDefaultStartRecordsMP4AndSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	grid := video.Grid(3, 1920, 1080, 640, 360)
-	at := func(f []byte, i, dx, dy int) video.Color {
-		img := video.Image{W: sw, H: sh, Y: f[:sw*sh], U: f[sw*sh : sw*sh*5/4], V: f[sw*sh*5/4:]}
-		return img.At((grid[i][0]+320+dx)/10, (grid[i][1]+180+dy)/10)
-	}
-	chroma := func(a, b video.Color, tol int) bool {
-		d := func(x, y byte) int { return max(int(x)-int(y), int(y)-int(x)) }
-		return d(a.U, b.U) <= tol && d(a.V, b.V) <= tol
-	}
 	c := simulate.VideoColors["red"]
 	red := video.RGB(int(c.R), int(c.G), int(c.B))
 	c = simulate.VideoColors["blue"]
@@ -158,8 +140,8 @@ func TestDefaultStartRecordsMP4AndSurvivesKill9(t *testing.T) {
 	var together int
 	var last [3]video.Color
 	for _, f := range frames {
-		last = [3]video.Color{at(f, 0, 0, 0), at(f, 1, 0, 0), at(f, 2, -200, -100)}
-		if chroma(last[0], red, 20) && chroma(last[1], blue, 20) && chroma(last[2], video.Tile, 8) && last[2].Y < 80 {
+		last = [3]video.Color{tileColor(f, sw, sh, grid[0], 0, 0), tileColor(f, sw, sh, grid[1], 0, 0), tileColor(f, sw, sh, grid[2], -200, -100)}
+		if sameChroma(last[0], red, 20) && sameChroma(last[1], blue, 20) && sameChroma(last[2], video.Tile, 8) && last[2].Y < 80 {
 			together++
 		}
 	}

@@ -19,16 +19,24 @@ func startRecordedCall(ctx context.Context, t *testing.T, client *callautomation
 func startRecordedCallAs(ctx context.Context, t *testing.T, client *callautomation.Client, channel callautomation.RecordingChannel,
 	format callautomation.RecordingFormat) (callID, recordingID string) {
 	t.Helper()
-	call, err := client.Calls().Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
-		CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
+	return startRecordedCallWith(ctx, t, client, callautomation.StartRecordingOptions{
 		RecordingContent: callautomation.RecordingContentAudio,
 		RecordingChannel: channel,
 		RecordingFormat:  format,
 	})
+}
+
+// startRecordedCallWith creates a call and starts a recording of it with
+// opts (its call locator set to the new call).
+func startRecordedCallWith(ctx context.Context, t *testing.T, client *callautomation.Client,
+	opts callautomation.StartRecordingOptions) (callID, recordingID string) {
+	t.Helper()
+	call, err := client.Calls().Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.CallLocator = callautomation.ServerCallLocator{ID: call.ServerCallID}
+	st, err := client.CallRecording().Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

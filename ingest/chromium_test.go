@@ -11,9 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/internal/chromiumtest"
 )
 
 // netnsEnv marks the copy of the test binary that runs inside a
@@ -236,62 +235,14 @@ func writeToneWAV(t *testing.T, path string, freq, amp float64) {
 }
 
 type chromiumProcess struct {
-	cmd      *exec.Cmd
 	devtools string // http://127.0.0.1:PORT
 }
 
 // startChromium launches headless Chromium on pageURL with a fake
-// microphone playing wavPath (Chromium loops it), and stops its whole
-// process group when the test ends.
+// microphone playing wavPath (Chromium loops it) and a fake camera.
 func startChromium(t *testing.T, chromium, dir, wavPath, pageURL string) *chromiumProcess {
 	t.Helper()
-	profile := filepath.Join(dir, "profile")
-	cmd := exec.Command(chromium,
-		"--headless=new", "--no-sandbox", "--disable-gpu",
-		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-		"--use-file-for-fake-audio-capture="+wavPath,
-		"--user-data-dir="+profile,
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-		"--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
-		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		"--remote-allow-origins=http://127.0.0.1",
-		pageURL)
-	logFile, err := os.Create(filepath.Join(dir, "chromium.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-		logFile.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logFile.Name()); err == nil {
-				t.Logf("chromium log (tail):\n%s", tail(string(b), 3000))
-			}
-		}
-	})
-	var port int
-	waitFor(t, 15*time.Second, "Chromium's DevTools port", func() bool {
-		b, err := os.ReadFile(filepath.Join(profile, "DevToolsActivePort"))
-		if err != nil {
-			return false
-		}
-		port, err = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-		return err == nil && port > 0
-	})
-	return &chromiumProcess{cmd: cmd, devtools: fmt.Sprintf("http://127.0.0.1:%d", port)}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
+	return &chromiumProcess{devtools: chromiumtest.Start(t, chromium, dir, pageURL, "--use-file-for-fake-audio-capture="+wavPath)}
 }
 
 // cdpPage is a DevTools Protocol connection to one page.

@@ -2,7 +2,6 @@ package recorder_test
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -336,13 +335,9 @@ func checkMP4Format(t *testing.T, path string) float64 {
 
 func decodeAudio(t *testing.T, path string) []int16 {
 	t.Helper()
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-ar", "16000", "-ac", "1", "pipe:1").Output()
+	pcm, err := videotest.DecodeAudio(path)
 	if err != nil {
-		t.Fatalf("decode audio: %v", err)
-	}
-	pcm := make([]int16, len(out)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
+		t.Fatal(err)
 	}
 	return pcm
 }

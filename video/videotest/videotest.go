@@ -145,3 +145,21 @@ func StartTimes(path string) (videoStart, audioStart float64, err error) {
 	}
 	return videoStart, audioStart, nil
 }
+
+// DecodeAudio decodes the first audio stream of a media file to 16 kHz
+// mono samples, with ffmpeg.
+func DecodeAudio(path string) ([]int16, error) {
+	var stderr bytes.Buffer
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-i", path, "-map", "0:a:0",
+		"-f", "s16le", "-ar", "16000", "-ac", "1", "pipe:1")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("videotest: decode the audio of %s: %v: %s", path, err, stderr.Bytes())
+	}
+	pcm := make([]int16, len(out)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
+	}
+	return pcm, nil
+}

@@ -1,0 +1,203 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/callautomation"
+	"github.com/callrec/callrec/internal/chromiumtest"
+	"github.com/callrec/callrec/simulate"
+	"github.com/callrec/callrec/video"
+	"github.com/callrec/callrec/video/videotest"
+)
+
+// browserGreen is the colour of the browser's fake camera.
+var browserGreen = video.RGB(0, 170, 0)
+
+// TestBrowserCameraInComposite: headless Chromium joins a call on the join
+// page with a fake camera showing a green picture (a y4m file ffmpeg made)
+// and a fake microphone playing 660 Hz, then a synthetic `simulate`
+// participant with a red picture and 440 Hz; the call is recorded to a
+// mixed audioVideo MP4. Downloaded and decoded with ffmpeg, the MP4 shows
+// the browser's green in the first tile and the red in the second (join
+// order), and its audio holds both tones.
+//
+// The browser and the server run in a network namespace with only lo
+// (`unshare -n`, as root), so nothing leaves 127.0.0.1.
+func TestBrowserCameraInComposite(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (apt-get install chromium)")
+	}
+	if !onlyLoopback(t) {
+		rerunInLoopbackNamespace(t)
+		return
+	}
+	dir := t.TempDir()
+	y4m := filepath.Join(dir, "green.y4m")
+	// Chromium loops the file; 2 s of a flat colour at 15 fps.
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+		"-i", "color=c=0x00AA00:s=640x360:r=15", "-t", "2", "-pix_fmt", "yuv420p", y4m).CombinedOutput(); err != nil {
+		t.Fatalf("making the fake camera's y4m: %v: %s", err, out)
+	}
+	wavPath := filepath.Join(dir, "tone660.wav")
+	writeWAV(t, wavPath, 660)
+
+	srv := startServer(t, serverOptions{args: []string{"--ice-loopback-only"}})
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	client, err := callautomation.NewCallAutomationClient(srv.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callID, recordingID := startRecordedCallWith(ctx, t, client, callautomation.StartRecordingOptions{
+		RecordingContent: callautomation.RecordingContentAudioVideo,
+		RecordingChannel: callautomation.RecordingChannelMixed,
+		RecordingFormat:  callautomation.RecordingFormatMp4,
+	})
+
+	const browserID, simID = "8:acs:browser", "8:acs:red"
+	joinURL := joinURLFor(ctx, t, srv, callID, browserID) + "&autojoin=1&raw=1"
+	chromiumtest.Start(t, chromium, dir, joinURL,
+		"--use-file-for-fake-video-capture="+y4m, "--use-file-for-fake-audio-capture="+wavPath)
+	waitForParticipant(ctx, t, client, callID, browserID, 90*time.Second)
+
+	streamCtx, stopStream := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stopStream()
+	wg.Go(func() {
+		if _, err := simulate.Join(streamCtx, simulate.Options{
+			ConnectionString: srv.ConnectionString(),
+			CallID:           callID,
+			Participant:      simID,
+			Source:           "tone:440,video:red",
+			Duration:         2 * time.Minute,
+			SettingEngine:    simulate.LoopbackSettingEngine(),
+			ConnectTimeout:   60 * time.Second,
+		}); err != nil && streamCtx.Err() == nil {
+			t.Errorf("simulate %s: %v", simID, err)
+		}
+	})
+	waitForParticipant(ctx, t, client, callID, simID, 60*time.Second)
+	// About 10 s of the two together (this only paces the test: what is
+	// checked is what the file holds).
+	time.Sleep(10 * time.Second)
+	chunk := stopFirstChunk(ctx, t, client, recordingID)
+	stopStream()
+
+	path := filepath.Join(dir, "call.mp4")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.CallRecording().DownloadTo(ctx, chunk.ContentLocation, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRecoveredMP4Streams(t, path)
+
+	const sw, sh = 192, 108
+	frames, err := videotest.DecodeFrames(path, "scale=192:108,fps=16", sw, sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid := video.Grid(2, 1920, 1080, 640, 360)
+	c := simulate.VideoColors["red"]
+	red := video.RGB(int(c.R), int(c.G), int(c.B))
+	var together int
+	var last [2]video.Color
+	for _, f := range frames {
+		last = [2]video.Color{tileColor(f, sw, sh, grid[0], 0, 0), tileColor(f, sw, sh, grid[1], 0, 0)}
+		if sameChroma(last[0], browserGreen, 24) && sameChroma(last[1], red, 20) {
+			together++
+		}
+	}
+	t.Logf("%d frames at 16 fps (%d ms); %d show the browser's green at tile 0 and red at tile 1 (last: %v)",
+		len(frames), chunkDurationMs(ctx, t, client, recordingID), together, last)
+	// At least 3 s of the two together: x264 at 1080p on a loaded machine
+	// may run slower than real time and leave frames out.
+	if together < 48 {
+		t.Errorf("%d of %d frames show green at tile 0 and red at tile 1 (last frame %v, want %v and %v)",
+			together, len(frames), last, browserGreen, red)
+	}
+
+	pcm, err := videotest.DecodeAudio(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The last 3 s before the stop hold both tones, each well above what
+	// is around them.
+	const rate = 16000
+	if len(pcm) < 4*rate {
+		t.Fatalf("%d samples of audio, want over 4 s", len(pcm))
+	}
+	part := pcm[len(pcm)-4*rate : len(pcm)-rate]
+	for _, freq := range []float64{440, 660} {
+		p := audio.TonePower(part, rate, freq)
+		off := audio.TonePower(part, rate, 550)
+		t.Logf("%v Hz: %.1f dBFS (550 Hz: %.1f dBFS)", freq, 10*math.Log10(p), 10*math.Log10(off))
+		if p < 1e-4 || p < 100*off {
+			t.Errorf("the audio's last seconds hold %v Hz at %.1f dB (550 Hz at %.1f dB), want the tone", freq,
+				10*math.Log10(p), 10*math.Log10(off))
+		}
+	}
+}
+
+// tileColor is the colour at (dx, dy) from the centre of the 640×360 tile
+// at corner, in a 1920×1080 composite decoded at w×h (a tenth).
+func tileColor(f []byte, w, h int, corner [2]int, dx, dy int) video.Color {
+	img := video.Image{W: w, H: h, Y: f[:w*h], U: f[w*h : w*h*5/4], V: f[w*h*5/4:]}
+	return img.At((corner[0]+320+dx)*w/1920, (corner[1]+180+dy)*h/1080)
+}
+
+// sameChroma says whether a and b have the same colour to within tol in U
+// and V (a moving bar or a label may change the luma).
+func sameChroma(a, b video.Color, tol int) bool {
+	d := func(x, y byte) int { return max(int(x)-int(y), int(y)-int(x)) }
+	return d(a.U, b.U) <= tol && d(a.V, b.V) <= tol
+}
+
+// writeWAV writes 10 s of a sine at freq, half scale, 48 kHz mono (the
+// fake microphone loops it).
+func writeWAV(t *testing.T, path string, freq float64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := audio.WriteWAV(f, audio.PCM{Rate: 48000, Channels: 1, Samples: audio.Sine(freq, 0.5, 48000, 10*48000)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// joinURLFor mints a join token with `callrec call token` and returns its
+// join page URL.
+func joinURLFor(ctx context.Context, t *testing.T, srv *server, callID, rawID string) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, callrecBinary(t), "call", "token", "--call", callID, "--participant", rawID)
+	cmd.Env = append(childEnv(), "CALLREC_CONNECTION_STRING="+srv.ConnectionString())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("callrec call token: %v", err)
+	}
+	var tok struct {
+		JoinURL string `json:"joinUrl"`
+	}
+	if err := json.Unmarshal(out, &tok); err != nil || tok.JoinURL == "" {
+		t.Fatalf("callrec call token printed %s: %v", out, err)
+	}
+	return tok.JoinURL
+}
