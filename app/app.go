@@ -257,10 +257,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		calls      callrec.CallService      = a.Service
 		recordings callrec.RecordingService = a.Service
 		content    callrec.ContentStore     = a.Engine
+		conns      httpapi.CallConnections  = a.Service // the node that rings or holds the phone's leg answers for it
 	)
 	if cfg.clustered() {
 		router := cluster.NewRouter(a.Service, a.Member)
 		calls, recordings, content = router, router, cluster.NewContent(a.Engine, a.Member)
+		conns = clusterConnections{a.Service, cluster.NewIncoming(a.Service, a.Member)}
 	}
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {
@@ -269,7 +271,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.API = httpapi.New(httpapi.Config{
 		Calls:           calls,
 		Recordings:      recordings,
-		CallConnections: a.Service, // the node that rings or holds the phone's leg answers for it
+		CallConnections: conns,
 		Content:         content,
 		Tokens:          &jointoken.Issuer{AccessKey: rawKey, Calls: a.Service},
 		Media:           a.Ingest.Handler(),

@@ -19,6 +19,7 @@ import (
 	"github.com/callrec/callrec/cluster"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/internal/atomicfile"
+	"github.com/callrec/callrec/service"
 )
 
 // ParticipantsPerCPU is a node's default capacity per CPU: docs/BENCHMARKS.md
@@ -214,4 +215,24 @@ func (a *App) ownActiveCalls(ctx context.Context) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// clusterConnections is the node's Call Automation when it shares its
+// database: answer, reject and redirect are carried out by the node that
+// holds the ringing call; the rest by the node of the phone's leg, here.
+type clusterConnections struct {
+	*service.Service
+	incoming *cluster.Incoming
+}
+
+func (c clusterConnections) AnswerCall(ctx context.Context, a callrec.AnswerCall) (*callrec.CallConnection, error) {
+	return c.incoming.AnswerCall(ctx, a)
+}
+
+func (c clusterConnections) RejectCall(ctx context.Context, incomingCallContext, reason string) error {
+	return c.incoming.RejectCall(ctx, incomingCallContext, reason)
+}
+
+func (c clusterConnections) RedirectCall(ctx context.Context, incomingCallContext, target string) error {
+	return c.incoming.RedirectCall(ctx, incomingCallContext, target)
 }

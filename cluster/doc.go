@@ -27,6 +27,10 @@
 //     /join?call=ID) of a call on another node answer 307 to that node's
 //     URL (Redirect). Join tokens are minted anywhere: every node holds the
 //     same key.
+//   - Incoming: answer, reject and redirect of a call that rings (its
+//     INVITE held in the memory of the node it reached, which the
+//     incomingCallContext names) run on that node over internal HTTP; a
+//     context of a lost node is IncomingCallExpired.
 //   - Content: a document this node does not have is fetched from the node
 //     that does (ranges mapped to ranged requests), and deleted there
 //     (Content).

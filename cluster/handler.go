@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,6 +20,7 @@ import (
 type Local interface {
 	callrec.CallService
 	callrec.RecordingService
+	Answerer
 }
 
 // maxInternalBody bounds an internal request's body (a start request).
@@ -26,8 +28,9 @@ const maxInternalBody = 1 << 20
 
 // Handler serves the other nodes' requests under /internal/cluster/,
 // each signed with the shared access key: create a call here, end one,
-// start, pause, resume and stop a recording of a call here, and read or
-// delete a document this node holds.
+// start, pause, resume and stop a recording of a call here, answer,
+// reject or redirect a call that rings here, and read or delete a
+// document this node holds.
 func Handler(local Local, content callrec.ContentStore, key []byte) http.Handler {
 	v := &hmacauth.Verifier{Key: key}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -92,10 +95,44 @@ func serveInternal(w http.ResponseWriter, r *http.Request, body []byte, local Lo
 		case "stop":
 			return local.StopRecording(ctx, segs[1])
 		}
+	case r.Method == http.MethodPost && len(segs) == 2 && segs[0] == "incoming":
+		return serveIncoming(ctx, w, segs[1], body, local)
 	case len(segs) >= 2 && segs[0] == "objects" && content != nil:
 		return serveObject(w, r, segs[1:], content)
 	}
 	return callrec.Errorf(callrec.KindNotFound, callrec.CodeRouteNotFound, "no internal route for %s %s", r.Method, r.URL.Path)
+}
+
+// serveIncoming answers, rejects or redirects a call ringing here.
+func serveIncoming(ctx context.Context, w http.ResponseWriter, verb string, body []byte, local Local) error {
+	bad := func(err error) error {
+		return callrec.Errorf(callrec.KindInvalid, callrec.CodeInvalidRequest, "internal %s: %v", verb, err)
+	}
+	switch verb {
+	case "answer":
+		var in callrec.AnswerCall
+		if err := json.Unmarshal(body, &in); err != nil {
+			return bad(err)
+		}
+		c, err := local.AnswerCall(ctx, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, c)
+	case "reject":
+		var in rejectIn
+		if err := json.Unmarshal(body, &in); err != nil {
+			return bad(err)
+		}
+		return local.RejectCall(ctx, in.IncomingCallContext, in.Reason)
+	case "redirect":
+		var in redirectIn
+		if err := json.Unmarshal(body, &in); err != nil {
+			return bad(err)
+		}
+		return local.RedirectCall(ctx, in.IncomingCallContext, in.Target)
+	}
+	return callrec.Errorf(callrec.KindNotFound, callrec.CodeRouteNotFound, "no internal route for incoming/%s", verb)
 }
 
 // serveObject reads (GET, HEAD, with ranges) or deletes a document of this

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/internal/pgtest"
 	"github.com/callrec/callrec/simulate"
+	"github.com/callrec/callrec/simulate/sipphone"
 )
 
 // nodeLease is the lease of the nodes these tests start: short, so that a
@@ -409,5 +411,187 @@ func TestNodeKilledAndRestartedKeepsItsCalls(t *testing.T) {
 	}
 	if f, ratio := audio.DetectTone(x[first:first+2*16000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
 		t.Errorf("recorded %v Hz (ratio %.0f), want 440", f, ratio)
+	}
+}
+
+// sipNode starts `callrec serve` on the shared database dsn with a SIP
+// endpoint, and returns it with its SIP address.
+func sipNode(t *testing.T, dsn string, extra ...string) (*server, string) {
+	t.Helper()
+	addr := freeSIPAddr(t).String()
+	return startNode(t, dsn, "100", append([]string{"--sip-addr=" + addr, "--webhook-poll-interval", "100ms"}, extra...)...), addr
+}
+
+// waitEvent returns the data of the first event of type typ that arrived
+// at r under path (an Event Grid array or a CloudEvents array), waiting
+// up to a minute.
+func waitEvent(t *testing.T, r *callbackReceiver, path, typ string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		for _, d := range r.Deliveries() {
+			var events []map[string]any
+			if d.Path != path || json.Unmarshal(d.Body, &events) != nil {
+				continue
+			}
+			for _, ev := range events {
+				if ev["eventType"] == typ || ev["type"] == typ {
+					return ev["data"].(map[string]any)
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s at %s; deliveries: %s", typ, path, summarize(r.Deliveries()))
+		}
+		select {
+		case <-r.arrived:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// TestIncomingCallAnsweredThroughAnotherNode: a phone's INVITE reaches
+// node B and rings there; the application, which talks to node A only,
+// gets IncomingCall, answers through A (A has B carry the answer out),
+// gets CallConnected, and records the call through A: the call is B's,
+// the recording, stopped when the phone hung up, holds its tone. A second phone ringing on B is
+// rejected through A and hears 486; the same context answered again
+// through A is 404 IncomingCallNotFound.
+func TestIncomingCallAnsweredThroughAnotherNode(t *testing.T) {
+	ctx := t.Context()
+	pg := pgtest.StartServer(t)
+	a, _ := sipNode(t, pg.DSN())
+	b, bSIP := sipNode(t, pg.DSN())
+	ca, err := callautomation.NewCallAutomationClient(a.ConnectionString(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := startCallbackReceiver(t, nil)
+	subscribeIncoming(t, ca, sink.URL+"/eventgrid")
+	joined := make(chan error, 1)
+	go func() {
+		_, err := sipphone.Join(ctx, sipphone.Options{DialOptions: sipphone.DialOptions{Server: bSIP,
+			CallID: "+18005550100", Participant: "4:+14255550123"}, Source: "tone:440", Duration: 6 * time.Second})
+		joined <- err
+	}()
+	incoming := waitEvent(t, sink, "/eventgrid", "Microsoft.Communication.IncomingCall")
+	icc := incoming["incomingCallContext"].(string)
+	props, err := ca.AnswerCall(ctx, icc, sink.URL+"/callback", &callautomation.AnswerCallOptions{OperationContext: "through-a"})
+	if err != nil {
+		t.Fatalf("answering through A a call ringing on B: %v", err)
+	}
+	if props.ServerCallID != incoming["serverCallId"] || props.AnsweredFor != "+18005550100" {
+		t.Fatalf("answer %+v", props)
+	}
+	connected := waitEvent(t, sink, "/callback", "Microsoft.Communication.CallConnected")
+	if connected["serverCallId"] != props.ServerCallID || connected["callConnectionId"] != props.CallConnectionID ||
+		connected["operationContext"] != "through-a" {
+		t.Fatalf("CallConnected %v", connected)
+	}
+	if _, err := ca.AnswerCall(ctx, icc, sink.URL+"/callback", nil); !hasCode(err, "IncomingCallNotFound") {
+		t.Errorf("a second answer through A: %v, want 404 IncomingCallNotFound", err)
+	}
+	call, err := ca.Calls().Get(ctx, props.ServerCallID)
+	if err != nil || call.Node != nodeID(t, b) {
+		t.Fatalf("the answered call: %+v %v, want it on B", call, err)
+	}
+	rec := ca.CallRecording()
+	st, err := rec.Start(ctx, callautomation.StartRecordingOptions{CallLocator: callautomation.ServerCallLocator{ID: props.ServerCallID},
+		RecordingContent: "audio", RecordingChannel: "unmixed", RecordingFormat: "wav"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-joined:
+		if err != nil {
+			t.Fatalf("the phone: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the phone is still in the call")
+	}
+	// The phone hung up a call of two (the application's leg and the
+	// phone): the call ended, and its recording stopped with it.
+
+	// A second call, rejected through A: the phone hears 486.
+	rejected := make(chan error, 1)
+	go func() {
+		_, err := sipphone.Dial(ctx, sipphone.DialOptions{Server: bSIP, CallID: "+18005550101", Participant: "4:+14255550124"})
+		rejected <- err
+	}()
+	var icc2 string
+	deadline := time.Now().Add(time.Minute)
+	for icc2 == "" {
+		for _, d := range sink.Deliveries() {
+			var events []map[string]any
+			if d.Path == "/eventgrid" && json.Unmarshal(d.Body, &events) == nil {
+				for _, ev := range events {
+					if data, _ := ev["data"].(map[string]any); data != nil && data["incomingCallContext"] != icc {
+						icc2, _ = data["incomingCallContext"].(string)
+					}
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no second IncomingCall")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := ca.RejectCall(ctx, icc2, "busy"); err != nil {
+		t.Fatalf("rejecting through A a call ringing on B: %v", err)
+	}
+	var re *sipphone.RejectedError
+	if err := <-rejected; !errors.As(err, &re) || re.Status != 486 {
+		t.Errorf("the rejected phone: %v, want 486", err)
+	}
+
+	result := waitResult(t, ca, st.RecordingID)
+	chunks := result.RecordingStorageInfo.RecordingChunks
+	var content bytes.Buffer
+	if _, err := rec.DownloadTo(ctx, chunks[0].ContentLocation, &content); err != nil {
+		t.Fatal(err)
+	}
+	w, err := wav.Read(bytes.NewReader(content.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := w.Channels[0]
+	first := audio.FirstAbove(x, 0.05)
+	if first < 0 || len(x)-first < 16000 {
+		t.Fatalf("%d samples, tone from %d", len(x), first)
+	}
+	if f, ratio := audio.DetectTone(x[first:first+16000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
+		t.Errorf("recorded %v Hz (ratio %.0f), want the phone's 440", f, ratio)
+	}
+}
+
+// subscribeIncoming subscribes url to IncomingCall (Event Grid schema).
+func subscribeIncoming(t *testing.T, c *callautomation.Client, url string) {
+	t.Helper()
+	sub, err := c.Events().Subscribe(t.Context(), callrec.Subscription{Name: "incoming", URL: url,
+		Schema: callrec.SchemaEventGrid, Types: []string{"Microsoft.Communication.IncomingCall"}})
+	if err != nil || sub.State != callrec.SubscriptionValidated {
+		t.Fatalf("subscribing to IncomingCall: %+v %v", sub, err)
+	}
+}
+
+// hasCode reports whether err is an API error with code.
+func hasCode(err error, code string) bool {
+	var re *callautomation.ResponseError
+	return errors.As(err, &re) && re.Code == code
+}
+
+// waitResult waits until a stopped recording has its chunks.
+func waitResult(t *testing.T, c *callautomation.Client, id string) *callautomation.RecordingResult {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		r, err := c.CallRecording().Result(t.Context(), id)
+		if err == nil && len(r.RecordingStorageInfo.RecordingChunks) > 0 {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recording %s has no result: %+v %v", id, r, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -30,6 +30,8 @@ func TestCallConnectionRoutesWireErrors(t *testing.T) {
 		{"answer, empty body", "POST", "/calling/callConnections:answer?api-version=2026-03-12", ``, 400, "InvalidJson"},
 		{"answer, no context", "POST", "/calling/callConnections:answer?api-version=2026-03-12", `{"callbackUri":"https://app.example/cb"}`, 400, "InvalidIncomingCallContext"},
 		{"answer, gone", "POST", "/calling/callConnections:answer?api-version=2026-03-12", `{"incomingCallContext":"callrec.gone","callbackUri":"https://app.example/cb"}`, 404, "IncomingCallNotFound"},
+		{"answer, rang before a restart", "POST", "/calling/callConnections:answer?api-version=2026-03-12", `{"incomingCallContext":"callrec..lastrun.c2VjcmV0","callbackUri":"https://app.example/cb"}`, 404, "IncomingCallExpired"},
+		{"reject, rang before a restart", "POST", "/calling/callConnections:reject?api-version=2026-03-12", `{"incomingCallContext":"callrec..lastrun.c2VjcmV0"}`, 404, "IncomingCallExpired"},
 		{"redirect, no target", "POST", "/calling/callConnections:redirect?api-version=2026-03-12", `{"incomingCallContext":"callrec.gone"}`, 400, "InvalidRequest"},
 		{"unknown connection", "GET", "/calling/callConnections/08002180-ce6f-48e0-943e-21aacde3c915?api-version=2026-03-12", ``, 404, "CallConnectionNotFound"},
 		{"unknown connection's participant", "GET", "/calling/callConnections/abc/participants/4%3A%2B14255550123?api-version=2026-03-12", ``, 404, "CallConnectionNotFound"},

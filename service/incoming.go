@@ -21,13 +21,55 @@ const (
 	// that rings here now (it was answered, rejected or redirected
 	// already, the caller gave up, or it rang out).
 	CodeIncomingCallNotFound = "IncomingCallNotFound"
+	// CodeIncomingCallExpired: the incomingCallContext names a call that
+	// rang on a server run that is over (the node restarted or stopped,
+	// or was lost): the caller was told the call is unavailable, or was
+	// cut off with its node.
+	CodeIncomingCallExpired = "IncomingCallExpired"
 	// CodeInvalidIncomingCallContext: the incomingCallContext is not one
 	// callrec minted.
 	CodeInvalidIncomingCallContext = "InvalidIncomingCallContext"
 )
 
-// incomingContextPrefix starts every incomingCallContext callrec mints.
+// incomingContextPrefix starts every incomingCallContext callrec mints:
+// "callrec.<node>.<run>.<secret>", node the base64url id of the node that
+// holds the ringing call ("" on a single node), run the server run that
+// minted it (Service.run, new at every start), secret 32 random bytes.
 const incomingContextPrefix = "callrec."
+
+// incomingContext is a parsed incomingCallContext.
+type incomingContext struct{ node, run string }
+
+// parseIncomingContext parses an incomingCallContext callrec minted; ok is
+// false for one of another form.
+func parseIncomingContext(icc string) (c incomingContext, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(icc, incomingContextPrefix), ".")
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return incomingContext{}, false
+	}
+	node, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return incomingContext{}, false
+	}
+	return incomingContext{node: string(node), run: parts[1]}, true
+}
+
+// IncomingCallNode returns the node that holds the ringing call an
+// incomingCallContext names (its NodeID, "" on a single node); ok is
+// false when the context is not one callrec minted with a node.
+func IncomingCallNode(incomingCallContext string) (node string, ok bool) {
+	if !strings.HasPrefix(incomingCallContext, incomingContextPrefix) {
+		return "", false
+	}
+	c, ok := parseIncomingContext(incomingCallContext)
+	return c.node, ok
+}
+
+// mintIncomingContext returns a new incomingCallContext of this node and
+// run.
+func (s *Service) mintIncomingContext() string {
+	return incomingContextPrefix + base64.RawURLEncoding.EncodeToString([]byte(s.cfg.NodeID)) + "." + s.run + "." + randomContext()
+}
 
 // ringing is an Invitation that waits for its application's decision.
 type ringing struct {
@@ -54,7 +96,7 @@ func (s *Service) Ring(ctx context.Context, inv callrec.Invitation) (callrec.Inv
 		return callrec.InviteDecision{}, callrec.Errorf(callrec.KindUnavailable, callrec.CodeServiceUnavailable, "call automation is not configured")
 	}
 	r := &ringing{inv: inv, serverCallID: newServerCallID(), correlationID: newUUID(),
-		context: incomingContextPrefix + randomContext(), decided: make(chan callrec.InviteDecision, 1)}
+		context: s.mintIncomingContext(), decided: make(chan callrec.InviteDecision, 1)}
 	s.incoming.mu.Lock()
 	if s.incoming.byID == nil {
 		s.incoming.byID = map[string]*ringing{}
@@ -97,6 +139,17 @@ func (s *Service) take(incomingCallContext string) (*ringing, error) {
 	if !strings.HasPrefix(incomingCallContext, incomingContextPrefix) {
 		return nil, callrec.FieldErrorf("incomingCallContext", CodeInvalidIncomingCallContext,
 			"incomingCallContext is not one this server issued (copy it from the IncomingCall event)")
+	}
+	c, ok := parseIncomingContext(incomingCallContext)
+	switch {
+	case !ok:
+		return nil, callrec.Errorf(callrec.KindNotFound, CodeIncomingCallNotFound, "no incoming call rings with this incomingCallContext")
+	case c.node == s.cfg.NodeID && c.run != s.run:
+		return nil, callrec.Errorf(callrec.KindNotFound, CodeIncomingCallExpired,
+			"the incoming call rang before this server restarted: it has ended (the caller was told the call is unavailable)")
+	case c.node != s.cfg.NodeID:
+		return nil, callrec.Errorf(callrec.KindNotFound, CodeIncomingCallNotFound,
+			"the incoming call rang on node %q, not on this one", c.node)
 	}
 	s.incoming.mu.Lock()
 	defer s.incoming.mu.Unlock()

@@ -6,6 +6,8 @@
 package service
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"log/slog"
 	"time"
 
@@ -56,6 +58,10 @@ type Service struct {
 	timers   callTimers    // calls due to end unless someone joins
 	incoming incomingCalls // calls that ring, waiting for an answer
 	conns    connections   // call connections' in-memory side
+	// run names this server run in the incomingCallContexts it mints
+	// (random, new at every start): a context of another run rang before
+	// a restart and has expired.
+	run string
 }
 
 var (
@@ -75,7 +81,9 @@ func New(cfg Config) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{cfg: cfg, log: log}
+	var run [6]byte
+	rand.Read(run[:])
+	return &Service{cfg: cfg, log: log, run: base64.RawURLEncoding.EncodeToString(run[:])}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
