@@ -14,6 +14,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // Calls is what the endpoint needs of the call service: whether a call
@@ -71,6 +72,11 @@ type Config struct {
 	// RTP before callrec hangs it up with a BYE (a phone that vanished
 	// without one) [DefaultMediaTimeout].
 	MediaTimeout time.Duration
+	// Receive is the pool of receive workers that read the legs' RTP and
+	// RTCP sockets, shared with the other transports' participants (one
+	// pool places every participant by measured cost). Nil: the endpoint
+	// starts a pool of its own and closes it with the endpoint.
+	Receive *mediarecv.Pool
 	// Registerer takes the endpoint's metrics (legs, packets, loss); nil
 	// means none.
 	Registerer prometheus.Registerer

@@ -131,6 +131,7 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 	l.log = log.With("rtpPort", port)
 	l.mu.Lock()
 	l.desc, l.gen = desc, 1
+	l.offers.Store(1)
 	l.mu.Unlock()
 	part, err := e.cfg.Hub.Attach(d.ServerCallID, l.rawID, l, func() error {
 		return e.cfg.Calls.JoinParticipant(ctx, d.ServerCallID, l.rawID)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // allowed is the Allow header of every answer.
@@ -32,6 +33,8 @@ type Endpoint struct {
 	srv       *sipgo.Server
 	dialogs   *sipgo.DialogUA
 	ports     *portPool
+	recv      *mediarecv.Pool // reads the legs' sockets
+	ownRecv   bool            // recv is the endpoint's own, closed with it
 	metrics   *metrics
 	sessionID uint64          // o= session id of callrec's SDP
 	srs       RecordingServer // SIPREC sessions; nil without
@@ -77,6 +80,9 @@ func New(cfg Config) (*Endpoint, error) {
 		sessionID: binary.BigEndian.Uint64(id[:]) >> 2,
 		legs:      map[string]*leg{},
 		closeDone: make(chan struct{}),
+	}
+	if e.recv = p.Receive; e.recv == nil {
+		e.recv, e.ownRecv = mediarecv.New(mediarecv.Config{Logger: p.Logger}), true
 	}
 	e.dialogs = &sipgo.DialogUA{Client: client}
 	e.dialCtx, e.dialStop = context.WithCancel(context.Background())
@@ -156,6 +162,9 @@ func (e *Endpoint) Close(ctx context.Context) error {
 				e.tcp.Close()
 			}
 			e.wg.Wait()
+			if e.ownRecv {
+				e.recv.Close()
+			}
 		}()
 	})
 	select {

@@ -2,12 +2,11 @@ package sip
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/callrec/callrec/audio/dtmf"
 	"github.com/callrec/callrec/callmedia"
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // Why a leg ends.
@@ -34,8 +34,9 @@ type dialogSession interface {
 	ReadRequest(req *sip.Request, tx sip.ServerTransaction) error
 }
 
-// leg is one SIP participant's media: its RTP socket and the goroutine that
-// reads it and publishes frames. It implements callmedia.Leg.
+// leg is one SIP participant: its dialog's side of the media and its RTP
+// socket, read by a shared receive worker (legMedia) that publishes its
+// frames. It implements callmedia.Leg.
 type leg struct {
 	ep       *Endpoint
 	log      *slog.Logger
@@ -53,7 +54,10 @@ type leg struct {
 	version uint64 // of callrec's SDP
 	reason  string
 
+	offers atomic.Int64 // gen, read by the receive worker without the lock
+
 	stopOnce sync.Once
+	quitAt   atomic.Int64  // when stop was asked, Unix nanoseconds
 	quit     chan struct{} // closed to end the media
 	done     chan struct{} // closed once the leave is emitted and recorded
 }
@@ -64,6 +68,7 @@ func (l *leg) offer(d mediaDesc) []byte {
 	defer l.mu.Unlock()
 	l.desc = d
 	l.gen++
+	l.offers.Store(int64(l.gen))
 	l.version++
 	return answerSDP(d, l.ep.mediaAddr(l.port), l.ep.sessionID, l.version)
 }
@@ -119,129 +124,61 @@ const byeTimeout = 5 * time.Second
 // stop ends the media (idempotent) and waits until the leave is emitted
 // and recorded.
 func (l *leg) stop() {
-	l.stopOnce.Do(func() { close(l.quit) })
+	l.stopOnce.Do(func() {
+		l.quitAt.Store(time.Now().UnixNano())
+		close(l.quit)
+	})
 	<-l.done
 }
 
-// drainWait is how long a stopping leg still reads packets already on
-// their way (a phone's last packets and its BYE cross), at most maxDrain.
-const (
-	drainWait = 5 * time.Millisecond
-	maxDrain  = 50 * time.Millisecond
-)
+// legMedia is a leg's receive side, a member of the shared receive
+// workers (package mediarecv): the worker reads the leg's RTP socket (and
+// its RTCP socket) with every other participant's, and every method runs
+// on that worker, one at a time.
+type legMedia struct {
+	l        *leg
+	clock    callmedia.Clock
+	st       *stream
+	pkt      rtp.Packet
+	rtpSock  *mediarecv.Socket
+	rtcpSock *mediarecv.Socket // nil: RTCP only multiplexed on the RTP port
+	peer     rtcpPeer
+	rep      *reporter
+	counted  legCounts
+	latched  netip.AddrPort
+	mux      bool
+	applied  int64
+	muted    bool
 
-// run reads the leg's RTP until its socket closes, publishing frames, and
-// then leaves the call. It is the participant's one publishing goroutine.
+	lastHeard time.Time
+	timedOut  bool
+	quitSeen  bool
+	// detached is closed once the media is finished (the leave emitted):
+	// the leg's goroutine then records the leave.
+	detached chan struct{}
+}
+
+// run starts the leg's media on the shared receive workers, waits until
+// it is over and records the leave. It is the leg's one goroutine; it
+// sleeps while the worker publishes the participant's frames.
 func (l *leg) run() {
 	defer close(l.done)
-	clock := l.part.Clock()
-	var latched netip.AddrPort
-	st := newStream(l.part.Push, func(p dtmf.Press) {
-		l.log.Info("key pressed", "event", p.Code, "durationTicks", p.Duration)
-	})
-	st.out.SetFloor(l.part.Floor())
-	buf := make([]byte, 1500)
-	var pkt rtp.Packet
-	l.ep.metrics.joined()
-	peer := &rtcpPeer{}
-	rep := newReporter(peer, time.Now())
-	rtcpConn := l.listenRTCP()
-	if rtcpConn != nil {
-		go rep.read(rtcpConn)
+	m, err := l.startMedia()
+	if err != nil {
+		l.log.Error("media not received", "err", err)
+		l.setReason(reasonShuttingDown)
+		l.ep.ports.release(l.port)
+		l.part.Leave(l.part.Floor(), l.part.Clock().Position(time.Now()))
+	} else {
+		<-m.detached
 	}
-	var counted legCounts
-	mux := false
-	applied, muted := 0, false
-	lastTick := time.Now()
-	quitting, quitAt := false, time.Time{}
-	lastHeard, timedOut := time.Now(), false
-	for {
-		if !quitting {
-			select {
-			case <-l.quit:
-				quitting, quitAt = true, time.Now()
-			default:
-			}
-		}
-		if d, gen := l.control(); gen != applied {
-			applied, mux = gen, d.mux
-			st.use(d)
-			pos := clock.Position(time.Now())
-			if !d.sending && !muted {
-				muted = true
-				l.part.SetMuted(true, pos)
-			} else if d.sending && muted {
-				muted = false
-				st.restart(pos) // the phone's RTP after hold starts a new mapping
-				l.part.SetMuted(false, pos)
-			}
-			latched = netip.AddrPort{} // a new offer may come from elsewhere
-			lastHeard = time.Now()
-		}
-		deadline := lastTick.Add(tickEvery)
-		if quitting {
-			deadline = time.Now().Add(drainWait)
-		}
-		_ = l.conn.SetReadDeadline(deadline)
-		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
-		now := time.Now()
-		if quitting && now.Sub(quitAt) > maxDrain {
-			break // a phone that keeps sending after its BYE
-		}
-		if err != nil && (quitting || !errors.Is(err, os.ErrDeadlineExceeded)) {
-			break // stopped, and nothing more on its way; or the socket failed
-		}
-		if err == nil && isRTCP(buf[:n]) { // rtcp-mux
-			if !latched.IsValid() || from.Addr() == latched.Addr() {
-				peer.take(buf[:n], from, now)
-			}
-		} else if err == nil && !muted && pkt.Unmarshal(buf[:n]) == nil && pkt.Version == 2 {
-			// Latching: the first source is the phone (symmetric RTP,
-			// whatever its SDP said behind NAT); packets from anywhere
-			// else are dropped until the next offer.
-			if !latched.IsValid() {
-				latched = from
-				l.log.Debug("RTP latched", "from", from.String())
-			}
-			if from == latched {
-				st.push(&pkt, clock.Position(now))
-				rep.stats.packet(&pkt, now, st.clockRate(pkt.PayloadType))
-				lastHeard = now
-			}
-		}
-		if !quitting && !muted && now.Sub(lastHeard) > l.ep.cfg.mediaTimeout {
-			l.setReason(reasonMediaTimeout)
-			quitting, quitAt, timedOut = true, now, true
-		}
-		if now.Sub(lastTick) >= tickEvery {
-			st.tick(clock.Position(now))
-			lastTick = now
-			rep.due(now, l.reportConn(rtcpConn, mux), latched, mux, false)
-			l.ep.metrics.add(&counted, countsOf(st.stats, rep))
-		}
-	}
-	rep.due(time.Now(), l.reportConn(rtcpConn, mux), latched, mux, true) // the leg's last report
-	l.conn.Close()
-	if rtcpConn != nil {
-		rtcpConn.Close()
-		<-rep.readerDone
-	}
-	now := clock.Position(time.Now())
-	st.finish(now)
-	l.ep.metrics.add(&counted, countsOf(st.stats, rep))
-	l.ep.metrics.left()
-	l.part.Leave(st.out.Cursor(), now)
-	l.ep.ports.release(l.port)
-	s := st.stats
-	l.log.Info("left", "reason", l.endReason(), "received", s.Received, "lost", s.Lost, "late", s.Late,
-		"concealed", s.Concealed, "frames", s.Frames, "keys", s.Events, "foreign", s.Foreign, "reports", rep.sent)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := l.ep.cfg.Calls.LeaveParticipant(ctx, l.callID, l.rawID); err != nil {
 		l.log.Warn("recording the leave failed", "err", err)
 	}
 	l.ep.forget(l)
-	if timedOut {
+	if m != nil && m.timedOut {
 		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 		defer cancel()
 		if err := l.dialog.Bye(ctx); err != nil {
@@ -250,26 +187,151 @@ func (l *leg) run() {
 	}
 }
 
+// startMedia hands the leg's sockets to a receive worker.
+func (l *leg) startMedia() (*legMedia, error) {
+	rtpSock, err := mediarecv.FromConn(l.conn)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	m := &legMedia{l: l, clock: l.part.Clock(), rtpSock: rtpSock, lastHeard: now, detached: make(chan struct{})}
+	m.st = newStream(l.part.Push, func(p dtmf.Press) {
+		l.log.Info("key pressed", "event", p.Code, "durationTicks", p.Duration)
+	})
+	m.st.out.SetFloor(l.part.Floor())
+	m.rep = newReporter(&m.peer, now)
+	m.rtcpSock = l.listenRTCP(rtpSock.Local())
+	socks := []*mediarecv.Socket{rtpSock}
+	if m.rtcpSock != nil {
+		socks = append(socks, m.rtcpSock)
+	}
+	l.ep.metrics.joined()
+	if err := l.ep.recv.Attach(m, socks...); err != nil {
+		l.ep.metrics.left()
+		for _, s := range socks {
+			_ = s.Close()
+		}
+		return nil, err
+	}
+	return m, nil
+}
+
+// apply takes the dialog's latest offer (hold, resume, a new codec or
+// address) when there is one.
+func (m *legMedia) apply(now time.Time) {
+	if m.l.offers.Load() == m.applied {
+		return
+	}
+	d, gen := m.l.control()
+	m.applied, m.mux = int64(gen), d.mux
+	m.st.use(d)
+	pos := m.clock.Position(now)
+	if !d.sending && !m.muted {
+		m.muted = true
+		m.l.part.SetMuted(true, pos)
+	} else if d.sending && m.muted {
+		m.muted = false
+		m.st.restart(pos) // the phone's RTP after hold starts a new mapping
+		m.l.part.SetMuted(false, pos)
+	}
+	m.latched = netip.AddrPort{} // a new offer may come from elsewhere
+	m.lastHeard = now
+}
+
+// Receive implements mediarecv.Member: one datagram on the leg's RTP or
+// RTCP socket.
+func (m *legMedia) Receive(s *mediarecv.Socket, from netip.AddrPort, b []byte, arrival time.Time) {
+	m.apply(arrival)
+	if s == m.rtcpSock || isRTCP(b) { // the RTCP port, or rtcp-mux
+		if s == m.rtcpSock || !m.latched.IsValid() || from.Addr() == m.latched.Addr() {
+			m.peer.take(b, from, arrival)
+		}
+		return
+	}
+	if m.muted || m.pkt.Unmarshal(b) != nil || m.pkt.Version != 2 {
+		return
+	}
+	// Latching: the first source is the phone (symmetric RTP, whatever its
+	// SDP said behind NAT); packets from anywhere else are dropped until
+	// the next offer.
+	if !m.latched.IsValid() {
+		m.latched = from
+		m.l.log.Debug("RTP latched", "from", from.String())
+	}
+	if from == m.latched {
+		m.st.push(&m.pkt, m.clock.Position(arrival))
+		m.rep.stats.packet(&m.pkt, arrival, m.st.clockRate(m.pkt.PayloadType))
+		m.lastHeard = arrival
+	}
+}
+
+// Tick implements mediarecv.Member: time passes; the leg is done once it
+// was stopped before the worker's last read of its sockets began (what
+// the phone sent before its BYE has been taken).
+func (m *legMedia) Tick(now, read time.Time) bool {
+	l := m.l
+	m.apply(now)
+	if !m.quitSeen {
+		select {
+		case <-l.quit:
+			m.quitSeen = true
+		default:
+		}
+	}
+	if m.quitSeen && l.quitAt.Load() < read.UnixNano() {
+		return true
+	}
+	if !m.quitSeen && !m.muted && now.Sub(m.lastHeard) > l.ep.cfg.mediaTimeout {
+		l.setReason(reasonMediaTimeout)
+		m.timedOut = true
+		return true
+	}
+	m.st.tick(m.clock.Position(now))
+	m.rep.due(now, m.reportSock(), m.latched, m.mux, false)
+	l.ep.metrics.add(&m.counted, countsOf(m.st.stats, m.rep))
+	return false
+}
+
+// Detached implements mediarecv.Member: the leg's last report, its
+// sockets closed, the stream finished and the leave emitted.
+func (m *legMedia) Detached() {
+	l := m.l
+	m.rep.due(time.Now(), m.reportSock(), m.latched, m.mux, true) // the leg's last report
+	_ = m.rtpSock.Close()
+	if m.rtcpSock != nil {
+		_ = m.rtcpSock.Close()
+	}
+	now := m.clock.Position(time.Now())
+	m.st.finish(now)
+	l.ep.metrics.add(&m.counted, countsOf(m.st.stats, m.rep))
+	l.ep.metrics.left()
+	l.part.Leave(m.st.out.Cursor(), now)
+	l.ep.ports.release(l.port)
+	s := m.st.stats
+	l.log.Info("left", "reason", l.endReason(), "received", s.Received, "lost", s.Lost, "late", s.Late,
+		"concealed", s.Concealed, "frames", s.Frames, "keys", s.Events, "foreign", s.Foreign, "reports", m.rep.sent)
+	close(m.detached)
+}
+
 // listenRTCP binds the leg's RTCP port (its RTP port + 1). Without it
 // (taken by another program) the leg still takes RTCP multiplexed on its
 // RTP port, and reports there.
-func (l *leg) listenRTCP() *net.UDPConn {
-	addr := l.conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr.Addr(), addr.Port()+1)))
+func (l *leg) listenRTCP(rtp netip.AddrPort) *mediarecv.Socket {
+	s, err := mediarecv.Open(netip.AddrPortFrom(rtp.Addr(), rtp.Port()+1))
 	if err != nil {
 		l.log.Info("no RTCP port", "err", err)
 		return nil
 	}
-	return c
+	return s
 }
 
-// reportConn is the socket reports leave from: the RTCP port, or the RTP
+// reportSock is the socket reports leave from: the RTCP port, or the RTP
 // port with rtcp-mux.
-func (l *leg) reportConn(rtcpConn *net.UDPConn, mux bool) *net.UDPConn {
-	if mux || rtcpConn == nil {
-		return l.conn
+func (m *legMedia) reportSock() *mediarecv.Socket {
+	if m.mux || m.rtcpSock == nil {
+		return m.rtpSock
 	}
-	return rtcpConn
+	return m.rtcpSock
 }
 
 func countsOf(s streamStats, rep *reporter) legCounts {

@@ -2,13 +2,13 @@ package sip
 
 import (
 	"math/rand/v2"
-	"net"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // RTCP (RFC 3550 §6): a leg sends the phone receiver reports about the RTP
@@ -84,10 +84,9 @@ type lastSR struct {
 	at        time.Time
 }
 
-// rtcpPeer is what the leg learns from the phone's RTCP (read on its own
-// goroutine, or inline with rtcp-mux).
+// rtcpPeer is what the leg learns from the phone's RTCP (on its receive
+// worker, from the RTCP port or multiplexed on the RTP port).
 type rtcpPeer struct {
-	mu   sync.Mutex
 	from netip.AddrPort // where the phone's RTCP comes from
 	sr   lastSR
 }
@@ -97,8 +96,6 @@ func (p *rtcpPeer) take(b []byte, from netip.AddrPort, at time.Time) {
 	if err != nil {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.from = from
 	for _, pk := range pkts {
 		if sr, ok := pk.(*rtcp.SenderReport); ok {
@@ -107,11 +104,7 @@ func (p *rtcpPeer) take(b []byte, from netip.AddrPort, at time.Time) {
 	}
 }
 
-func (p *rtcpPeer) state() (netip.AddrPort, lastSR) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.from, p.sr
-}
+func (p *rtcpPeer) state() (netip.AddrPort, lastSR) { return p.from, p.sr }
 
 // isRTCP reports whether a datagram on a multiplexed port is RTCP (RFC
 // 5761 §4: packet types 192–223 where RTP has its marker and payload type).
@@ -119,31 +112,17 @@ func isRTCP(b []byte) bool { return len(b) >= 8 && b[0]>>6 == 2 && b[1] >= 192 &
 
 // reporter sends a leg's receiver reports.
 type reporter struct {
-	ssrc       uint32 // callrec's, for this leg
-	peer       *rtcpPeer
-	stats      receiverStats
-	next       time.Time
-	sent       int64
-	readerDone chan struct{} // closed when read (the RTCP port's reader) returns
+	ssrc  uint32 // callrec's, for this leg
+	peer  *rtcpPeer
+	stats receiverStats
+	next  time.Time
+	sent  int64
 }
 
 func newReporter(peer *rtcpPeer, now time.Time) *reporter {
-	r := &reporter{ssrc: rand.Uint32(), peer: peer, readerDone: make(chan struct{})}
+	r := &reporter{ssrc: rand.Uint32(), peer: peer}
 	r.schedule(now)
 	return r
-}
-
-// read takes the phone's RTCP from the leg's RTCP port until it closes.
-func (r *reporter) read(conn *net.UDPConn) {
-	defer close(r.readerDone)
-	buf := make([]byte, 1500)
-	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			return
-		}
-		r.peer.take(buf[:n], from, time.Now())
-	}
 }
 
 func (r *reporter) schedule(now time.Time) {
@@ -153,7 +132,7 @@ func (r *reporter) schedule(now time.Time) {
 // due sends a report when its time has come (or force, at the end) to the
 // phone's RTCP address: rtpFrom is the latched RTP source, mux whether
 // RTCP shares its port.
-func (r *reporter) due(now time.Time, conn *net.UDPConn, rtpFrom netip.AddrPort, mux, force bool) {
+func (r *reporter) due(now time.Time, sock *mediarecv.Socket, rtpFrom netip.AddrPort, mux, force bool) {
 	if (!force && now.Before(r.next)) || !r.stats.have {
 		return
 	}
@@ -174,7 +153,7 @@ func (r *reporter) due(now time.Time, conn *net.UDPConn, rtpFrom netip.AddrPort,
 	if err != nil {
 		return
 	}
-	if _, err := conn.WriteToUDPAddrPort(b, to); err == nil {
+	if err := sock.WriteTo(b, to); err == nil {
 		r.sent++
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/callrec/callrec/audio/dtmf"
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // RecordingServer takes the requests of SIPREC recording sessions (RFC
@@ -62,6 +63,10 @@ func (e *Endpoint) ListenRTP(n int) ([]*net.UDPConn, error) { return e.ports.lis
 
 // ListenRTPAt binds port of the RTP range, if free.
 func (e *Endpoint) ListenRTPAt(port int) (*net.UDPConn, error) { return e.ports.listenAt(port) }
+
+// Receive is the pool of receive workers that read the endpoint's legs'
+// sockets; SIPREC streams are read by it too.
+func (e *Endpoint) Receive() *mediarecv.Pool { return e.recv }
 
 // ReleaseRTP returns a port bound by ListenRTP or ListenRTPAt to the pool,
 // once its socket is closed.

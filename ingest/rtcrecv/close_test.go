@@ -36,7 +36,7 @@ func TestCloseAfterDrainReadsFirst(t *testing.T) {
 	w.peers = []*Peer{p}
 
 	polled := time.Now()
-	if err := s.drain(polled, w.handle); err != nil {
+	if err := s.drain(w.reader, polled, w.handle); err != nil {
 		t.Fatal(err)
 	}
 	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SSRC: 42}, Payload: make([]byte, 80)}
@@ -54,7 +54,7 @@ func TestCloseAfterDrainReadsFirst(t *testing.T) {
 		t.Fatal("the peer was finished before its last packet was read")
 	}
 	next := time.Now()
-	if err := s.drain(next, w.handle); err != nil {
+	if err := s.drain(w.reader, next, w.handle); err != nil {
 		t.Fatal(err)
 	}
 	w.reap(next)

@@ -14,7 +14,8 @@
 //     peers' handlers work: one wake-up per poll for all of a worker's
 //     participants, not several per packet. On Linux a socket is a bare
 //     non-blocking descriptor outside the runtime's network poller, so that
-//     datagrams arriving between polls wake no thread (socket_linux.go).
+//     datagrams arriving between polls wake no thread (package mediarecv,
+//     which SIP legs and SIPREC streams are read with too).
 //   - ICE-lite (RFC 8445 §2.5): the endpoint never sends checks; it answers
 //     the publisher's STUN binding requests (authenticated with the local
 //     ice-pwd, which also routes them to their peer by ufrag) and learns the

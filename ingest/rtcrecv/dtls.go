@@ -12,6 +12,8 @@ import (
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/srtp/v3"
+
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // handshakeTimeout bounds the DTLS handshake once ICE has connected.
@@ -72,7 +74,7 @@ func (p *Peer) runDTLS(id identity, remote netip.AddrPort) {
 		return
 	}
 	p.keys.Store(keys)
-	buf := make([]byte, maxDatagram)
+	buf := make([]byte, mediarecv.MaxDatagram)
 	for {
 		if _, err := c.Read(buf); err != nil {
 			p.closeWith(ErrRemoteClosed)

@@ -49,12 +49,12 @@ func BenchmarkReceiveSRTP(b *testing.B) {
 			b.Fatal(err)
 		}
 		if i%32 == 31 {
-			if err := s.drain(time.Now(), w.handle); err != nil {
+			if err := s.drain(w.reader, time.Now(), w.handle); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	_ = s.drain(time.Now(), w.handle)
+	_ = s.drain(w.reader, time.Now(), w.handle)
 	b.StopTimer()
 	if h.n < b.N*9/10 {
 		b.Fatalf("%d of %d packets reached the handler", h.n, b.N)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pion/stun/v4"
+
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // worker owns some sockets and the peers whose answer named them. Its
@@ -19,6 +21,8 @@ type worker struct {
 	index int
 	log   *slog.Logger
 	socks []*socket
+	// reader holds the buffers the worker's sockets are drained into.
+	reader *mediarecv.Reader
 
 	load atomic.Int64 // peers accepted and not yet finished
 	// busy is the worker's measured cost: an average of the share of wall
@@ -48,7 +52,7 @@ type worker struct {
 
 func newWorker(e *Endpoint, index int) *worker {
 	return &worker{
-		ep: e, index: index, log: e.log.With("worker", index),
+		ep: e, index: index, log: e.log.With("worker", index), reader: mediarecv.NewReader(),
 		wake: make(chan struct{}, 1), quit: make(chan struct{}),
 		byUfrag: map[string]*Peer{}, byAddr: map[netip.AddrPort]*Peer{},
 	}
@@ -137,7 +141,7 @@ const drainEvery = 2 * time.Millisecond
 func (w *worker) drain(now time.Time) {
 	w.readMicros = w.ep.micros(now)
 	for _, s := range w.socks {
-		if err := s.drain(now, w.handle); err != nil && !w.drainErr {
+		if err := s.drain(w.reader, now, w.handle); err != nil && !w.drainErr {
 			w.drainErr = true
 			w.log.Error("read from media socket", "socket", s.local.String(), "err", err)
 		}

@@ -1,4 +1,4 @@
-package rtcrecv
+package mediarecv
 
 import (
 	"encoding/binary"

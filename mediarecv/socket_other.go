@@ -1,6 +1,6 @@
 //go:build !linux
 
-package rtcrecv
+package mediarecv
 
 import (
 	"errors"
@@ -20,7 +20,6 @@ import (
 type udpSocket struct {
 	conn      *net.UDPConn
 	readBatch func(ms []ipv4.Message, flags int) (int, error)
-	msgs      []ipv4.Message
 }
 
 func openUDP(at netip.AddrPort) (udpSocket, netip.AddrPort, error) {
@@ -32,33 +31,46 @@ func openUDP(at netip.AddrPort) (udpSocket, netip.AddrPort, error) {
 	if err != nil {
 		return udpSocket{}, netip.AddrPort{}, err
 	}
+	return adoptUDP(conn)
+}
+
+func adoptUDP(conn *net.UDPConn) (udpSocket, netip.AddrPort, error) {
 	_ = conn.SetReadBuffer(socketBuffer)
-	u := udpSocket{conn: conn, msgs: make([]ipv4.Message, batchSize)}
-	if at.Addr().Is6() {
+	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	u := udpSocket{conn: conn}
+	if local.Addr().Is6() && !local.Addr().Is4In6() {
 		u.readBatch = ipv6.NewPacketConn(conn).ReadBatch
 	} else {
 		u.readBatch = ipv4.NewPacketConn(conn).ReadBatch
 	}
-	for i := range u.msgs {
-		u.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
-	}
-	return u, conn.LocalAddr().(*net.UDPAddr).AddrPort(), nil
+	return u, netip.AddrPortFrom(local.Addr().Unmap(), local.Port()), nil
 }
 
-// drain reads every datagram waiting on the socket, without blocking, and
-// hands each to handle with its arrival time (readAt: no kernel
-// timestamps here). The datagram's bytes are valid only during handle.
-func (s *socket) drain(readAt time.Time, handle func(s *socket, from netip.AddrPort, b []byte, arrival time.Time)) error {
+// reader is a worker's batch of receive buffers.
+type reader struct{ msgs []ipv4.Message }
+
+func newReader() reader {
+	r := reader{msgs: make([]ipv4.Message, batchSize)}
+	for i := range r.msgs {
+		r.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	return r
+}
+
+// drain reads every datagram waiting on s, without blocking, and hands
+// each to handle with its arrival time (readAt: no kernel timestamps
+// here). The datagram's bytes are valid only during handle.
+func (r *reader) drain(s *Socket, readAt time.Time, handle Handler) error {
 	for {
-		n, err := s.readBatch(s.msgs, syscall.MSG_DONTWAIT)
+		n, err := s.readBatch(r.msgs, syscall.MSG_DONTWAIT)
 		if err != nil {
 			if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
 				return nil
 			}
 			return err
 		}
-		for i := range s.msgs[:n] {
-			m := &s.msgs[i]
+		for i := range r.msgs[:n] {
+			m := &r.msgs[i]
 			ua, ok := m.Addr.(*net.UDPAddr)
 			if !ok {
 				continue
@@ -67,15 +79,15 @@ func (s *socket) drain(readAt time.Time, handle func(s *socket, from netip.AddrP
 			from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 			handle(s, from, m.Buffers[0][:m.N], readAt)
 		}
-		if n < len(s.msgs) {
+		if n < len(r.msgs) {
 			return nil
 		}
 	}
 }
 
-func (s *socket) writeTo(b []byte, to netip.AddrPort) error {
-	_, err := s.conn.WriteToUDPAddrPort(b, to)
+func (u *udpSocket) writeTo(b []byte, to netip.AddrPort) error {
+	_, err := u.conn.WriteToUDPAddrPort(b, to)
 	return err
 }
 
-func (s *socket) close() error { return s.conn.Close() }
+func (u *udpSocket) close() error { return u.conn.Close() }

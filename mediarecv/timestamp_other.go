@@ -1,6 +1,6 @@
 //go:build !linux
 
-package rtcrecv
+package mediarecv
 
 import "time"
 
