@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -102,43 +101,11 @@ func (p *Pool) Attach(m Member, socks ...*Socket) error {
 	return p.Pick().Attach(m, socks...)
 }
 
-// packBusy is the share of a core (parts per million) a worker fills
-// before the next worker is used: at low load one worker polls for
-// everyone (fewer wake-ups, bigger decode bursts); beyond it, members go
-// to the worker whose measured cost is least.
-const packBusy = 250_000
+// Pick returns the worker a new member should go to, by measured cost
+// (Least).
+func (p *Pool) Pick() *Worker { return Least(p.workers, (*Worker).costOf) }
 
-// defaultMemberCost is the cost assumed of a member before any is
-// measured: a participant takes about 0.3 % of a core.
-const defaultMemberCost = 3_000
-
-// Pick returns the worker a new member should go to, by measured cost, not
-// by count: each worker's busy share (the wall time its polls spend
-// working), plus an estimate for the members it took whose cost does not
-// show yet. The first worker whose estimate is under packBusy takes it;
-// else the least loaded.
-func (p *Pool) Pick() *Worker {
-	var busy, members int64
-	for _, w := range p.workers {
-		busy += w.busy.Load()
-		members += max(w.load.Load()-w.fresh.Load(), 0)
-	}
-	per := int64(defaultMemberCost)
-	if members > 0 && busy > 0 {
-		per = max(busy/members, 1)
-	}
-	least, leastCost := p.workers[0], int64(-1)
-	for _, w := range p.workers {
-		cost := w.busy.Load() + w.fresh.Load()*per
-		if cost < packBusy {
-			return w
-		}
-		if leastCost < 0 || cost < leastCost {
-			least, leastCost = w, cost
-		}
-	}
-	return least
-}
+func (w *Worker) costOf() *Cost { return &w.cost }
 
 // Workers returns the pool's workers.
 func (p *Pool) Workers() []*Worker { return p.workers }
@@ -151,14 +118,7 @@ type Worker struct {
 	log    *slog.Logger
 	reader *Reader
 
-	load atomic.Int64 // members attached and not yet detached
-	// busy is the worker's measured cost: an average of the share of wall
-	// time its polls spend working (read, decode, ticks), in parts per
-	// million of a core. Pick reads it.
-	busy atomic.Int64
-	// fresh counts members attached recently, whose cost busy does not
-	// show yet.
-	fresh atomic.Int64
+	cost Cost // what placement reads
 
 	mu      sync.Mutex
 	pending []attachment // attached, not yet adopted
@@ -169,8 +129,6 @@ type Worker struct {
 	members  []Member
 	socks    []attachment // one per socket
 	nextTick time.Time
-	lastLoad time.Time
-	worked   time.Duration
 	lastRead time.Time
 	readErr  bool
 }
@@ -190,7 +148,7 @@ func newWorker(p *Pool, index int) *Worker {
 }
 
 // Busy is the worker's measured cost, in parts per million of a core.
-func (w *Worker) Busy() int64 { return w.busy.Load() }
+func (w *Worker) Busy() int64 { return w.cost.Busy.Load() }
 
 // Attach has the worker read socks for m from its next poll on, and tick
 // m. m's methods run on the worker from then on, until Detached.
@@ -204,8 +162,7 @@ func (w *Worker) Attach(m Member, socks ...*Socket) error {
 	}
 	a := attachment{m: m, recv: m.Receive, all: socks}
 	w.pending = append(w.pending, a)
-	w.load.Add(1)
-	w.fresh.Add(1)
+	w.cost.Placed()
 	w.Poke()
 	return nil
 }
@@ -228,8 +185,7 @@ func (w *Worker) run() {
 	for {
 		if len(w.members) == 0 && !w.hasPending() {
 			// Nothing to poll for: no cost until a member comes.
-			w.busy.Store(0)
-			w.worked, w.lastLoad = 0, time.Time{}
+			w.cost.Idle()
 			select {
 			case <-w.wake:
 			case <-w.quit:
@@ -252,7 +208,7 @@ func (w *Worker) run() {
 			w.tick(now)
 		}
 		end := time.Now()
-		w.account(now, end)
+		w.cost.Account(now, end)
 		timer.Reset(max(poll-end.Sub(now), time.Millisecond))
 	}
 }
@@ -303,34 +259,8 @@ func (w *Worker) tick(now time.Time) {
 // detach stops reading m's sockets and tells it.
 func (w *Worker) detach(m Member) {
 	w.socks = slices.DeleteFunc(w.socks, func(a attachment) bool { return a.m == m })
-	w.load.Add(-1)
+	w.cost.Gone()
 	m.Detached()
-}
-
-// loadWindow is how long the worker's busy share is averaged over before
-// it is folded into busy.
-const loadWindow = time.Second
-
-// account adds a poll's work (from start to end) to the worker's measured
-// cost; once a loadWindow has passed it folds the window's busy share into
-// busy (an exponential average over about 4 s) and forgets the fresh
-// members, which the window has measured by now.
-func (w *Worker) account(start, end time.Time) {
-	w.worked += end.Sub(start)
-	if w.lastLoad.IsZero() {
-		w.lastLoad = start
-	}
-	span := end.Sub(w.lastLoad)
-	if span < loadWindow {
-		return
-	}
-	share := int64(float64(w.worked) / float64(span) * 1e6)
-	old := w.busy.Load()
-	w.busy.Store(old + (share-old)/4)
-	w.worked, w.lastLoad = 0, end
-	if f := w.fresh.Load(); f > 0 {
-		w.fresh.Add(-f)
-	}
 }
 
 func (w *Worker) hasPending() bool {
@@ -339,13 +269,18 @@ func (w *Worker) hasPending() bool {
 	return len(w.pending) > 0
 }
 
-// adopt takes the members attached since the last poll.
-func (w *Worker) adopt() {
+// takePending returns the members attached since the last poll.
+func (w *Worker) takePending() []attachment {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	pending := w.pending
 	w.pending = nil
-	w.mu.Unlock()
-	for _, a := range pending {
+	return pending
+}
+
+// adopt takes the members attached since the last poll.
+func (w *Worker) adopt() {
+	for _, a := range w.takePending() {
 		w.members = append(w.members, a.m)
 		for _, s := range a.all {
 			w.socks = append(w.socks, attachment{m: a.m, s: s, recv: a.recv})
@@ -355,11 +290,7 @@ func (w *Worker) adopt() {
 
 // shutdown detaches every member as the pool closes.
 func (w *Worker) shutdown() {
-	w.mu.Lock()
-	pending := w.pending
-	w.pending = nil
-	w.mu.Unlock()
-	for _, a := range pending {
+	for _, a := range w.takePending() {
 		w.members = append(w.members, a.m)
 	}
 	for _, m := range w.members {

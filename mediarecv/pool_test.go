@@ -143,19 +143,19 @@ func TestPickByMeasuredCost(t *testing.T) {
 	if w := p.Pick(); w.index != 0 {
 		t.Errorf("idle pool: worker %d, want 0", w.index)
 	}
-	p.workers[0].busy.Store(600_000)
-	p.workers[0].load.Store(100)
-	p.workers[1].busy.Store(400_000)
-	p.workers[1].load.Store(100)
-	p.workers[2].busy.Store(300_000)
-	p.workers[2].load.Store(10)
+	p.workers[0].cost.Busy.Store(600_000)
+	p.workers[0].cost.Members.Store(100)
+	p.workers[1].cost.Busy.Store(400_000)
+	p.workers[1].cost.Members.Store(100)
+	p.workers[2].cost.Busy.Store(300_000)
+	p.workers[2].cost.Members.Store(10)
 	if w := p.Pick(); w.index != 2 {
 		t.Errorf("worker %d, want 2 (least busy)", w.index)
 	}
 	// Worker 2 took 30 members whose cost does not show yet: about 6000
 	// ppm each (the measured average), so worker 1 is now the least.
-	p.workers[2].fresh.Store(30)
-	p.workers[2].load.Store(40)
+	p.workers[2].cost.Fresh.Store(30)
+	p.workers[2].cost.Members.Store(40)
 	if w := p.Pick(); w.index != 1 {
 		t.Errorf("worker %d, want 1 (worker 2's fresh members counted)", w.index)
 	}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/callrec/callrec/mediarecv"
 )
 
 // Config configures an Endpoint. The zero value listens on every
@@ -152,41 +154,12 @@ func (e *Endpoint) Accept(offerSDP string) (*Peer, string, error) {
 	return p, answer, nil
 }
 
-// packBusy is the share of a core (parts per million) a worker fills
-// before the next worker is used: at low load one worker polls for
-// everyone (fewer wake-ups, bigger decode bursts); beyond it, peers go to
-// the worker whose measured cost is least.
-const packBusy = 250_000
-
-// defaultPeerCost is the cost assumed of a peer before any is measured: an
-// Opus participant takes about 0.3 % of a core.
-const defaultPeerCost = 3_000
-
-// pickWorker places a peer by measured cost, not by count: each worker's
-// busy share (the wall time its polls spend working), plus an estimate for
-// the peers it accepted whose cost does not show yet. The first worker
-// whose estimate is under packBusy takes it; else the least loaded.
+// pickWorker places a peer by measured cost, not by count
+// (mediarecv.Least): the first worker busy less than a quarter of a core,
+// else the least busy one, counting the peers it took whose cost does not
+// show yet.
 func (e *Endpoint) pickWorker() *worker {
-	var busy, peers int64
-	for _, w := range e.workers {
-		busy += w.busy.Load()
-		peers += max(w.load.Load()-w.fresh.Load(), 0)
-	}
-	perPeer := int64(defaultPeerCost)
-	if peers > 0 && busy > 0 {
-		perPeer = max(busy/peers, 1)
-	}
-	least, leastCost := e.workers[0], int64(-1)
-	for _, w := range e.workers {
-		cost := w.busy.Load() + w.fresh.Load()*perPeer
-		if cost < packBusy {
-			return w
-		}
-		if leastCost < 0 || cost < leastCost {
-			least, leastCost = w, cost
-		}
-	}
-	return least
+	return mediarecv.Least(e.workers, func(w *worker) *mediarecv.Cost { return &w.cost })
 }
 
 // ErrClosed is returned by Accept once the endpoint is closing.

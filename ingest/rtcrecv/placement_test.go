@@ -19,24 +19,24 @@ func TestPickWorkerByMeasuredCost(t *testing.T) {
 		t.Fatalf("idle workers: picked worker %d, want the first (one worker polls for everyone at low load)", got.index)
 	}
 	// a: 40 peers measured at 30 % of a core; b: 10 peers at 5 %.
-	a.load.Store(40)
-	a.busy.Store(300_000)
-	b.load.Store(10)
-	b.busy.Store(50_000)
+	a.cost.Members.Store(40)
+	a.cost.Busy.Store(300_000)
+	b.cost.Members.Store(10)
+	b.cost.Busy.Store(50_000)
 	if got := e.pickWorker(); got != b {
 		t.Fatalf("a busy 30%%: picked worker %d, want b", got.index)
 	}
 	// b took 40 peers in the last second: at the measured 7000 ppm each
 	// (350 000 over 50 peers) it is about to be busier than a.
-	b.fresh.Store(40)
-	b.load.Store(50)
+	b.cost.Fresh.Store(40)
+	b.cost.Members.Store(50)
 	if got := e.pickWorker(); got != a {
 		t.Fatalf("b with 40 fresh peers: picked worker %d, want a", got.index)
 	}
 	// Cheap legs: b holds more peers than a but costs less; it is picked.
-	b.fresh.Store(0)
-	b.load.Store(200)
-	b.busy.Store(100_000)
+	b.cost.Fresh.Store(0)
+	b.cost.Members.Store(200)
+	b.cost.Busy.Store(100_000)
 	if got := e.pickWorker(); got != b {
 		t.Fatalf("b cheaper with more peers: picked worker %d, want b", got.index)
 	}

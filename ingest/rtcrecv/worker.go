@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/stun/v4"
@@ -24,20 +23,14 @@ type worker struct {
 	// reader holds the buffers the worker's sockets are drained into.
 	reader *mediarecv.Reader
 
-	load atomic.Int64 // peers accepted and not yet finished
-	// busy is the worker's measured cost: an average of the share of wall
-	// time its polls spend working (drain, decode, feedback), in parts per
-	// million of a core. Placement reads it (Endpoint.pickWorker).
-	busy atomic.Int64
-	// fresh counts peers accepted recently, whose cost busy does not show
-	// yet (they connect and start sending over the next seconds).
-	fresh    atomic.Int64
-	lastLoad time.Time // when busy was last folded (worker only)
-	worked   time.Duration
-	mu       sync.Mutex
-	pending  []*Peer // accepted, not yet adopted
-	wake     chan struct{}
-	quit     chan struct{}
+	// cost is the worker's measured cost (its peers, the share of wall
+	// time its polls spend working); placement reads it
+	// (Endpoint.pickWorker).
+	cost    mediarecv.Cost
+	mu      sync.Mutex
+	pending []*Peer // accepted, not yet adopted
+	wake    chan struct{}
+	quit    chan struct{}
 
 	peers    []*Peer
 	byUfrag  map[string]*Peer
@@ -68,8 +61,7 @@ func (w *worker) add(p *Peer) error {
 	default:
 	}
 	w.pending = append(w.pending, p)
-	w.load.Add(1)
-	w.fresh.Add(1)
+	w.cost.Placed()
 	w.poke()
 	return nil
 }
@@ -91,8 +83,7 @@ func (w *worker) run() {
 	for {
 		if len(w.peers) == 0 && !w.hasPending() {
 			// Nothing to poll for: no cost until a peer comes.
-			w.busy.Store(0)
-			w.worked, w.lastLoad = 0, time.Time{}
+			w.cost.Idle()
 			select { // idle: nothing to poll for
 			case <-w.wake:
 			case <-w.quit:
@@ -128,7 +119,7 @@ func (w *worker) run() {
 			w.reap(now)
 		}
 		end := time.Now()
-		w.account(now, end)
+		w.cost.Account(now, end)
 		timer.Reset(max(poll-end.Sub(now), time.Millisecond))
 	}
 }
@@ -145,32 +136,6 @@ func (w *worker) drain(now time.Time) {
 			w.drainErr = true
 			w.log.Error("read from media socket", "socket", s.local.String(), "err", err)
 		}
-	}
-}
-
-// loadWindow is how long the worker's busy share is averaged over before
-// it is folded into busy.
-const loadWindow = time.Second
-
-// account adds a poll's work (from start to end) to the worker's measured
-// cost; once a loadWindow has passed it folds the window's busy share into
-// busy (an exponential average over about 4 s) and forgets the fresh
-// peers, which the window has measured by now.
-func (w *worker) account(start, end time.Time) {
-	w.worked += end.Sub(start)
-	if w.lastLoad.IsZero() {
-		w.lastLoad = start
-	}
-	span := end.Sub(w.lastLoad)
-	if span < loadWindow {
-		return
-	}
-	share := int64(float64(w.worked) / float64(span) * 1e6)
-	old := w.busy.Load()
-	w.busy.Store(old + (share-old)/4)
-	w.worked, w.lastLoad = 0, end
-	if f := w.fresh.Load(); f > 0 {
-		w.fresh.Add(-f)
 	}
 }
 
@@ -226,7 +191,7 @@ func (w *worker) finish(p *Peer, err error) {
 	if p.handler != nil {
 		p.handler.OnClose(err)
 	}
-	w.load.Add(-1)
+	w.cost.Gone()
 	close(p.done)
 }
 
