@@ -112,6 +112,11 @@ type Chunk struct {
 	StartTime  time.Time `json:"startTime"`
 	DurationMs int64     `json:"durationMs"`
 	SHA256     string    `json:"sha256,omitempty"`
+	// Unstored marks a chunk of a stopped recording whose upload to the
+	// recordings store had not succeeded at the stop: it is listed (and
+	// served from the recording node's spool) at once, and its
+	// RecordingFileStatusUpdated event waits until every chunk is stored.
+	Unstored bool `json:"unstored,omitempty"`
 }
 
 // StartRecording is a validated request to start a recording.

@@ -282,9 +282,11 @@ func TestLostNodeCallsEndElsewhere(t *testing.T) {
 }
 
 // TestDatabaseOutageMidRecording: PostgreSQL stops for 30 s while a call on
-// node A is recorded. The API answers 503 meanwhile, the recording goes on,
-// no node takes the call over when the database is back, and the file
-// holds the tone across the outage without a gap.
+// node A is recorded. The API answers 503 ServiceUnavailable meanwhile (a
+// state read, a stop), the recording goes on, no node takes the call over
+// when the database is back, a stop then works, the state callbacks and
+// the file event arrive once each, and the file holds the tone across the
+// outage without a gap.
 func TestDatabaseOutageMidRecording(t *testing.T) {
 	pg := pgtest.StartServer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
@@ -299,7 +301,11 @@ func TestDatabaseOutageMidRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	callID, recordingID := startRecordedCallAs(ctx, t, client, callautomation.RecordingChannelMixed, callautomation.RecordingFormatWav)
+	files := startCallbackReceiver(t, nil)
+	subscribeFileEvents(t, a.ConnectionString(), files.URL+"/files")
+	cb := startCallbackReceiver(t, nil)
+	_, call, st := recordThrough(ctx, t, a, cb.URL+"/cb") // placed on A, the larger
+	callID, recordingID := call.ServerCallID, st.RecordingID
 	joined := make(chan simulate.Result, 1)
 	go func() {
 		res, err := simulate.Join(ctx, simulate.Options{
@@ -319,8 +325,13 @@ func TestDatabaseOutageMidRecording(t *testing.T) {
 	haltedAt := time.Now()
 	_, err = client.CallRecording().GetState(ctx, recordingID)
 	var re *callautomation.ResponseError
-	if !errors.As(err, &re) || re.StatusCode != 503 {
-		t.Errorf("state with the database down: %v, want 503", err)
+	if !errors.As(err, &re) || re.StatusCode != 503 || re.Code != callrec.CodeServiceUnavailable {
+		t.Errorf("state with the database down: %v, want 503 %s", err, callrec.CodeServiceUnavailable)
+	}
+	// A stop meanwhile is refused the same way, and the recording goes on.
+	err = clientB.CallRecording().Stop(ctx, recordingID)
+	if !errors.As(err, &re) || re.StatusCode != 503 || re.Code != callrec.CodeServiceUnavailable {
+		t.Errorf("stop through B with the database down: %v, want 503 %s", err, callrec.CodeServiceUnavailable)
 	}
 	time.Sleep(30*time.Second - time.Since(haltedAt))
 	if err := pg.Resume(); err != nil {
@@ -355,6 +366,29 @@ func TestDatabaseOutageMidRecording(t *testing.T) {
 	for i := first; i+8000 <= end; i += 8000 {
 		if f, ratio := audio.DetectTone(x[i:i+8000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
 			t.Fatalf("at %.1f s: %v Hz (ratio %.0f), want the tone throughout the outage", float64(i-first)/16000, f, ratio)
+		}
+	}
+	// The state callbacks and the file event, each once.
+	cb.WaitForStates(t, recordingID, time.Minute, "active", "inactive")
+	ev := files.WaitForFileStatus(t, recordingID, time.Minute)
+	if got := ev.Data.RecordingStorageInfo.RecordingChunks; len(got) != 1 || got[0].DocumentID != chunk.DocumentID {
+		t.Errorf("file event lists %+v, want %s", got, chunk.DocumentID)
+	}
+	time.Sleep(3 * time.Second)
+	states := map[string]int{}
+	for _, e := range cb.StateEvents(t, recordingID) {
+		states[e.ID]++
+	}
+	fileEvents := 0
+	for _, d := range files.Deliveries() {
+		fileEvents += strings.Count(string(d.Body), `"Microsoft.Communication.RecordingFileStatusUpdated"`)
+	}
+	if len(states) != 2 || fileEvents != 1 {
+		t.Errorf("state callbacks by id %v, file events %d: want active and inactive once each, and one file event", states, fileEvents)
+	}
+	for id, n := range states {
+		if n != 1 {
+			t.Errorf("state callback %s arrived %d times", id, n)
 		}
 	}
 	t.Logf("recorded %.1f s of tone across a 30 s database outage", float64(end-first)/16000)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,9 +23,11 @@ import (
 // server (versitygw) and on Azurite: a participant's 440 Hz tone is
 // recorded, its chunk is in the bucket (not in the data directory), and a
 // ranged download through callrec holds the tone. With S3, the store then
-// goes down before a stop and the server is killed with -9: the restarted
-// server uploads the chunk once the store is back, and only then does the
-// result list it; the ranged download holds the tone.
+// goes down before a stop: the stopped recording lists its chunk at once and
+// it downloads from the spool, holding the tone; the server is killed with
+// -9, and the restarted server uploads the chunk once the store is back, and
+// only then sends the file event; the ranged download from the bucket holds
+// the tone.
 func TestRecordingsInObjectStorage(t *testing.T) {
 	t.Run("s3", func(t *testing.T) {
 		url := s3test.Bucket(t)
@@ -145,6 +148,8 @@ func recordToneToStore(t *testing.T, srv *server, storeURL, dataDir string) {
 func killedMidUpload(t *testing.T, srv *server, storeURL, dataDir string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
+	files := startCallbackReceiver(t, nil)
+	subscribeFileEvents(t, srv.ConnectionString(), files.URL+"/files")
 	client, recordingID := recordToneFor(ctx, t, srv)
 	s3 := s3test.Shared(t)
 	s3.Kill()
@@ -154,40 +159,28 @@ func killedMidUpload(t *testing.T, srv *server, storeURL, dataDir string) {
 			s3.Restart()
 		}
 	}()
-	rec := client.CallRecording()
-	if err := rec.Stop(ctx, recordingID); err != nil {
-		t.Fatal(err)
-	}
-	result, err := rec.Result(ctx, recordingID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(result.RecordingStorageInfo.RecordingChunks); n != 0 {
-		t.Fatalf("with the store down the result lists %d chunks, want none until they are stored", n)
+	// With the store down, the stopped recording lists its chunk at once
+	// and it downloads from the spool; its file event waits for the upload.
+	chunk := stopFirstChunk(ctx, t, client, recordingID)
+	checkRangedTone(ctx, t, client, chunk)
+	time.Sleep(time.Second)
+	for _, d := range files.Deliveries() {
+		if strings.Contains(string(d.Body), recordingID) {
+			t.Fatalf("file event delivered before the chunk was stored: %s", d.Body)
+		}
 	}
 	srv.Kill(t)
 	if err := s3.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	up = true
-	srv = startServer(t, serverOptions{dataDir: dataDir, args: []string{"--ice-loopback-only", "--storage", storeURL}})
+	// On the same address: the content URLs listed at the stop stay good.
+	srv = startServer(t, serverOptions{dataDir: dataDir, addr: srv.addr, args: []string{"--ice-loopback-only", "--storage", storeURL}})
 	client, _ = callautomation.NewCallAutomationClient(srv.ConnectionString(), nil)
-	rec = client.CallRecording()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		result, err = rec.Result(ctx, recordingID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(result.RecordingStorageInfo.RecordingChunks) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the restarted server did not store the chunk within 90 s")
-		}
-		time.Sleep(200 * time.Millisecond)
+	ev := files.WaitForFileStatus(t, recordingID, 90*time.Second)
+	if got := ev.Data.RecordingStorageInfo.RecordingChunks; len(got) != 1 || got[0].DocumentID != chunk.DocumentID {
+		t.Fatalf("file event lists %+v, want the chunk listed at the stop %s", got, chunk.DocumentID)
 	}
-	chunk := result.RecordingStorageInfo.RecordingChunks[0]
 	checkInBucket(t, storeURL, dataDir, chunk)
 	checkRangedTone(ctx, t, client, chunk)
 	if spool, _ := os.ReadDir(filepath.Join(dataDir, "spool")); len(spool) != 0 {

@@ -14,7 +14,9 @@ func contentNotFound(docID string) error {
 // OpenContent implements callrec.ContentStore: part "audio" is the WAV
 // (audio/wav) or MP3 (audio/mpeg), "video" the MP4 (video/mp4),
 // "acsmetadata" the metadata document (application/json). The ETag of the
-// media is its quoted SHA-256.
+// media is its quoted SHA-256. A document not in the store (not found, or
+// the store failing) is read from the spool while its upload is pending
+// (spoolContent).
 func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*callrec.Content, error) {
 	if !validDocumentID(documentID) {
 		return nil, contentNotFound(documentID)
@@ -33,6 +35,11 @@ func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*cal
 	for _, key := range keys {
 		if obj, err = e.cfg.Blob.Open(ctx, key); !blob.IsNotFound(err) {
 			break
+		}
+	}
+	if err != nil {
+		if c := e.spoolContent(documentID, part); c != nil {
+			return c, nil
 		}
 	}
 	if blob.IsNotFound(err) {

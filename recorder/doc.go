@@ -99,7 +99,15 @@
 // upload tried once: when all are stored the spool is removed; otherwise the
 // recording is Unstored, and when its last upload succeeds it is reported
 // on Stored, for the service to record its chunks, send its file event and
-// Release its spool.
+// Release its spool. Meanwhile OpenContent serves a sealed chunk (and its
+// metadata document) from the spool when the store does not have it.
+//
+// # Staged parts and adoption
+//
+// With Config.UploadInterval, the live chunk's new bytes are uploaded as
+// staged parts beside a copy of the journal (stage.go). Adopt, on another
+// engine sharing the store, rebuilds a spool from them when the engine that
+// wrote them is gone for good; Stop then finalizes it as a recovered one.
 //
 // # Full disk
 //

@@ -46,8 +46,8 @@ func waitStored(t *testing.T, e *recorder.Engine, id string) {
 }
 
 // TestUploadRetriedUntilStoreReturns: with the S3 server down, Stop still
-// returns the sealed chunk, the recording is Unstored, its content cannot
-// be read and its chunk stays in the spool; when the server is back, the upload is retried, the audio is
+// returns the sealed chunk, the recording is Unstored, its content is
+// served from the spool, where its chunk stays; when the server is back, the upload is retried, the audio is
 // in the bucket (read back with a ranged read, the tone at its level), the
 // recording is reported on Stored, and Release removes its spool.
 func TestUploadRetriedUntilStoreReturns(t *testing.T) {
@@ -70,9 +70,25 @@ func TestUploadRetriedUntilStoreReturns(t *testing.T) {
 	if !r.eng.Unstored(id) {
 		t.Fatal("Unstored is false with the store down")
 	}
-	if c, err := r.eng.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartAudio); err == nil {
-		c.Close()
-		t.Fatal("content opened with the store down")
+	// Meanwhile its content is served from the spool: the sealed WAV, with
+	// the tone, and its metadata document.
+	sc, err := r.eng.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartAudio)
+	if err != nil {
+		t.Fatalf("content with the store down: %v, want it from the spool", err)
+	}
+	if sc.ETag != `"`+chunks[0].SHA256+`"` || sc.ContentType != "audio/wav" {
+		t.Errorf("spool content ETag %s type %s, want the chunk's SHA-256 and audio/wav", sc.ETag, sc.ContentType)
+	}
+	sa, err := wav.Read(sc)
+	sc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectSpans(t, "from the spool", sa.Channels[0], 440, [2]float64{0, 2})
+	if m, err := r.eng.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartMetadata); err != nil {
+		t.Errorf("metadata with the store down: %v, want it from the spool", err)
+	} else {
+		m.Close()
 	}
 	spool, _ := os.ReadDir(r.dir + "/spool")
 	if len(spool) != 1 {

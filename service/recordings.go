@@ -192,15 +192,18 @@ func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason strin
 		}
 	}
 	if unstored {
-		// Chunks still uploading: the recording lists them, and its file
-		// event goes out, once they are all stored (FilesStored).
-		r.Chunks = nil
+		// Chunks still uploading: the recording lists them at once (their
+		// content is served from the spool meanwhile), and its file event
+		// goes out once they are all stored (FilesStored).
+		for i := range r.Chunks {
+			r.Chunks[i].Unstored = true
+		}
 	}
 	now := s.now()
 	closeOpenPause(r, now)
 	r.Stopped, r.StoppedAt, r.EndReason, r.State = true, &now, reason, callrec.StateInactive
 	events := []callrec.Outgoing{s.stateChanged(r, now), s.recordingLifecycle(EventRecordingStopped, r, now)}
-	if len(r.Chunks) > 0 {
+	if len(r.Chunks) > 0 && !unstored {
 		events = append(events, s.fileStatusUpdated(r, now))
 	}
 	if err := s.cfg.Store.UpdateRecording(ctx, r, events...); err != nil {

@@ -68,7 +68,7 @@ func (s *Service) finishStopped(ctx context.Context, r *callrec.Recording) error
 	// the node that took the call over and finalized the staged parts).
 	// This engine's upload replaced their objects: record what they hold
 	// now, without a second event.
-	first := len(r.Chunks) == 0
+	first := !announced(r)
 	r.Chunks = chunks
 	var events []callrec.Outgoing
 	if first {

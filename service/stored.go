@@ -84,7 +84,7 @@ func (s *Service) filesStored(ctx context.Context, id string) bool {
 	case !r.Stopped:
 		return true
 	}
-	if len(r.Chunks) == 0 && len(chunks) > 0 {
+	if !announced(r) && len(chunks) > 0 {
 		r.Chunks = chunks
 		if err := s.cfg.Store.UpdateRecording(ctx, r, s.fileStatusUpdated(r, s.now())); err != nil {
 			s.log.WarnContext(ctx, "recording stored chunks; trying again", "recordingId", id, "err", err)
@@ -95,4 +95,11 @@ func (s *Service) filesStored(ctx context.Context, id string) bool {
 	}
 	s.release(ctx, id)
 	return true
+}
+
+// announced reports whether r's file event was sent: r lists chunks, all
+// of them stored (a stored chunk list is written in the same transaction as
+// the event).
+func announced(r *callrec.Recording) bool {
+	return len(r.Chunks) > 0 && !slices.ContainsFunc(r.Chunks, func(c callrec.Chunk) bool { return c.Unstored })
 }
