@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/websocket"
 	"golang.org/x/sys/unix"
 
 	"github.com/callrec/callrec"
@@ -55,7 +53,7 @@ func TestChromiumJoinPage(t *testing.T) {
 
 	dir := t.TempDir()
 	wavPath := filepath.Join(dir, "tone660.wav")
-	writeToneWAV(t, wavPath, 660, 0.5)
+	chromiumtest.WriteToneWAV(t, wavPath, 660, 0.5)
 	pageURL := h.url + "/join?" + url.Values{
 		"call": {callID}, "token": {h.token(callID, rawID)}, "autojoin": {"1"}, "raw": {"1"},
 	}.Encode()
@@ -64,18 +62,18 @@ func TestChromiumJoinPage(t *testing.T) {
 	page := browser.page(t, "/join")
 	defer func() {
 		if t.Failed() {
-			t.Logf("page status: %s", page.eval(t, `document.getElementById("status").textContent`))
+			t.Logf("page status: %s", page.Eval(t, `document.getElementById("status").textContent`))
 		}
 	}()
 	waitFor(t, 45*time.Second, "the page to connect", func() bool {
-		return page.eval(t, `document.body ? document.body.dataset.state : ""`) == "connected"
+		return page.Eval(t, `document.body ? document.body.dataset.state : ""`) == "connected"
 	})
 	waitFor(t, 15*time.Second, "3 s of the browser's audio", func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		return len(rec.frames[rawID]) >= 150
 	})
-	shown := page.eval(t, `JSON.stringify({call: document.getElementById("call").textContent,
+	shown := page.Eval(t, `JSON.stringify({call: document.getElementById("call").textContent,
 		participant: document.getElementById("participant").textContent,
 		level: document.getElementById("level").value})`)
 	var view struct {
@@ -100,19 +98,19 @@ func TestChromiumJoinPage(t *testing.T) {
 	}
 
 	checkBrowserVideo(t, rec, rawID)
-	if shown := page.eval(t, `String(!document.getElementById("preview").hidden)`); shown != "true" {
+	if shown := page.Eval(t, `String(!document.getElementById("preview").hidden)`); shown != "true" {
 		t.Errorf("the page does not show the camera's preview")
 	}
 
 	checkRecordingIndicator(t, h, page, callID)
 
-	page.eval(t, `document.getElementById("leave").click(), "ok"`)
+	page.Eval(t, `document.getElementById("leave").click(), "ok"`)
 	waitFor(t, 10*time.Second, "the leave", func() bool {
 		k := rec.eventKinds(rawID)
 		return len(k) > 0 && k[len(k)-1] == callrec.ParticipantLeft
 	})
 	waitFor(t, 5*time.Second, "the page to show it left", func() bool {
-		return page.eval(t, `document.body.dataset.state`) == "left"
+		return page.Eval(t, `document.body.dataset.state`) == "left"
 	})
 	call, err := h.node.App.Service.Call(context.Background(), callID)
 	if err != nil {
@@ -125,30 +123,30 @@ func TestChromiumJoinPage(t *testing.T) {
 	// Join again, then end the call: the server hangs the browser up and
 	// the page says the call ended, at once (WebRTC alone would take
 	// seconds to notice), and offers no rejoin.
-	page.eval(t, `document.getElementById("join").click(), "ok"`)
+	page.Eval(t, `document.getElementById("join").click(), "ok"`)
 	waitFor(t, 15*time.Second, "the page to connect again", func() bool {
-		return page.eval(t, `document.body.dataset.state`) == "connected"
+		return page.Eval(t, `document.body.dataset.state`) == "connected"
 	})
 	ended := time.Now()
 	if err := h.node.App.Service.EndCall(t.Context(), callID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the page to show the call ended", func() bool {
-		return page.eval(t, `document.body.dataset.state`) == "ended"
+		return page.Eval(t, `document.body.dataset.state`) == "ended"
 	})
 	t.Logf("the page showed the end of the call %v after the call ended", time.Since(ended).Round(time.Millisecond))
-	if got := page.eval(t, `document.getElementById("status").textContent + "|" + document.getElementById("join").disabled`); got != "The call has ended|true" {
+	if got := page.Eval(t, `document.getElementById("status").textContent + "|" + document.getElementById("join").disabled`); got != "The call has ended|true" {
 		t.Errorf("page after the call ended: %q", got)
 	}
 }
 
 // checkRecordingIndicator records the call the page is in, pauses and
 // stops the recording: the page shows each state within its status polls.
-func checkRecordingIndicator(t *testing.T, h *harness, page *cdpPage, callID string) {
+func checkRecordingIndicator(t *testing.T, h *harness, page *chromiumtest.Page, callID string) {
 	t.Helper()
 	shows := func(recording string, hidden bool, text string) func() bool {
 		return func() bool {
-			got := page.eval(t, `document.body.dataset.recording + "|" + document.getElementById("recording").hidden + "|" +
+			got := page.Eval(t, `document.body.dataset.recording + "|" + document.getElementById("recording").hidden + "|" +
 				document.getElementById("recording").textContent`)
 			return got == fmt.Sprintf("%s|%v|%s", recording, hidden, text)
 		}
@@ -222,18 +220,6 @@ func bringLoopbackUp() error {
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
 
-func writeToneWAV(t *testing.T, path string, freq, amp float64) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := audio.WriteWAV(f, audio.PCM{Rate: 48000, Channels: 1, Samples: audio.Sine(freq, amp, 48000, 10*48000)}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 type chromiumProcess struct {
 	devtools string // http://127.0.0.1:PORT
 }
@@ -245,79 +231,9 @@ func startChromium(t *testing.T, chromium, dir, wavPath, pageURL string) *chromi
 	return &chromiumProcess{devtools: chromiumtest.Start(t, chromium, dir, pageURL, "--use-file-for-fake-audio-capture="+wavPath)}
 }
 
-// cdpPage is a DevTools Protocol connection to one page.
-type cdpPage struct {
-	ws     *websocket.Conn
-	nextID int
-}
-
 // page connects to the first page whose URL contains urlPart.
-func (c *chromiumProcess) page(t *testing.T, urlPart string) *cdpPage {
-	t.Helper()
-	var target string
-	waitFor(t, 10*time.Second, "the page target", func() bool {
-		resp, err := http.Get(c.devtools + "/json/list")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var targets []struct{ Type, URL, WebSocketDebuggerURL string }
-		if json.NewDecoder(resp.Body).Decode(&targets) != nil {
-			return false
-		}
-		for _, tg := range targets {
-			if tg.Type == "page" && strings.Contains(tg.URL, urlPart) {
-				target = tg.WebSocketDebuggerURL
-				return true
-			}
-		}
-		return false
-	})
-	ws, err := websocket.Dial(target, "", "http://127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	return &cdpPage{ws: ws}
-}
-
-// eval evaluates a JavaScript expression in the page and returns its value
-// as a string (JSON for non-strings).
-func (p *cdpPage) eval(t *testing.T, expr string) string {
-	t.Helper()
-	p.nextID++
-	id := p.nextID
-	req := map[string]any{"id": id, "method": "Runtime.evaluate",
-		"params": map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true}}
-	if err := websocket.JSON.Send(p.ws, req); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		var resp struct {
-			ID     int `json:"id"`
-			Result struct {
-				Result struct {
-					Value json.RawMessage `json:"value"`
-				} `json:"result"`
-				ExceptionDetails any `json:"exceptionDetails"`
-			} `json:"result"`
-		}
-		if err := websocket.JSON.Receive(p.ws, &resp); err != nil {
-			t.Fatalf("CDP: %v", err)
-		}
-		if resp.ID != id {
-			continue // an event
-		}
-		if resp.Result.ExceptionDetails != nil {
-			t.Fatalf("evaluating %q: %v", expr, resp.Result.ExceptionDetails)
-		}
-		var s string
-		if json.Unmarshal(resp.Result.Result.Value, &s) == nil {
-			return s
-		}
-		return string(resp.Result.Result.Value)
-	}
+func (c *chromiumProcess) page(t *testing.T, urlPart string) *chromiumtest.Page {
+	return chromiumtest.OpenPage(t, c.devtools, urlPart)
 }
 
 // checkBrowserVideo waits for two seconds of a browser's camera in the hub:

@@ -89,6 +89,13 @@ func (n *node) recorded(t *testing.T, recordingID string) ([]int16, time.Time, [
 // chunk's start time and its metadata's participants.
 func (n *node) downloaded(t *testing.T, recordingID string) ([]int16, time.Time, []string) {
 	t.Helper()
+	channels, start, ids := n.downloadedChannels(t, recordingID)
+	return channels[0], start, ids
+}
+
+// downloadedChannels is downloaded with every channel of the chunk.
+func (n *node) downloadedChannels(t *testing.T, recordingID string) ([][]int16, time.Time, []string) {
+	t.Helper()
 	ctx := t.Context()
 	rec := n.client.CallRecording()
 	res, err := rec.Result(ctx, recordingID)
@@ -130,7 +137,7 @@ func (n *node) downloaded(t *testing.T, recordingID string) ([]int16, time.Time,
 	if a.Format.SampleRate != 16000 {
 		t.Fatalf("sample rate %d", a.Format.SampleRate)
 	}
-	return a.Channels[0], start, ids
+	return a.Channels, start, ids
 }
 
 // at returns the sample of x at wall time w, for a recording started at start.

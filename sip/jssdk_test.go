@@ -23,7 +23,7 @@ import (
 type jsApp struct {
 	url   string
 	stdin io.WriteCloser
-	lines chan map[string]any
+	lines <-chan map[string]any
 }
 
 // requireNodeSDK returns e2e/jssdk, or skips (fails with CI=true) when
@@ -52,9 +52,22 @@ func requireNodeSDK(t *testing.T) string {
 
 func startJSApp(t *testing.T, dir, version, connectionString string) *jsApp {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "node", "incoming-call.mjs", version)
+	stdin, lines := runNode(t, dir, []string{"CALLREC_CONNECTION_STRING=" + connectionString, "LATE_ANSWER_MS=3000"},
+		"incoming-call.mjs", version)
+	a := &jsApp{stdin: stdin, lines: lines}
+	first := a.next(t, "")
+	a.url = first["url"].(string)
+	return a
+}
+
+// runNode runs `node script args…` in dir with env added, until the test
+// ends: it returns the script's stdin and its JSON stdout lines (other
+// lines are logged), closed when it exits.
+func runNode(t *testing.T, dir string, env []string, script string, args ...string) (io.WriteCloser, <-chan map[string]any) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "node", append([]string{script}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CALLREC_CONNECTION_STRING="+connectionString, "LATE_ANSWER_MS=3000")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = t.Output()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -67,23 +80,21 @@ func startJSApp(t *testing.T, dir, version, connectionString string) *jsApp {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	a := &jsApp{stdin: stdin, lines: make(chan map[string]any, 64)}
+	lines := make(chan map[string]any, 64)
 	go func() {
-		defer close(a.lines)
+		defer close(lines)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			var m map[string]any
 			if json.Unmarshal(sc.Bytes(), &m) == nil {
-				a.lines <- m
+				lines <- m
 			} else {
-				t.Logf("app: %s", sc.Text())
+				t.Logf("%s: %s", script, sc.Text())
 			}
 		}
 	}()
 	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	first := a.next(t, "")
-	a.url = first["url"].(string)
-	return a
+	return stdin, lines
 }
 
 // next returns the app's next line whose step is step ("" for any).
@@ -109,7 +120,10 @@ func (a *jsApp) next(t *testing.T, step string) map[string]any {
 }
 
 // TestOfficialSDKAnswersAPhoneCall is the ACS quickstart's flow against
-// callrec, driven by the official JS SDK (1.6.0 and 1.5.1) and
+// callrec with the repo's sipgo test phone as the caller (the acceptance
+// with a real baresip phone is TestTelephonyWithRealPhones; this one adds
+// SDK 1.5.1, the refusals below, and tone timing to the packet), driven
+// by the official JS SDK (1.6.0 and 1.5.1) and
 // @azure/eventgrid: a phone calls, the app gets IncomingCall through its
 // Event Grid subscription, answers, gets CallConnected at its callback,
 // records the call by serverCallId (unmixed, the phone on channel 0),
@@ -174,28 +188,7 @@ func TestOfficialSDKAnswersAPhoneCall(t *testing.T) {
 			rep := js.next(t, "report")["report"].(map[string]any)
 
 			serverCallID := answered["serverCallId"].(string)
-			if rep["properties"].(map[string]any)["state"] != "connected" || !slices.Equal(toStrings(rep["participants"]), []string{"4:+14255550100"}) {
-				t.Errorf("connection as the SDK read it: %v", rep)
-			}
-			fs := rep["fileStatus"].(map[string]any)
-			if fs["recordingId"] != recID || fs["serverCallId"] != serverCallID || fs["endReason"] != "CallEnded" || fs["chunks"] != float64(1) {
-				t.Errorf("RecordingFileStatusUpdated as @azure/eventgrid read it: %v", fs)
-			}
-			if rep["disconnected"].(map[string]any)["subCode"] != float64(7000) {
-				t.Errorf("CallDisconnected: %v", rep["disconnected"])
-			}
-			kinds := map[string]int{}
-			for _, e := range rep["events"].([]any) {
-				ev := e.(map[string]any)
-				kinds[ev["type"].(string)]++
-				if ev["type"] == "IncomingCall" && ev["to"] == "4:+18005550100" &&
-					(ev["serverCallId"] != serverCallID || ev["from"] != "4:+14255550100") {
-					t.Errorf("IncomingCall as @azure/eventgrid read it: %v", ev)
-				}
-				if ev["type"] == "CallConnected" && (ev["serverCallId"] != serverCallID || ev["operationContext"] != "op-answer") {
-					t.Errorf("CallConnected as parseCallAutomationEvent read it: %v", ev)
-				}
-			}
+			kinds := checkQuickstartReport(t, rep, serverCallID, recID)
 			if kinds["IncomingCall"] != 5 || kinds["CallConnected"] != 1 || kinds["ParticipantsUpdated"] < 1 || kinds["CallDisconnected"] != 1 {
 				t.Errorf("events the app read: %v", kinds)
 			}
@@ -221,6 +214,36 @@ func TestOfficialSDKAnswersAPhoneCall(t *testing.T) {
 				version, at(start, begin), at(start, end), first, last, pause)
 		})
 	}
+}
+
+// checkQuickstartReport checks the report of incoming-call.mjs for the
+// call to +18005550100 from 4:+14255550100 that it answered (serverCallID)
+// and recorded (recID), and returns how many events of each kind it read.
+func checkQuickstartReport(t *testing.T, rep map[string]any, serverCallID, recID string) map[string]int {
+	t.Helper()
+	if rep["properties"].(map[string]any)["state"] != "connected" || !slices.Equal(toStrings(rep["participants"]), []string{"4:+14255550100"}) {
+		t.Errorf("connection as the SDK read it: %v", rep)
+	}
+	fs := rep["fileStatus"].(map[string]any)
+	if fs["recordingId"] != recID || fs["serverCallId"] != serverCallID || fs["endReason"] != "CallEnded" || fs["chunks"] != float64(1) {
+		t.Errorf("RecordingFileStatusUpdated as @azure/eventgrid read it: %v", fs)
+	}
+	if rep["disconnected"].(map[string]any)["subCode"] != float64(7000) {
+		t.Errorf("CallDisconnected: %v", rep["disconnected"])
+	}
+	kinds := map[string]int{}
+	for _, e := range rep["events"].([]any) {
+		ev := e.(map[string]any)
+		kinds[ev["type"].(string)]++
+		if ev["type"] == "IncomingCall" && ev["to"] == "4:+18005550100" &&
+			(ev["serverCallId"] != serverCallID || ev["from"] != "4:+14255550100") {
+			t.Errorf("IncomingCall as @azure/eventgrid read it: %v", ev)
+		}
+		if ev["type"] == "CallConnected" && (ev["serverCallId"] != serverCallID || ev["operationContext"] != "op-answer") {
+			t.Errorf("CallConnected as parseCallAutomationEvent read it: %v", ev)
+		}
+	}
+	return kinds
 }
 
 func toStrings(v any) []string {

@@ -1,10 +1,10 @@
 // Package baresiptest runs baresip (Debian package baresip) as a real
-// phone in tests: one that calls a SIP URI playing a tone, or one that
-// answers calls by itself (auto-answer) playing a tone, and gives its SIP
-// URI to callers (createCall, addParticipant). Each phone is a baresip
-// process with a generated configuration directory (modules: g711, g722,
-// ausine as the microphone; no audio device), listening on 127.0.0.1 only,
-// stopped when the test ends.
+// phone in tests: one that calls a SIP URI playing a tone (a sine, or a
+// WAV file), or one that answers calls by itself (auto-answer) playing a
+// tone, and gives its SIP URI to callers (createCall, addParticipant).
+// Each phone is a baresip process with a generated configuration directory
+// (modules: g711, g722, ausine or aufile as the microphone; no audio
+// device), listening on 127.0.0.1 only, stopped when the test ends.
 //
 // Tests that run it belong in a loopback-only network namespace, as the
 // browser tests do: InLoopbackNamespace re-runs the test under `unshare -n`.
@@ -21,8 +21,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec/audio"
 )
 
 // Options describe one baresip phone.
@@ -33,6 +36,10 @@ type Options struct {
 	// Tone is the frequency (Hz) of the sine baresip sends as its
 	// microphone (ausine: 48 kHz stereo, resampled to the codec).
 	Tone int
+	// WAV, when set, is a WAV file baresip plays as its microphone instead
+	// of the sine (aufile: 16-bit, 48 kHz, stereo, as WriteWAV writes it).
+	// baresip plays it once and hangs up at its end.
+	WAV string
 	// Codec is the one audio codec offered and accepted: PCMU (default),
 	// PCMA or G722.
 	Codec string
@@ -95,19 +102,23 @@ func Start(t testing.TB, o Options) *Phone {
 	if module == "" {
 		t.Fatalf("baresiptest: codec %q: want PCMU, PCMA or G722", o.Codec)
 	}
+	source, srcModule := fmt.Sprintf("ausine,%d", o.Tone), "ausine.so"
+	if o.WAV != "" {
+		source, srcModule = "aufile,"+o.WAV, "aufile.so"
+	}
 	config := fmt.Sprintf(`sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1
-audio_source ausine,%d
+audio_source %s
 ausrc_srate 48000
 ausrc_channels 2
 rtp_ports 31000-31999
 module_path /usr/lib/baresip/modules
 module stdio.so
 module %s
-module ausine.so
+module %s
 module_app account.so
 module_app menu.so
-`, port, o.Tone, module)
+`, port, source, module, srcModule)
 	account := fmt.Sprintf("<sip:%s@127.0.0.1>;regint=0;audio_codecs=%s", o.Number, o.Codec)
 	if o.Dial == "" {
 		account += ";answermode=auto"
@@ -175,6 +186,37 @@ func (p *Phone) Log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.log.String()
+}
+
+// Quit asks baresip to quit (SIGTERM, to the process this helper
+// started): it hangs up its call with a BYE first. It returns once the
+// process ended, or ctx's error.
+func (p *Phone) Quit(ctx context.Context) error {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	return p.Wait(ctx)
+}
+
+// WriteWAV writes d of a freq Hz sine at amp (0–1 of full scale) as the
+// WAV file Options.WAV takes: 16-bit, 48 kHz, stereo.
+func WriteWAV(path string, freq, amp float64, d time.Duration) error {
+	const rate = 48000
+	n := int(d.Seconds() * rate)
+	mono := audio.Sine(freq, amp, rate, n)
+	stereo := make([]int16, 2*n)
+	for i, v := range mono {
+		stereo[2*i], stereo[2*i+1] = v, v
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := audio.WriteWAV(f, audio.PCM{Rate: rate, Channels: 2, Samples: stereo}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Wait waits for the process to end (its Duration), up to ctx.
