@@ -13,10 +13,12 @@ import (
 )
 
 // Content is the content store of a node that shares its database: a
-// document this node's own store does not hold is read from, or deleted
-// on, the node that holds it (each fresh node asked in turn), so that a
-// client may download through any node. With storage every node shares,
-// the own store holds every document and nobody else is asked.
+// document this node's own store does not hold (or cannot read, shared
+// storage failing) is read from, or deleted on, the node that holds it
+// (each fresh node asked in turn), so that a client may download through
+// any node. With storage every node shares, the own store holds every
+// document and nobody else is asked, except for a chunk whose upload has
+// not succeeded yet: the node that recorded it serves it from its spool.
 type Content struct {
 	local callrec.ContentStore
 	m     *Member
@@ -30,7 +32,7 @@ func NewContent(local callrec.ContentStore, m *Member) *Content { return &Conten
 // OpenContent opens a part of a document here or on the node holding it.
 func (c *Content) OpenContent(ctx context.Context, documentID, part string) (*callrec.Content, error) {
 	got, err := c.local.OpenContent(ctx, documentID, part)
-	if callrec.KindOf(err) != callrec.KindNotFound {
+	if k := callrec.KindOf(err); err == nil || k != callrec.KindNotFound && k != callrec.KindUnavailable {
 		return got, err
 	}
 	for _, n := range c.peers() {

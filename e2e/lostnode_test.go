@@ -126,3 +126,65 @@ func TestLostNodeRecordingFinalizedFromStorage(t *testing.T) {
 	t.Logf("finalized from staged parts: %.1f s recorded, %s lost at the kill (upload interval %s), tone from %.1f s",
 		recorded.Seconds(), lost.Round(10*time.Millisecond), stagedInterval, float64(first)/16000)
 }
+
+// TestUnstoredChunkDownloadsThroughAnyNode: two nodes on one PostgreSQL
+// and one S3 store; the call is recorded on node B, and the S3 server is
+// down when the recording is stopped through node A. The result, read
+// through A, lists the chunk at once, and its download through A (the
+// store failing, A asks B, which serves it from its spool) holds the tone.
+// Once the store is back the chunk is uploaded and the file event arrives,
+// once.
+func TestUnstoredChunkDownloadsThroughAnyNode(t *testing.T) {
+	pg := pgtest.StartServer(t)
+	bucket := s3test.Bucket(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	a := startNode(t, pg.DSN(), "10", "--storage", bucket)
+	b := startNode(t, pg.DSN(), "1000", "--storage", bucket)
+	files := startCallbackReceiver(t, nil)
+	subscribeFileEvents(t, a.ConnectionString(), files.URL+"/files")
+	client, call, st := recordThrough(ctx, t, a, "")
+	res, err := simulate.Join(ctx, simulate.Options{
+		Endpoint: "http://" + a.addr, ConnectionString: a.ConnectionString(), CallID: call.ServerCallID,
+		Participant: "8:acs:agent", Source: "tone:440", Duration: 4 * time.Second, SettingEngine: simulate.LoopbackSettingEngine(),
+	})
+	if err != nil || res.Streamed() < 3*time.Second {
+		t.Fatalf("participant: %v, streamed %s", err, res.Streamed())
+	}
+	if d, err := client.Calls().Get(ctx, call.ServerCallID); err != nil || d.Node != nodeID(t, b) {
+		t.Fatalf("the call is on node %q (%v), want B", d.Node, err)
+	}
+	s3 := s3test.Shared(t)
+	s3.Kill()
+	up := false
+	defer func() {
+		if !up {
+			s3.Restart()
+		}
+	}()
+	chunk := stopFirstChunk(ctx, t, client, st.RecordingID) // carried out by B
+	checkRangedTone(ctx, t, client, chunk)                   // through A, from B's spool
+	time.Sleep(time.Second)
+	for _, d := range files.Deliveries() {
+		if strings.Contains(string(d.Body), st.RecordingID) {
+			t.Fatalf("file event delivered before the chunk was stored: %s", d.Body)
+		}
+	}
+	if err := s3.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	up = true
+	ev := files.WaitForFileStatus(t, st.RecordingID, 2*time.Minute)
+	if got := ev.Data.RecordingStorageInfo.RecordingChunks; len(got) != 1 || got[0].DocumentID != chunk.DocumentID {
+		t.Fatalf("file event lists %+v, want the chunk listed at the stop %s", got, chunk.DocumentID)
+	}
+	checkRangedTone(ctx, t, client, chunk) // from the store now
+	time.Sleep(2 * time.Second)
+	n := 0
+	for _, d := range files.Deliveries() {
+		n += strings.Count(string(d.Body), `"Microsoft.Communication.RecordingFileStatusUpdated"`)
+	}
+	if n != 1 {
+		t.Errorf("%d file events, want 1", n)
+	}
+}

@@ -16,7 +16,7 @@ func contentNotFound(docID string) error {
 // "acsmetadata" the metadata document (application/json). The ETag of the
 // media is its quoted SHA-256. A document not in the store (not found, or
 // the store failing) is read from the spool while its upload is pending
-// (spoolContent).
+// (spoolContent); failing that, a store failure is Unavailable.
 func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*callrec.Content, error) {
 	if !validDocumentID(documentID) {
 		return nil, contentNotFound(documentID)
@@ -46,7 +46,7 @@ func (e *Engine) OpenContent(ctx context.Context, documentID, part string) (*cal
 		return nil, contentNotFound(documentID)
 	}
 	if err != nil {
-		return nil, callrec.Internal(err, "cannot read content")
+		return nil, callrec.Unavailable(err, "cannot read content: the recordings store failed")
 	}
 	etag := obj.ETag
 	if sum := obj.Metadata[metaSHA256]; sum != "" {
