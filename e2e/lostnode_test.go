@@ -163,7 +163,7 @@ func TestUnstoredChunkDownloadsThroughAnyNode(t *testing.T) {
 		}
 	}()
 	chunk := stopFirstChunk(ctx, t, client, st.RecordingID) // carried out by B
-	checkRangedTone(ctx, t, client, chunk)                   // through A, from B's spool
+	checkRangedTone(ctx, t, client, chunk)                  // through A, from B's spool
 	time.Sleep(time.Second)
 	for _, d := range files.Deliveries() {
 		if strings.Contains(string(d.Body), st.RecordingID) {
