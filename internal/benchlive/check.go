@@ -82,11 +82,19 @@ type trackCheck struct {
 type recordingCheck struct {
 	RecordingID string
 	Tracks      []trackCheck
-	Problem     string // empty when intact
+	Problem     string // empty when intact; else every track's problem, separated by "; "
 	Clicks      int    // discontinuities over all tracks (not counted against intact)
+	Gaps        int    // gaps over all tracks
 }
 
 func (c recordingCheck) intact() bool { return c.Problem == "" }
+
+func (c *recordingCheck) addProblem(p string) {
+	if c.Problem != "" {
+		c.Problem += "; "
+	}
+	c.Problem += p
+}
 
 // fetchRecording waits for the stopped recording's files and returns its
 // audio, channel by channel, chunks concatenated.
@@ -161,7 +169,7 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 		}
 		if t.Channel < 0 {
 			c.Tracks = append(c.Tracks, t)
-			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
+			c.addProblem(fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq))
 			continue
 		}
 		x := channels[t.Channel]
@@ -199,15 +207,18 @@ func checkTracks(channels [][]int16, ps []*participant, amp float64) recordingCh
 		}
 		c.Tracks = append(c.Tracks, t)
 		c.Clicks += t.Clicks
+		c.Gaps += t.Gaps
+		// Every participant's problem is named, not only the first's: a
+		// report naming the first participant checked alone read as if
+		// participant 0 of every call lost audio, when all three did.
 		switch {
-		case c.Problem != "":
 		case first < 0:
-			c.Problem = fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq)
+			c.addProblem(fmt.Sprintf("%s: %d Hz tone absent", p.rawID, p.freq))
 		case t.Gaps > 0:
-			c.Problem = fmt.Sprintf("%s: %d gaps in %s of audio, the first at %s (%d of %d samples zero there, %.1f dBFS)",
-				p.rawID, t.Gaps, t.Covered, t.FirstGap, t.GapZeros, analysisWindow, t.GapDBFS)
+			c.addProblem(fmt.Sprintf("%s: %d gaps in %s of audio, the first at %s (%d of %d samples zero there, %.1f dBFS)",
+				p.rawID, t.Gaps, t.Covered, t.FirstGap, t.GapZeros, analysisWindow, t.GapDBFS))
 		case t.Covered < t.Sent-300*time.Millisecond:
-			c.Problem = fmt.Sprintf("%s: %s of audio in the file, %s sent", p.rawID, t.Covered, t.Sent)
+			c.addProblem(fmt.Sprintf("%s: %s of audio in the file, %s sent", p.rawID, t.Covered, t.Sent))
 		}
 	}
 	return c

@@ -1,6 +1,7 @@
 package benchlive
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,11 +57,11 @@ func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
 	if again, _ := toneClip(toneFrequency(0), amp); again != ps[0].clip {
 		t.Fatal("a tone was encoded twice")
 	}
-	mix := func(gapIn int) []int16 {
+	mix := func(gapIn ...int) []int16 {
 		out := make([]int16, len(tracks[0]))
 		for k, tr := range tracks {
 			for i, v := range tr {
-				if k == gapIn && i >= 24000 && i < 24320 {
+				if slices.Contains(gapIn, k) && i >= 24000 && i < 24320 {
 					continue
 				}
 				out[i] += v
@@ -68,12 +69,17 @@ func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
 		}
 		return out
 	}
-	if c := checkTracks([][]int16{mix(-1)}, ps, amp); !c.intact() {
+	if c := checkTracks([][]int16{mix()}, ps, amp); !c.intact() {
 		t.Fatalf("clean mix: %s", c.Problem)
 	}
 	c := checkTracks([][]int16{mix(1)}, ps, amp)
 	if c.intact() || !strings.Contains(c.Problem, ps[1].rawID) || c.Tracks[1].Gaps < 1 || c.Tracks[0].Gaps != 0 || c.Tracks[2].Gaps != 0 {
 		t.Fatalf("gap in participant 1 gave %q, tracks %+v", c.Problem, c.Tracks)
+	}
+	// Gaps in two participants: both are named.
+	c = checkTracks([][]int16{mix(0, 2)}, ps, amp)
+	if c.intact() || !strings.Contains(c.Problem, ps[0].rawID) || !strings.Contains(c.Problem, ps[2].rawID) || c.Gaps != 2 {
+		t.Fatalf("gaps in participants 0 and 2 gave %q, %d gaps", c.Problem, c.Gaps)
 	}
 	// A timing correction cuts 20 samples (1.25 ms) from participant 0:
 	// a click, not a gap.
@@ -93,7 +99,7 @@ func TestCheckFindsMixedTonesAndGaps(t *testing.T) {
 	if c := checkTracks([][]int16{cut()}, ps, amp); !c.intact() || c.Tracks[0].Clicks != 1 || c.Clicks != 1 {
 		t.Fatalf("a 1.25 ms cut gave %q, tracks %+v", c.Problem, c.Tracks)
 	}
-	short := checkTracks([][]int16{mix(-1)[:16000]}, ps, amp)
+	short := checkTracks([][]int16{mix()[:16000]}, ps, amp)
 	if short.intact() || !strings.Contains(short.Problem, "sent") {
 		t.Fatalf("1 s of a 3 s stream gave %q", short.Problem)
 	}

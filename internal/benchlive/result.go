@@ -68,6 +68,8 @@ type Result struct {
 	// when a few samples are cut or inserted (a timing correction). They
 	// do not count against Intact.
 	Clicks int
+	// Gaps counts holes of 12.5 ms or more over every participant's track.
+	Gaps int
 	// ClickAt says where each click is: call, participant, tone, and its
 	// position in the recording's file.
 	ClickAt  []string
@@ -166,7 +168,7 @@ func (r *Result) Report(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "cpu in window: simulator %.3f CPU-s; server not measured (give its pid)\n", r.SimulatorCPU.Seconds())
 	}
-	fmt.Fprintf(w, "recordings: %d of %d intact (no gap of 12.5 ms or more); %d shorter discontinuities (clicks)\n", r.Intact, r.Recordings, r.Clicks)
+	fmt.Fprintf(w, "recordings: %d of %d intact (no gap of 12.5 ms or more; %d gaps over all participants); %d shorter discontinuities (clicks)\n", r.Intact, r.Recordings, r.Gaps, r.Clicks)
 	for i, c := range r.ClickAt {
 		if i == maxClicksShown {
 			fmt.Fprintf(w, "  … and %d more clicks\n", len(r.ClickAt)-i)

@@ -386,13 +386,13 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			defer func() { <-slots }()
 			var problem string
 			var clickAt []string
-			clicks := 0
+			clicks, gaps := 0, 0
 			channels, err := fetchRecording(ctx, rec, c.recordingID)
 			if err != nil {
 				problem = err.Error()
 			} else {
 				chk := checkTracks(channels, c.ps, amp)
-				clicks = chk.Clicks
+				clicks, gaps = chk.Clicks, chk.Gaps
 				for _, t := range chk.Tracks {
 					for _, at := range t.ClickAt {
 						clickAt = append(clickAt, fmt.Sprintf("call %s, %s (%d Hz) at %.4f s", c.id, t.Participant, t.Freq, at.Seconds()))
@@ -406,6 +406,7 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			defer mu.Unlock()
 			res.Recordings++
 			res.Clicks += clicks
+			res.Gaps += gaps
 			res.ClickAt = append(res.ClickAt, clickAt...)
 			if problem == "" {
 				res.Intact++
