@@ -37,6 +37,8 @@ type Engine struct {
 	phases atomic.Int64
 	// syncs syncs what the commits wrote, one file at a time.
 	syncs *syncer
+	// stageSlots bounds the staged-part uploads running at once (stage.go).
+	stageSlots chan struct{}
 
 	// reserve is space given up when the disk fills (see storagefull.go).
 	reserve *reserve
@@ -78,6 +80,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: cfg.Logger, spool: spool, ctx: ctx, cancel: cancel, live: map[string]*session{},
 		commitEpoch: time.Now(),
 		syncs:       newSyncer(),
+		stageSlots:  make(chan struct{}, stageConcurrency()),
 		reserve:     &reserve{path: filepath.Join(cfg.DataDir, reserveFile), size: cfg.ReserveBytes},
 		ended:       newQueue[callrec.RecordingEnd](),
 		endedOut:    make(chan callrec.RecordingEnd),
@@ -293,7 +296,7 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 	}
 	capacity := int(e.cfg.Window / (1e9 / callrec.SampleRate))
 	s.chunker = &chunker{s: s, cf: cf, channels: nch}
-	s.stage = stager{s: s, index: -1, last: e.cfg.Clock()}
+	s.stage.init(s, e.cfg.Clock())
 	s.chunker.maxFrames, s.chunker.fullReason = e.cfg.chunkFrames(cf, nch)
 	s.tl = newTimeline(s.startPos, nch, capacity, r.Spec.PauseBehavior != callrec.PauseSilence, s.chunker)
 	if err := s.chunker.open(s.startPos); err != nil {
