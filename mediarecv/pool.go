@@ -127,7 +127,11 @@ type Worker struct {
 
 	// Owned by the worker goroutine.
 	members  []Member
-	socks    []attachment // one per socket
+	socks    []*attachment // one per socket
+	poll     *poller       // nil: every socket is read at every read
+	byKey    map[int32]*attachment
+	readAt   time.Time
+	readOne  func(key int32) // w.readReady, made once
 	nextTick time.Time
 	lastRead time.Time
 	readErr  bool
@@ -143,8 +147,13 @@ type attachment struct {
 }
 
 func newWorker(p *Pool, index int) *Worker {
-	return &Worker{pool: p, index: index, log: p.log.With("worker", index), reader: NewReader(),
-		wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	w := &Worker{pool: p, index: index, log: p.log.With("worker", index), reader: NewReader(),
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), byKey: map[int32]*attachment{}}
+	if poll, err := newPoller(); err == nil {
+		w.poll = poll
+	}
+	w.readOne = w.readReady
+	return w
 }
 
 // Busy is the worker's measured cost, in parts per million of a core.
@@ -217,15 +226,43 @@ func (w *Worker) run() {
 // the worker's sockets.
 const readEvery = 2 * time.Millisecond
 
-// read reads every socket of the worker now.
+// read reads every socket of the worker that has datagrams waiting now
+// (every socket, without a poller).
 func (w *Worker) read(now time.Time) {
-	w.lastRead = now
-	for i := range w.socks {
-		a := &w.socks[i]
-		if err := w.reader.Drain(a.s, now, a.recv); err != nil && !w.readErr {
-			w.readErr = true
-			w.log.Error("read from media socket", "socket", a.s.Local().String(), "err", err)
+	w.lastRead, w.readAt = now, now
+	if w.poll != nil {
+		if err := w.poll.ready(w.readOne); err != nil {
+			w.readFailed(nil, err)
 		}
+		return
+	}
+	for _, a := range w.socks {
+		w.drain(a)
+	}
+}
+
+func (w *Worker) readReady(key int32) {
+	if a := w.byKey[key]; a != nil {
+		w.drain(a)
+	}
+}
+
+func (w *Worker) drain(a *attachment) {
+	if err := w.reader.Drain(a.s, w.readAt, a.recv); err != nil {
+		w.readFailed(a.s, err)
+	}
+}
+
+// readFailed logs a worker's first read error.
+func (w *Worker) readFailed(s *Socket, err error) {
+	if w.readErr {
+		return
+	}
+	w.readErr = true
+	if s != nil {
+		w.log.Error("read from media socket", "socket", s.Local().String(), "err", err)
+	} else {
+		w.log.Error("poll media sockets", "err", err)
 	}
 }
 
@@ -258,7 +295,16 @@ func (w *Worker) tick(now time.Time) {
 
 // detach stops reading m's sockets and tells it.
 func (w *Worker) detach(m Member) {
-	w.socks = slices.DeleteFunc(w.socks, func(a attachment) bool { return a.m == m })
+	w.socks = slices.DeleteFunc(w.socks, func(a *attachment) bool {
+		if a.m != m {
+			return false
+		}
+		if w.poll != nil {
+			w.poll.remove(a.s)
+			delete(w.byKey, a.s.key())
+		}
+		return true
+	})
 	w.cost.Gone()
 	m.Detached()
 }
@@ -283,7 +329,14 @@ func (w *Worker) adopt() {
 	for _, a := range w.takePending() {
 		w.members = append(w.members, a.m)
 		for _, s := range a.all {
-			w.socks = append(w.socks, attachment{m: a.m, s: s, recv: a.recv})
+			at := &attachment{m: a.m, s: s, recv: a.recv}
+			w.socks = append(w.socks, at)
+			if w.poll != nil {
+				if err := w.poll.add(s); err != nil {
+					w.log.Error("poll media socket", "socket", s.Local().String(), "err", err)
+				}
+				w.byKey[s.key()] = at
+			}
 		}
 	}
 }
@@ -297,4 +350,7 @@ func (w *Worker) shutdown() {
 		w.detach(m)
 	}
 	w.members, w.socks = nil, nil
+	if w.poll != nil {
+		w.poll.close()
+	}
 }

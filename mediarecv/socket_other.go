@@ -91,3 +91,15 @@ func (u *udpSocket) writeTo(b []byte, to netip.AddrPort) error {
 }
 
 func (u *udpSocket) close() error { return u.conn.Close() }
+
+// poller: away from Linux there is none; a worker reads every socket.
+type poller struct{}
+
+func newPoller() (*poller, error) { return nil, errors.New("no poller here") }
+
+func (p *poller) add(*Socket) error       { return nil }
+func (p *poller) remove(*Socket)          {}
+func (p *poller) ready(func(int32)) error { return nil }
+func (p *poller) close()                  {}
+
+func (s *Socket) key() int32 { return 0 }
