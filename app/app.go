@@ -236,6 +236,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		sc := sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
 			Hub: a.Hub, Calls: a.Service, Incoming: a.Service, Routes: routes, RingTimeout: cfg.SIPRingTimeout,
 			Trunk: cfg.SIPTrunk, Registerer: a.registry, Logger: log}
+		if cfg.SIPAuthFile != "" {
+			if sc.Users, err = sip.LoadUsers(cfg.SIPAuthFile); err != nil {
+				return nil, fmt.Errorf("--sip-auth-file: %w", err)
+			}
+		}
+		if cfg.SIPTrunkAuthFile != "" {
+			trunk, err := sip.LoadUsers(cfg.SIPTrunkAuthFile)
+			if err == nil && len(trunk) != 1 {
+				err = errors.New("want one user:password line")
+			}
+			if err != nil {
+				return nil, fmt.Errorf("--sip-trunk-auth-file: %w", err)
+			}
+			sc.TrunkUser, sc.TrunkPassword = trunk[0].Name, trunk[0].Password
+		}
 		if a.Member != nil {
 			sc.Redirect = a.Member.SIPRedirect
 		}

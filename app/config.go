@@ -117,6 +117,11 @@ type Config struct {
 	SIPRoutes      []string
 	SIPRingTimeout time.Duration
 	SIPTrunk       string
+	// SIPAuthFile names the users file (sip.LoadUsers: user:password[:realm]
+	// lines) whose users must authenticate to call the SIP endpoint and
+	// may REGISTER; empty: none. SIPTrunkAuthFile holds the one
+	// user:password that answers the trunk's challenge.
+	SIPAuthFile, SIPTrunkAuthFile string
 
 	// ICE says where WebRTC media flows (interfaces, ports, public IPs,
 	// consent timeout).

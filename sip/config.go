@@ -68,6 +68,16 @@ type Config struct {
 	// (redirects to a number, createCall and addParticipant to one); empty:
 	// calls to numbers are refused, redirects go to a tel: URI.
 	Trunk string
+	// TrunkUser and TrunkPassword answer the trunk's digest challenge
+	// (401 or 407) to callrec's INVITEs through it; empty: none is
+	// answered.
+	TrunkUser, TrunkPassword string
+	// Users, when any, must authenticate with digest credentials (RFC
+	// 8760: SHA-256 or MD5) to call the endpoint (every INVITE that opens a
+	// dialog, SIPREC's too) and may REGISTER; a registered user is dialled
+	// at its Contact (sip:<user>@<callrec's host>). None: no credentials
+	// are asked and REGISTER is not allowed (405).
+	Users []User
 	// MediaTimeout is how long a leg that is not on hold may go without
 	// RTP before callrec hangs it up with a BYE (a phone that vanished
 	// without one) [DefaultMediaTimeout].

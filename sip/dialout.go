@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 	"github.com/pion/sdp/v3"
 
 	"github.com/callrec/callrec"
@@ -52,7 +54,44 @@ func (e *Endpoint) dialURI(target string) (sip.Uri, error) {
 	if err := sip.ParseUri(target, &u); err != nil {
 		return u, callrec.FieldErrorf("target", "InvalidTarget", "%q is not a SIP URI: %v", target, err)
 	}
+	if b, ok := e.registered(u); ok {
+		return b.contact, nil
+	}
 	return u, nil
+}
+
+// registered returns the binding of a target that names a registered
+// user at callrec itself: sip:<user>@<callrec's host or the user's realm>.
+func (e *Endpoint) registered(u sip.Uri) (binding, bool) {
+	if e.guard == nil || u.User == "" {
+		return binding{}, false
+	}
+	b, ok := e.binding(u.User)
+	if !ok {
+		return binding{}, false
+	}
+	host := strings.Trim(u.Host, "[]")
+	own := strings.Trim(e.cfg.publicHost, "[]")
+	if host == own || host == e.addr.Addr().String() || host == e.guard.users[u.User].Realm {
+		return b, true
+	}
+	return binding{}, false
+}
+
+// viaTrunk reports whether a dial goes to the trunk (and answers its
+// challenge with the trunk's credentials).
+func (e *Endpoint) viaTrunk(u sip.Uri) bool {
+	if e.cfg.Trunk == "" {
+		return false
+	}
+	host, port, err := net.SplitHostPort(e.cfg.Trunk)
+	if err != nil {
+		host, port = e.cfg.Trunk, ""
+	}
+	if !strings.EqualFold(strings.Trim(host, "[]"), strings.Trim(u.Host, "[]")) {
+		return false
+	}
+	return port == "" && u.Port == 0 || port == strconv.Itoa(u.Port)
 }
 
 // dial places one outbound leg and returns its outcome.
@@ -93,7 +132,7 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 		log.Info("INVITE not sent", "err", err)
 		return &callrec.DialError{Status: 503, Reason: "Service Unavailable: " + err.Error()}
 	}
-	if err := s.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	if err := s.WaitAnswer(ctx, e.answerOptions(to)); err != nil {
 		release()
 		_ = s.Close()
 		if r := s.InviteResponse; r != nil && r.StatusCode >= 300 {
@@ -103,8 +142,7 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return &callrec.DialError{Status: 408, Reason: "Request Timeout"}
 		}
-		var de *sipgo.ErrDialogResponse
-		if errors.As(err, &de) && de.Res != nil {
+		if de, ok := errors.AsType[*sipgo.ErrDialogResponse](err); ok && de.Res != nil {
 			return &callrec.DialError{Status: int(de.Res.StatusCode), Reason: de.Res.Reason}
 		}
 		return &callrec.DialError{Status: 503, Reason: "Service Unavailable: " + err.Error()}
@@ -155,6 +193,38 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 	}
 	l.log.Info("joined (dialled)", "codec", desc.codec.String(), "remote", desc.remote.String(), "to", to.String())
 	return nil
+}
+
+// answerOptions answer a trunk's digest challenge with its credentials,
+// once: a second challenge that is not for a stale nonce ends the dial
+// with that challenge's status.
+func (e *Endpoint) answerOptions(to sip.Uri) sipgo.AnswerOptions {
+	if e.cfg.TrunkPassword == "" || !e.viaTrunk(to) {
+		return sipgo.AnswerOptions{}
+	}
+	challenges := 0
+	return sipgo.AnswerOptions{Username: e.cfg.TrunkUser, Password: e.cfg.TrunkPassword,
+		OnResponse: func(r *sip.Response) error {
+			if r.StatusCode != sip.StatusUnauthorized && r.StatusCode != sip.StatusProxyAuthRequired {
+				return nil
+			}
+			if challenges++; challenges > 1 && !staleChallenge(r) {
+				return &sipgo.ErrDialogResponse{Res: r}
+			}
+			return nil
+		}}
+}
+
+// staleChallenge reports whether a 401 or 407 says stale=true.
+func staleChallenge(r *sip.Response) bool {
+	for _, name := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
+		for _, h := range r.GetHeaders(name) {
+			if c, err := digest.ParseChallenge(h.Value()); err == nil && c.Stale {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // answerSends reports whether an answer's audio line (index i) has the

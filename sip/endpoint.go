@@ -38,13 +38,15 @@ type Endpoint struct {
 	metrics   *metrics
 	sessionID uint64          // o= session id of callrec's SDP
 	srs       RecordingServer // SIPREC sessions; nil without
+	guard     *guard          // digest authentication; nil without Config.Users
 
 	udp  net.PacketConn
 	tcp  net.Listener
 	addr netip.AddrPort // bound, UDP and TCP
 
 	mu        sync.Mutex
-	legs      map[string]*leg // by dialog id
+	legs      map[string]*leg    // by dialog id
+	bindings  map[string]binding // registered users' Contacts, by user
 	closed    bool
 	wg        sync.WaitGroup // the serving goroutines
 	closeOnce sync.Once
@@ -79,6 +81,7 @@ func New(cfg Config) (*Endpoint, error) {
 		metrics:   newMetrics(p.Registerer),
 		sessionID: binary.BigEndian.Uint64(id[:]) >> 2,
 		legs:      map[string]*leg{},
+		bindings:  map[string]binding{},
 		closeDone: make(chan struct{}),
 	}
 	if e.recv = p.Receive; e.recv == nil {
@@ -92,6 +95,10 @@ func New(cfg Config) (*Endpoint, error) {
 	srv.OnCancel(e.onCancel)
 	srv.OnOptions(e.onOptions)
 	srv.OnUpdate(e.onUpdate)
+	if len(p.Users) > 0 {
+		e.guard = newGuard(p.Users)
+		srv.OnRegister(e.onRegister)
+	}
 	return e, nil
 }
 
@@ -237,10 +244,19 @@ func callIDOf(req *sip.Request) string {
 }
 
 func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	inDialog := false
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		inDialog = true
+	}
+	if !inDialog {
+		if _, ok := e.authorize(req, tx); !ok {
+			return
+		}
+	}
 	if e.srs != nil && e.srs.Handle(req, tx) {
 		return
 	}
-	if to := req.To(); to != nil && to.Params.Has("tag") {
+	if inDialog {
 		e.onReoffer(req, tx, true)
 		return
 	}

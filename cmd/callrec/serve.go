@@ -106,6 +106,8 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.StringSliceVar(&cfg.SIPRoutes, "sip-route", nil, "which SIP Request-URI users raise IncomingCall and which join a call: PATTERN=incoming or PATTERN=call:<serverCallId>, PATTERN a user, a prefix ending in *, or * (default: every user that is not a serverCallId raises IncomingCall)")
 	f.DurationVar(&cfg.SIPRingTimeout, "sip-ring-timeout", sip.DefaultRingTimeout, "how long an inbound SIP call rings, waiting for answerCall, rejectCall or redirectCall, before 480")
 	f.StringVar(&cfg.SIPTrunk, "sip-trunk", "", "host[:port] of the SIP trunk that phone numbers are dialled through (createCall, addParticipant, redirects to a number)")
+	f.StringVar(&cfg.SIPAuthFile, "sip-auth-file", "", "file of user:password[:realm] lines: these users must authenticate (digest, SHA-256 or MD5) to call the SIP endpoint, and may REGISTER (default: no credentials asked; docs/sip.md)")
+	f.StringVar(&cfg.SIPTrunkAuthFile, "sip-trunk-auth-file", "", "file holding one user:password line that answers the SIP trunk's digest challenge (401/407) to callrec's INVITEs")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) and the probes (/healthz, /readyz) on this address, unauthenticated, e.g. 127.0.0.1:9090 (default off)")
 	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default off)")
