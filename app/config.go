@@ -122,6 +122,9 @@ type Config struct {
 	// may REGISTER; empty: none. SIPTrunkAuthFile holds the one
 	// user:password that answers the trunk's challenge.
 	SIPAuthFile, SIPTrunkAuthFile string
+	// SIPAuthAlgorithms are the digest algorithms offered, in order
+	// (default sip.DefaultAuthAlgorithms).
+	SIPAuthAlgorithms []string
 
 	// ICE says where WebRTC media flows (interfaces, ports, public IPs,
 	// consent timeout).

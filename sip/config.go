@@ -78,6 +78,11 @@ type Config struct {
 	// at its Contact (sip:<user>@<callrec's host>). None: no credentials
 	// are asked and REGISTER is not allowed (405).
 	Users []User
+	// AuthAlgorithms are the digest algorithms offered to Users, in order
+	// of preference: "SHA-256", "MD5" [DefaultAuthAlgorithms]. Phones
+	// that read only the first challenge and know only MD5 (baresip 1.0)
+	// need MD5 first, or alone.
+	AuthAlgorithms []string
 	// MediaTimeout is how long a leg that is not on hold may go without
 	// RTP before callrec hangs it up with a BYE (a phone that vanished
 	// without one) [DefaultMediaTimeout].
@@ -162,6 +167,11 @@ func (c Config) parse() (*parsed, error) {
 	}
 	if p.public.Is6() {
 		p.publicHost = "[" + p.publicHost + "]"
+	}
+	for _, a := range c.AuthAlgorithms {
+		if a != "SHA-256" && a != "MD5" {
+			return nil, fmt.Errorf("sip: digest algorithm %q: want SHA-256 or MD5", a)
+		}
 	}
 	ports := c.RTPPorts
 	if ports == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,14 +126,31 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 	for k, v := range d.SIPHeaders {
 		headers = append(headers, sip.NewHeader(k, v))
 	}
-	s, err := e.dialogs.Invite(ctx, to, dialOffer(e.mediaAddr(port), e.sessionID), headers...)
-	if err != nil {
+	offer := dialOffer(e.mediaAddr(port), e.sessionID)
+	s, err := e.dialogs.Invite(ctx, to, offer, headers...)
+	sent := err == nil
+	for answered := 0; sent; answered++ {
+		err = s.WaitAnswer(ctx, sipgo.AnswerOptions{})
+		auth := e.challengeAnswer(s.InviteRequest, err, answered)
+		if auth == nil {
+			break
+		}
+		// The same INVITE again, with credentials: the same Call-ID and
+		// From tag, the next CSeq (RFC 3261 §22.2).
+		log.Info("answering the trunk's challenge", "status", s.InviteResponse.StatusCode)
+		_ = s.Close()
+		callID := sip.CallIDHeader(s.InviteRequest.CallID().Value())
+		cseq := &sip.CSeqHeader{SeqNo: s.InviteRequest.CSeq().SeqNo + 1, MethodName: sip.INVITE}
+		s, err = e.dialogs.Invite(ctx, to, offer, append(slices.Clone(headers), &callID, cseq, auth)...)
+		sent = err == nil
+	}
+	if !sent {
 		release()
 		// A transport error counts as a 503 (RFC 3261 §8.1.3.1).
 		log.Info("INVITE not sent", "err", err)
 		return &callrec.DialError{Status: 503, Reason: "Service Unavailable: " + err.Error()}
 	}
-	if err := s.WaitAnswer(ctx, e.answerOptions(to)); err != nil {
+	if err != nil {
 		release()
 		_ = s.Close()
 		if r := s.InviteResponse; r != nil && r.StatusCode >= 300 {
@@ -195,36 +213,37 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 	return nil
 }
 
-// answerOptions answer a trunk's digest challenge with its credentials,
-// once: a second challenge that is not for a stale nonce ends the dial
-// with that challenge's status.
-func (e *Endpoint) answerOptions(to sip.Uri) sipgo.AnswerOptions {
-	if e.cfg.TrunkPassword == "" || !e.viaTrunk(to) {
-		return sipgo.AnswerOptions{}
+// challengeAnswer returns the credentials that answer a trunk's digest
+// challenge (a 401 or 407 in err) to req, or nil when there is none to
+// answer: no trunk credentials, not the trunk, not a challenge, or after
+// answers already given — one, and a second only for a stale nonce. The
+// digest uri is the whole Request-URI, parameters included (RFC 2617).
+func (e *Endpoint) challengeAnswer(req *sip.Request, err error, answered int) sip.Header {
+	de, ok := errors.AsType[*sipgo.ErrDialogResponse](err)
+	if !ok || de.Res == nil || e.cfg.TrunkPassword == "" || !e.viaTrunk(req.Recipient) || answered >= 2 {
+		return nil
 	}
-	challenges := 0
-	return sipgo.AnswerOptions{Username: e.cfg.TrunkUser, Password: e.cfg.TrunkPassword,
-		OnResponse: func(r *sip.Response) error {
-			if r.StatusCode != sip.StatusUnauthorized && r.StatusCode != sip.StatusProxyAuthRequired {
-				return nil
-			}
-			if challenges++; challenges > 1 && !staleChallenge(r) {
-				return &sipgo.ErrDialogResponse{Res: r}
-			}
-			return nil
-		}}
-}
-
-// staleChallenge reports whether a 401 or 407 says stale=true.
-func staleChallenge(r *sip.Response) bool {
-	for _, name := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
-		for _, h := range r.GetHeaders(name) {
-			if c, err := digest.ParseChallenge(h.Value()); err == nil && c.Stale {
-				return true
-			}
+	in, out := "WWW-Authenticate", "Authorization"
+	switch de.Res.StatusCode {
+	case sip.StatusUnauthorized:
+	case sip.StatusProxyAuthRequired:
+		in, out = "Proxy-Authenticate", "Proxy-Authorization"
+	default:
+		return nil
+	}
+	for _, h := range de.Res.GetHeaders(in) {
+		chal, err := digest.ParseChallenge(h.Value())
+		if err != nil || !digest.CanDigest(chal) || (answered == 1 && !chal.Stale) {
+			continue
+		}
+		chal.Algorithm = strings.ToUpper(chal.Algorithm)
+		cred, err := digest.Digest(chal, digest.Options{Method: sip.INVITE.String(), URI: req.Recipient.String(),
+			Username: e.cfg.TrunkUser, Password: e.cfg.TrunkPassword})
+		if err == nil {
+			return sip.NewHeader(out, cred.String())
 		}
 	}
-	return false
+	return nil
 }
 
 // answerSends reports whether an answer's audio line (index i) has the

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,9 +26,10 @@ const nonceLifetime = 5 * time.Minute
 // oldest are forgotten first (they then count as stale).
 const maxNonces = 100_000
 
-// challengeAlgorithms are the digest algorithms callrec offers, one
-// WWW-Authenticate header each, in order of preference (RFC 8760 §2.4).
-var challengeAlgorithms = []string{"SHA-256", "MD5"}
+// DefaultAuthAlgorithms are the digest algorithms a challenge offers by
+// default, one WWW-Authenticate header each, in order of preference (RFC
+// 8760 §2.4).
+var DefaultAuthAlgorithms = []string{"SHA-256", "MD5"}
 
 // guard checks digest credentials (RFC 8760, RFC 2617, qop=auth) against
 // the configured users. Its nonces are stateless (a time and a random
@@ -36,6 +38,7 @@ var challengeAlgorithms = []string{"SHA-256", "MD5"}
 // each use must bring a higher nonce count.
 type guard struct {
 	users map[string]User
+	algs  []string // offered, in order
 	key   [32]byte
 	now   func() time.Time
 
@@ -48,8 +51,11 @@ type nonceUse struct {
 	expires time.Time
 }
 
-func newGuard(users []User) *guard {
-	g := &guard{users: map[string]User{}, now: time.Now, used: map[string]nonceUse{}}
+func newGuard(users []User, algs []string) *guard {
+	if len(algs) == 0 {
+		algs = DefaultAuthAlgorithms
+	}
+	g := &guard{users: map[string]User{}, algs: algs, now: time.Now, used: map[string]nonceUse{}}
 	for _, u := range users {
 		if u.Realm == "" {
 			u.Realm = DefaultRealm
@@ -81,10 +87,12 @@ func (g *guard) check(req *sip.Request) verdict {
 	if err != nil || creds.Username == "" || creds.Nonce == "" || creds.Response == "" || creds.URI == "" {
 		return verdict{code: 400, realm: realm, reason: "malformed Authorization header"}
 	}
-	switch strings.ToUpper(creds.Algorithm) {
-	case "", "MD5", "SHA-256":
-	default:
-		return verdict{code: 400, realm: realm, reason: fmt.Sprintf("digest algorithm %q is not supported (SHA-256, MD5)", creds.Algorithm)}
+	alg := strings.ToUpper(creds.Algorithm)
+	if alg == "" {
+		alg = "MD5"
+	}
+	if !slices.Contains(g.algs, alg) {
+		return verdict{code: 400, realm: realm, reason: fmt.Sprintf("digest algorithm %q is not offered (%s)", creds.Algorithm, strings.Join(g.algs, ", "))}
 	}
 	if creds.QOP != "" && creds.QOP != "auth" && creds.QOP != "auth-int" {
 		return verdict{code: 400, realm: realm, reason: fmt.Sprintf("qop %q is not supported", creds.QOP)}
@@ -121,10 +129,11 @@ func (g *guard) check(req *sip.Request) verdict {
 	return verdict{user: &u}
 }
 
-// sameTarget reports whether a digest uri names the Request-URI: the same
-// scheme, user, host and port (parameters may differ).
+// sameTarget reports whether a digest uri names the Request-URI's host
+// and port. The user part is not compared: some user agents (sipp) leave
+// it out.
 func sameTarget(a, b sip.Uri) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && a.User == b.User && strings.EqualFold(a.Host, b.Host) && a.Port == b.Port
+	return strings.EqualFold(a.Host, b.Host) && a.Port == b.Port
 }
 
 // realmFor is the realm a challenge names: the realm of the user in the
@@ -142,8 +151,8 @@ func (g *guard) realmFor(req *sip.Request) string {
 // nonce, offered with each algorithm.
 func (g *guard) challenges(realm string, stale bool) []sip.Header {
 	nonce := g.nonce()
-	hs := make([]sip.Header, 0, len(challengeAlgorithms))
-	for _, alg := range challengeAlgorithms {
+	hs := make([]sip.Header, 0, len(g.algs))
+	for _, alg := range g.algs {
 		c := digest.Challenge{Realm: realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
 		hs = append(hs, sip.NewHeader("WWW-Authenticate", c.String()))
 	}

@@ -96,7 +96,7 @@ func New(cfg Config) (*Endpoint, error) {
 	srv.OnOptions(e.onOptions)
 	srv.OnUpdate(e.onUpdate)
 	if len(p.Users) > 0 {
-		e.guard = newGuard(p.Users)
+		e.guard = newGuard(p.Users, p.AuthAlgorithms)
 		srv.OnRegister(e.onRegister)
 	}
 	return e, nil

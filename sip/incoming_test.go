@@ -68,14 +68,14 @@ func (e *events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // wait returns the first event of type typ (Event Grid's eventType or a
-// CloudEvent's type) that match accepts, waiting up to 20 s.
+// CloudEvent's type; "" for any) that match accepts, waiting up to 20 s.
 func (e *events) wait(t *testing.T, typ string, match func(data map[string]any) bool) map[string]any {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
 		e.mu.Lock()
 		for _, ev := range e.got {
-			if (ev["type"] == typ || ev["eventType"] == typ) && (match == nil || match(ev["data"].(map[string]any))) {
+			if (typ == "" || ev["type"] == typ || ev["eventType"] == typ) && (match == nil || match(ev["data"].(map[string]any))) {
 				e.mu.Unlock()
 				return ev
 			}

@@ -107,6 +107,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.DurationVar(&cfg.SIPRingTimeout, "sip-ring-timeout", sip.DefaultRingTimeout, "how long an inbound SIP call rings, waiting for answerCall, rejectCall or redirectCall, before 480")
 	f.StringVar(&cfg.SIPTrunk, "sip-trunk", "", "host[:port] of the SIP trunk that phone numbers are dialled through (createCall, addParticipant, redirects to a number)")
 	f.StringVar(&cfg.SIPAuthFile, "sip-auth-file", "", "file of user:password[:realm] lines: these users must authenticate (digest, SHA-256 or MD5) to call the SIP endpoint, and may REGISTER (default: no credentials asked; docs/sip.md)")
+	f.StringSliceVar(&cfg.SIPAuthAlgorithms, "sip-auth-algorithms", sip.DefaultAuthAlgorithms, "digest algorithms offered to --sip-auth-file's users, in order of preference (SHA-256, MD5); phones that know only MD5 and read only the first challenge (baresip 1.0) need MD5 first")
 	f.StringVar(&cfg.SIPTrunkAuthFile, "sip-trunk-auth-file", "", "file holding one user:password line that answers the SIP trunk's digest challenge (401/407) to callrec's INVITEs")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) and the probes (/healthz, /readyz) on this address, unauthenticated, e.g. 127.0.0.1:9090 (default off)")

@@ -46,6 +46,13 @@ type Options struct {
 	// Dial, when set, is the URI baresip calls at once, e.g.
 	// sip:<serverCallId>@127.0.0.1:5060. Empty means auto-answer.
 	Dial string
+	// Password, when set, answers the digest challenges of the server
+	// (user: Number).
+	Password string
+	// Registrar, when set (host:port, e.g. callrec's --sip-addr), is where
+	// the phone REGISTERs its Contact (every 10 minutes) with Password;
+	// its address of record is then sip:<Number>@<Registrar>.
+	Registrar string
 	// Duration ends the process (baresip -t) after this long; zero means
 	// the test's end. baresip hangs up (BYE) when it quits.
 	Duration time.Duration
@@ -120,6 +127,12 @@ module_app account.so
 module_app menu.so
 `, port, source, module, srcModule)
 	account := fmt.Sprintf("<sip:%s@127.0.0.1>;regint=0;audio_codecs=%s", o.Number, o.Codec)
+	if o.Registrar != "" {
+		account = fmt.Sprintf("<sip:%s@%s>;regint=600;audio_codecs=%s", o.Number, o.Registrar, o.Codec)
+	}
+	if o.Password != "" {
+		account += ";auth_pass=" + o.Password
+	}
 	if o.Dial == "" {
 		account += ";answermode=auto"
 	}
