@@ -37,13 +37,7 @@ var sippScenarios = []struct {
 // exits 0 when the scenario completed; a recorded scenario's audio is
 // checked too. One node serves them all.
 func TestSippEdgeCases(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("sipp is required in CI: %v", err)
-		}
-		t.Skip("sipp not installed (apt-get install sip-tester)")
-	}
+	sipp := sippBinary(t)
 	files, err := filepath.Glob(filepath.Join("testdata", "sipp", "*.xml"))
 	if err != nil || len(files) != len(sippScenarios) {
 		t.Fatalf("testdata/sipp has %d scenarios, the table %d: %v", len(files), len(sippScenarios), err)
