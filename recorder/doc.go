@@ -105,7 +105,8 @@
 // # Staged parts and adoption
 //
 // With Config.UploadInterval, the live chunk's new bytes are uploaded as
-// staged parts beside a copy of the journal (stage.go). Adopt, on another
+// staged parts beside a copy of the journal (stage.go): each recording at
+// its own point of the interval, a bounded number at once. Adopt, on another
 // engine sharing the store, rebuilds a spool from them when the engine that
 // wrote them is gone for good; Stop then finalizes it as a recovered one.
 //
