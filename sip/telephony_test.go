@@ -426,7 +426,12 @@ func testAddParticipant(t *testing.T, n *node, dir string) {
 	}
 	dis := app.event(t, "CallDisconnected", of(conn))
 	t.Logf("CallDisconnected %v", dis)
-	n.waitParticipants(t, callID, nil)
+	if dis["code"] != float64(200) || dis["serverCallId"] != callID {
+		t.Errorf("CallDisconnected %v", dis)
+	}
+	if call, err := n.srv.App.Service.Call(ctx, callID); err != nil || call.State != callrec.CallEnded {
+		t.Errorf("the call after its last phone left: %+v, %v; want it ended", call, err)
+	}
 }
 
 // busyCallee is a SIP UA at 127.0.0.1 that answers every INVITE 486 Busy
