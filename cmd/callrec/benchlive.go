@@ -23,6 +23,9 @@ func newBenchLiveCmd() *cobra.Command {
 		workDir, serverBinary        string
 		metricsURL                   string
 		transport, sipAddr           string
+		nodes                        int
+		database                     string
+		nodeCapacities               []int
 	)
 	cmd := &cobra.Command{
 		Use:   "live",
@@ -51,7 +54,14 @@ bisects; each step starts a fresh server.
 (4:+1…) and sends its tone as G.711 µ-law RTP (8 kHz, 20 ms), paced like the WebRTC
 participants; the floor is then G.711 expansion + 8→16 kHz upsampling of the same packets
 (the server's own work per packet), and media delay is not measured (plain RTP has no
-transport-wide feedback; late packets and gaps in the recordings still count).`,
+transport-wide feedback; late packets and gaps in the recordings still count).
+
+--nodes N (with --database postgres://…) starts N servers sharing that database, each in a
+data directory of its own (--node-capacities sets their --node-capacity, one per node);
+the calls are created through the first node and placed by cost, participants join on
+their call's node, and the report adds one line per node: calls placed, its advertised
+capacity and load (from the registry), its CPU per participant-minute and its intact
+recordings.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if channel != "mixed" && channel != "unmixed" {
@@ -61,6 +71,7 @@ transport-wide feedback; late packets and gaps in the recordings still count).`,
 				Calls: calls, Participants: participants, Hold: time.Duration(seconds) * time.Second,
 				Unmixed: channel == "unmixed", ConnectionString: connectionString, ServerPID: serverPID,
 				MetricsURL: metricsURL, Transport: transport, SIPAddr: sipAddr,
+				Nodes: nodes, Database: database, NodeCapacities: nodeCapacities,
 				Binary: serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
 				Progress: cmd.ErrOrStderr(),
 			}
@@ -89,6 +100,9 @@ transport-wide feedback; late packets and gaps in the recordings still count).`,
 	f.StringVar(&metricsURL, "metrics-url", "", "with --connection-string: the server's metrics listener (its --metrics-addr), e.g. http://127.0.0.1:9090")
 	f.StringVar(&transport, "transport", "webrtc", "how participants join: webrtc (Opus over WHIP) or sip (phones: G.711 over RTP)")
 	f.StringVar(&sipAddr, "sip-addr", "", "with --connection-string and --transport sip: the server's SIP address (its --sip-addr)")
+	f.IntVar(&nodes, "nodes", 1, "servers to start, sharing --database (placement spreads the calls by cost)")
+	f.StringVar(&database, "database", "", "with --nodes 2 or more: the PostgreSQL database the nodes share (postgres://…)")
+	f.IntSliceVar(&nodeCapacities, "node-capacities", nil, "with --nodes: each node's --node-capacity, comma-separated (default: each its own default)")
 	f.IntVar(&serverPID, "server-pid", 0, "with --connection-string: the server's pid, to measure its CPU and memory")
 	f.StringVar(&serverBinary, "server-binary", "", "callrec executable to run as the server (default: this one), to compare builds")
 	f.StringVar(&workDir, "work-dir", "", "keep the child server's data and log here (default: a temporary directory)")

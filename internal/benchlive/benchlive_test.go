@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec/internal/pgtest"
 )
 
 // buildCallrec builds the callrec executable that Run starts as the
@@ -101,5 +103,48 @@ func TestProcReadsThisProcess(t *testing.T) {
 	rss, err := procRSS(os.Getpid())
 	if err != nil || rss < 1<<20 {
 		t.Fatalf("rss %d, %v", rss, err)
+	}
+}
+
+// TestLiveTwoNodes runs the benchmark on two child servers sharing a
+// PostgreSQL database, capacities 4 and 2: the three calls created through
+// the first are placed by cost, (active calls + 1) / capacity, the first
+// node winning ties: 1/4 < 1/2, 2/4 = 1/2, 3/4 > 1/2, so two on the
+// first and one on the second. Each node's line gives its advertised
+// capacity, calls, CPU and intact recordings.
+func TestLiveTwoNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds callrec and runs real calls")
+	}
+	pg := pgtest.StartServer(t)
+	bin := buildCallrec(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	var progress strings.Builder
+	res, err := Run(ctx, Config{
+		Calls: 3, Participants: 1, Hold: 3 * time.Second, Nodes: 2, Database: pg.DSN(), NodeCapacities: []int{4, 2},
+		Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	var report strings.Builder
+	res.Report(&report)
+	t.Log("\n" + report.String())
+	if len(res.Nodes) != 2 {
+		t.Fatalf("%d nodes reported, want 2", len(res.Nodes))
+	}
+	for i, want := range []struct{ capacity, calls int }{{4, 2}, {2, 1}} {
+		n := res.Nodes[i]
+		if n.ID == "" || n.Capacity != want.capacity || n.Calls != want.calls || n.Participants != want.calls ||
+			n.Intact != want.calls || n.Recordings != want.calls || n.CPU <= 0 || n.CPUPerParticipantMin <= 0 {
+			t.Errorf("node %d: %+v, want capacity %d and %d calls, each intact, its CPU measured", i, n, want.capacity, want.calls)
+		}
+	}
+	if res.CallsHeld != 3 || res.Intact != 3 || res.ServerCPU != res.Nodes[0].CPU+res.Nodes[1].CPU {
+		t.Errorf("held %d, intact %d, server cpu %s (nodes %s + %s)", res.CallsHeld, res.Intact, res.ServerCPU, res.Nodes[0].CPU, res.Nodes[1].CPU)
+	}
+	if !strings.Contains(res.Line(), " node="+res.Nodes[1].ID+":calls=1,capacity=2,") {
+		t.Errorf("summary line %q", res.Line())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,14 @@ type Config struct {
 	// SIPAddr is the SIP endpoint (ip:port) of the server at
 	// ConnectionString, for TransportSIP; a started server gets one.
 	SIPAddr string
+	// Nodes is how many servers are started (default 1): with more, they
+	// share the PostgreSQL Database, the calls are created through the
+	// first and placed by cost, and the report gives each node's figures.
+	Nodes    int
+	Database string
+	// NodeCapacities, when set (one per node), are the nodes'
+	// --node-capacity; else each advertises its default.
+	NodeCapacities []int
 	// Binary is the callrec executable started as `callrec serve`; empty
 	// means this process's own executable.
 	Binary string
@@ -70,6 +79,20 @@ func (c *Config) defaults() error {
 	}
 	if c.Transport == TransportSIP && c.ConnectionString != "" && c.SIPAddr == "" {
 		return errors.New("phones call a running server's SIP endpoint: give its address (serve --sip-addr)")
+	}
+	if c.Nodes <= 0 {
+		c.Nodes = 1
+	}
+	if c.Nodes > 1 {
+		switch {
+		case c.ConnectionString != "":
+			return errors.New("several nodes are started by the benchmark: give no connection string")
+		case !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://"):
+			return fmt.Errorf("%d nodes share one PostgreSQL database: give its URL (postgres://…)", c.Nodes)
+		}
+	}
+	if len(c.NodeCapacities) > 0 && len(c.NodeCapacities) != c.Nodes {
+		return fmt.Errorf("%d node capacities for %d nodes: give one per node", len(c.NodeCapacities), c.Nodes)
 	}
 	if c.JoinConcurrency <= 0 {
 		c.JoinConcurrency = 10

@@ -24,6 +24,11 @@ func (c ingestCounters) minus(o ingestCounters) ingestCounters {
 		c.decodeSec - o.decodeSec}
 }
 
+func (c ingestCounters) plus(o ingestCounters) ingestCounters {
+	return ingestCounters{c.received + o.received, c.lost + o.lost, c.late + o.late, c.concealed + o.concealed,
+		c.decodeSec + o.decodeSec}
+}
+
 // scrapeIngest reads the ingest counters from a server's metrics listener
 // (metricsURL: http://host:port).
 func scrapeIngest(ctx context.Context, client *http.Client, metricsURL string) (ingestCounters, error) {

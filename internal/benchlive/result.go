@@ -74,6 +74,9 @@ type Result struct {
 	// position in the recording's file.
 	ClickAt  []string
 	Problems []string
+	// Nodes, in a run of several nodes on one database, is what each did
+	// (in the order started; the application talks to the first).
+	Nodes []NodeResult
 }
 
 // ServerCores is the server's CPU use in the window, in cores.
@@ -124,6 +127,10 @@ func (r *Result) Line() string {
 	if r.Transport == TransportSIP {
 		transport = " transport=sip"
 	}
+	for _, n := range r.Nodes {
+		transport += fmt.Sprintf(" node=%s:calls=%d,capacity=%d,cpu_per_participant_min=%.4f,intact=%d/%d",
+			n.ID, n.Calls, n.Capacity, n.CPUPerParticipantMin.Seconds(), n.Intact, n.Recordings)
+	}
 	return fmt.Sprintf("live:%s calls=%d participants=%d loss=%.3f%% cpu_per_participant_min=%s mem_per_call=%s intact=%d/%d",
 		transport, r.CallsHeld, r.Participants, r.LossPct, cpu, mem, r.Intact, r.Recordings)
 }
@@ -168,6 +175,7 @@ func (r *Result) Report(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "cpu in window: simulator %.3f CPU-s; server not measured (give its pid)\n", r.SimulatorCPU.Seconds())
 	}
+	r.reportNodes(w)
 	fmt.Fprintf(w, "recordings: %d of %d intact (no gap of 12.5 ms or more; %d gaps over all participants); %d shorter discontinuities (clicks)\n", r.Intact, r.Recordings, r.Gaps, r.Clicks)
 	for i, c := range r.ClickAt {
 		if i == maxClicksShown {

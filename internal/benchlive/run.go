@@ -22,6 +22,7 @@ import (
 type benchCall struct {
 	id          string
 	recordingID string
+	node        int // index of its node in the run's nodes
 	ps          []*participant
 	joinErr     error
 }
@@ -55,8 +56,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("decode floor: %w", err)
 	}
 
-	connStr, pid, metricsURL, sipAddr := cfg.ConnectionString, cfg.ServerPID, cfg.MetricsURL, cfg.SIPAddr
-	if connStr == "" {
+	nodes := []*benchNode{{connStr: cfg.ConnectionString, pid: cfg.ServerPID, metricsURL: cfg.MetricsURL, sipAddr: cfg.SIPAddr}}
+	if cfg.ConnectionString == "" {
 		work := cfg.WorkDir
 		if work == "" {
 			if work, err = os.MkdirTemp("", "callrec-bench-live-"); err != nil {
@@ -67,29 +68,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 		args := []string{"--max-unmixed-channels", strconv.Itoa(max(5, cfg.Participants))}
-		if cfg.Transport == TransportSIP {
-			port, err := freePort()
-			if err != nil {
-				return nil, err
-			}
-			sipAddr = "127.0.0.1:" + strconv.Itoa(port)
-			args = append(args, "--sip-addr", sipAddr, "--sip-rtp-ports", "20000-29999")
+		if nodes, err = startNodes(ctx, cfg, work, args); err != nil {
+			return nil, err
 		}
-		srv, err := startServer(ctx, cfg.Binary, work, args)
+		defer func() {
+			for _, n := range nodes {
+				n.srv.stop()
+			}
+		}()
+	}
+	res.ServerMeasured = nodes[0].pid != 0
+	for _, n := range nodes {
+		cs, err := hmacauth.ParseConnectionString(n.connStr)
 		if err != nil {
 			return nil, err
 		}
-		defer srv.stop()
-		connStr, pid, metricsURL = srv.connectionString, srv.pid(), srv.metricsURL
-		fmt.Fprintf(cfg.Progress, "server: pid %d, %s\n", pid, srv.cmd.Args[len(srv.cmd.Args)-len(args)-1:])
+		n.endpoint = cs.Endpoint.String()
 	}
-	res.ServerMeasured = pid != 0
-	cs, err := hmacauth.ParseConnectionString(connStr)
+	// The application talks to the first node; with several, the calls it
+	// creates are placed by cost, and participants join on their call's node.
+	cs, err := hmacauth.ParseConnectionString(nodes[0].connStr)
 	if err != nil {
 		return nil, err
 	}
-	endpoint := cs.Endpoint.String()
-	client, err := callautomation.NewCallAutomationClient(connStr, &callautomation.ClientOptions{Logger: cfg.Logger})
+	client, err := callautomation.NewCallAutomationClient(nodes[0].connStr, &callautomation.ClientOptions{Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -97,17 +99,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	transport.MaxIdleConnsPerHost = 64
 	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 
-	before, err := scrapeIngest(ctx, httpClient, metricsURL)
+	before, err := scrapeNodes(ctx, httpClient, nodes)
 	if err != nil {
 		return nil, err
 	}
 	if res.ServerMeasured {
-		if res.ServerRSSBase, err = procRSS(pid); err != nil {
+		if res.ServerRSSBase, err = rssOf(nodes); err != nil {
 			return nil, err
 		}
 	}
 
-	calls, err := startCalls(ctx, cfg, client, cs.Key, sources)
+	calls, err := startCalls(ctx, cfg, client, cs.Key, sources, nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -140,9 +142,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					defer func() { <-slots }()
 					jctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 					defer cancel()
-					join := func() error { return p.join(jctx, httpClient, endpoint, c.id) }
+					n := nodes[c.node]
+					join := func() error { return p.join(jctx, httpClient, n.endpoint, c.id) }
 					if cfg.Transport == TransportSIP {
-						join = func() error { return p.call(jctx, sipAddr, c.id) }
+						join = func() error { return p.call(jctx, n.sipAddr, c.id) }
 					}
 					if err := join(); err != nil {
 						errs[j] = fmt.Errorf("%s: %w", p.rawID, err)
@@ -158,11 +161,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	joins.Wait()
 	res.ConnectAll = time.Since(joinStart)
+	if len(nodes) > 1 {
+		res.Nodes = make([]NodeResult, len(nodes))
+		for i, n := range nodes {
+			res.Nodes[i].ID = n.id
+		}
+	}
 	for _, c := range calls {
+		if res.Nodes != nil {
+			res.Nodes[c.node].Calls++
+		}
 		if c.joinErr != nil {
 			res.Problems = append(res.Problems, "join: "+c.joinErr.Error())
 		} else {
 			res.Participants += len(c.ps)
+			if res.Nodes != nil {
+				res.Nodes[c.node].Participants += len(c.ps)
+			}
 		}
 	}
 	if ctx.Err() != nil {
@@ -174,8 +189,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	if err := hold(ctx, cfg, res, calls, pid, metricsURL, sources); err != nil {
+	if err := hold(ctx, cfg, res, calls, nodes, sources); err != nil {
 		return nil, err
+	}
+	if res.Nodes != nil { // everyone still in the calls: the load is theirs
+		if err := readRegistry(ctx, cfg.Database, nodes, res.Nodes); err != nil {
+			res.Problems = append(res.Problems, "reading the node registry: "+err.Error())
+		}
 	}
 
 	stopPacing()
@@ -202,7 +222,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Problems = append(res.Problems, fmt.Sprintf("stop %s: %v", c.recordingID, err))
 		}
 	}
-	after, err := scrapeIngest(ctx, httpClient, metricsURL)
+	after, err := scrapeNodes(ctx, httpClient, nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +248,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // startCalls creates the calls and starts a recording of each, before
 // anyone joins.
-func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, key []byte, sources []*clip) ([]*benchCall, error) {
+func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, key []byte, sources []*clip, nodes []*benchNode) ([]*benchCall, error) {
 	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	channel := callautomation.RecordingChannelMixed
 	if cfg.Unmixed {
@@ -250,6 +270,13 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 			return nil, fmt.Errorf("start recording: %w", err)
 		}
 		c := &benchCall{id: call.ServerCallID, recordingID: st.RecordingID}
+		if len(nodes) > 1 { // the node placement chose
+			got, err := client.Calls().Get(ctx, call.ServerCallID)
+			if err != nil {
+				return nil, fmt.Errorf("read call: %w", err)
+			}
+			c.node = nodeIndex(nodes, got.Node)
+		}
 		for k := range cfg.Participants {
 			raw := fmt.Sprintf("8:acs:bench-%d-%d", i, k)
 			if cfg.Transport == TransportSIP { // a phone number of its own
@@ -269,17 +296,19 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 
 // hold is the measurement window: CPU of both processes, the server's
 // peak memory, and the delay of every packet.
-func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid int, metricsURL string, sources []*clip) error {
-	var serverCPU0 time.Duration
-	var err error
+func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, nodes []*benchNode, sources []*clip) error {
+	cpu0 := make([]time.Duration, len(nodes))
 	if res.ServerMeasured {
-		if serverCPU0, err = procCPU(pid); err != nil {
-			return err
+		for i, n := range nodes {
+			var err error
+			if cpu0[i], err = procCPU(n.pid); err != nil {
+				return err
+			}
 		}
 	}
 	// The server's decode counters are scraped at the edges of the window.
 	client := &http.Client{Timeout: 10 * time.Second}
-	m0, m0err := scrapeIngest(ctx, client, metricsURL)
+	m0, m0err := scrapeNodes(ctx, client, nodes)
 	self0 := selfCPU()
 	busy0, total0, cpuErr := cpuTimes()
 	t0 := time.Now()
@@ -295,7 +324,7 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 	}
 	for end := t0.Add(cfg.Hold); ; {
 		if res.ServerMeasured {
-			if rss, err := procRSS(pid); err == nil {
+			if rss, err := rssOf(nodes); err == nil {
 				res.ServerRSSPeak = max(res.ServerRSSPeak, rss)
 			}
 		}
@@ -320,15 +349,24 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, pid 
 		res.MachineBusy = float64(busy1-busy0) / float64(total1-total0)
 	}
 	if res.ServerMeasured {
-		cpu, err := procCPU(pid)
-		if err != nil {
-			return err
+		for i, n := range nodes {
+			cpu, err := procCPU(n.pid)
+			if err != nil {
+				return err
+			}
+			res.ServerCPU += cpu - cpu0[i]
+			if len(nodes) > 1 {
+				nr := &res.Nodes[i]
+				nr.CPU = cpu - cpu0[i]
+				if nr.Participants > 0 {
+					nr.CPUPerParticipantMin = time.Duration(float64(nr.CPU) / (float64(nr.Participants) * res.Window.Minutes()))
+				}
+			}
 		}
-		res.ServerCPU = cpu - serverCPU0
 		if res.Participants > 0 {
 			res.CPUPerParticipantMin = time.Duration(float64(res.ServerCPU) / (float64(res.Participants) * res.Window.Minutes()))
 		}
-		if m1, err := scrapeIngest(ctx, client, metricsURL); err == nil && m0err == nil && res.Participants > 0 {
+		if m1, err := scrapeNodes(ctx, client, nodes); err == nil && m0err == nil && res.Participants > 0 {
 			perMin := m1.minus(m0).decodeSec / (float64(res.Participants) * res.Window.Minutes())
 			res.ServerDecodePerParticipantMin = time.Duration(perMin * float64(time.Second))
 		}
@@ -408,8 +446,14 @@ func checkRecordings(ctx context.Context, rec *callautomation.CallRecording, cal
 			res.Clicks += clicks
 			res.Gaps += gaps
 			res.ClickAt = append(res.ClickAt, clickAt...)
+			if res.Nodes != nil {
+				res.Nodes[c.node].Recordings++
+			}
 			if problem == "" {
 				res.Intact++
+				if res.Nodes != nil {
+					res.Nodes[c.node].Intact++
+				}
 			} else {
 				res.Problems = append(res.Problems, problem)
 			}
