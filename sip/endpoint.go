@@ -49,6 +49,7 @@ type Endpoint struct {
 	bindings  map[string]binding // registered users' Contacts, by user
 	closed    bool
 	wg        sync.WaitGroup // the serving goroutines
+	ringing   sync.WaitGroup // INVITEs that ring (added under mu while not closed)
 	closeOnce sync.Once
 	closeDone chan struct{}
 	dialCtx   context.Context // ends the dials under way at Close
@@ -162,6 +163,7 @@ func (e *Endpoint) Close(ctx context.Context) error {
 				wg.Go(func() { l.hangup(reasonShuttingDown) })
 			}
 			wg.Wait()
+			e.ringing.Wait() // each got its final answer
 			_ = e.srv.Close()
 			_ = e.ua.Close()
 			if e.udp != nil {

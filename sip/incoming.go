@@ -26,8 +26,12 @@ type Ringer interface {
 // hears ringing before 480 when no application decides.
 const DefaultRingTimeout = 30 * time.Second
 
-// errRingTimeout ends a ring that nobody answered in time.
-var errRingTimeout = errors.New("nobody answered in time")
+// errRingTimeout ends a ring that nobody answered in time;
+// errShuttingDown one the endpoint's Close ended.
+var (
+	errRingTimeout  = errors.New("nobody answered in time")
+	errShuttingDown = errors.New("callrec is shutting down")
+)
 
 // Limits of the SIP headers an IncomingCall carries in
 // customContext.sipHeaders (ACS's: five custom headers and a
@@ -80,19 +84,36 @@ func (e *Endpoint) resolve(ctx context.Context, req *sip.Request, dialog *sipgo.
 }
 
 // ring sends 180 Ringing, raises IncomingCall and waits for the decision.
+// Close ends the wait: the caller gets 503 rather than silence (Close
+// waits for that answer before it stops the transports).
 func (e *Endpoint) ring(ctx context.Context, req *sip.Request, dialog *sipgo.DialogServerSession, log *slog.Logger,
 	reject func(code int, reason, why string)) (string, func(error), bool) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		reject(503, "Service Unavailable", errShuttingDown.Error())
+		return "", nil, false
+	}
+	e.ringing.Add(1)
+	e.mu.Unlock()
+	defer e.ringing.Done()
 	if err := dialog.Respond(180, "Ringing", nil); err != nil {
 		log.Info("180 not sent", "err", err)
 		return "", nil, false
 	}
 	inv := invitationOf(req)
-	rctx, cancel := context.WithTimeoutCause(ctx, e.cfg.ringTimeout, errRingTimeout)
+	tctx, cancel := context.WithTimeoutCause(ctx, e.cfg.ringTimeout, errRingTimeout)
 	defer cancel()
+	rctx, shutDown := context.WithCancelCause(tctx)
+	defer shutDown(nil)
+	defer context.AfterFunc(e.dialCtx, func() { shutDown(errShuttingDown) })()
 	d, err := e.cfg.Incoming.Ring(rctx, inv)
 	switch {
 	case ctx.Err() != nil:
 		log.Info("INVITE cancelled while ringing")
+		return "", nil, false
+	case errors.Is(context.Cause(rctx), errShuttingDown):
+		reject(503, "Service Unavailable", "callrec is shutting down: the call rang and was not answered")
 		return "", nil, false
 	case errors.Is(context.Cause(rctx), errRingTimeout):
 		reject(480, "Temporarily Unavailable", "nobody answered within "+e.cfg.ringTimeout.String())

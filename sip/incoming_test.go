@@ -462,3 +462,30 @@ func TestCallConnectionParticipantActions(t *testing.T) {
 		t.Errorf("removing from a disconnected connection: %v, want 404", err)
 	}
 }
+
+// TestRingingCallWhenTheEndpointCloses: a call that rings when the
+// endpoint shuts down gets 503 before the transports close, not silence;
+// its context then answers 404 IncomingCallNotFound.
+func TestRingingCallWhenTheEndpointCloses(t *testing.T) {
+	sink := newEvents(t)
+	n := startRingingNode(t, sink)
+	ctx := t.Context()
+	ph := newPhone(t, n.sip, "+14255550100")
+	done := ph.ring(ctx, "+18005550177")
+	ev := sink.wait(t, "Microsoft.Communication.IncomingCall", incomingFor("4:+18005550177"))
+	if err := n.srv.App.SIP.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.code != 503 {
+			t.Errorf("the ringing caller got %d when the endpoint closed, want 503", r.code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the ringing caller got no final answer")
+	}
+	icc := ev["data"].(map[string]any)["incomingCallContext"].(string)
+	if _, err := n.client.AnswerCall(ctx, icc, sink.url+"/callback", nil); statusOf(err) != 404 {
+		t.Errorf("answering after the close: %v, want 404", err)
+	}
+}
