@@ -96,13 +96,20 @@ func TestLiveChunkStagedInParts(t *testing.T) {
 // recording (its process gone, its spool with it) leaves staged parts; a
 // second engine on another spool but the same store adopts the recording
 // and stops it: the chunk, assembled from the parts, is a valid WAV holding
-// the tone up to the last part, stored with its metadata, ending nodeLost;
-// the parts are gone afterwards.
+// the tone up to the last part (a WAV with its sizes set, an MP3 cut after
+// its last whole frame), stored with its metadata, ending nodeLost; the
+// parts are gone afterwards.
 func TestAdoptFinalizesFromStagedParts(t *testing.T) {
+	for _, format := range []callrec.RecordingFormat{callrec.FormatWav, callrec.FormatMp3} {
+		t.Run(string(format), func(t *testing.T) { adoptFromStagedParts(t, format) })
+	}
+}
+
+func adoptFromStagedParts(t *testing.T, format callrec.RecordingFormat) {
 	const interval = 500 * time.Millisecond
 	r := newRig(t, func(c *recorder.Config) { c.UploadInterval = interval })
 	const id = "rec-adopted"
-	r.start(id, callrec.RecordingSpec{})
+	r.start(id, callrec.RecordingSpec{Format: format})
 	var parts int
 	for step := 0; step < 40 && parts < 4; step++ {
 		r.play(0.5, voice{id: "a", freq: 440, amp: 8000, from: 0, to: 60})
@@ -144,11 +151,13 @@ func TestAdoptFinalizesFromStagedParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := wav.Read(c)
-	c.Close()
-	if err != nil {
+	var a *wav.Audio
+	if format == callrec.FormatMp3 {
+		a = decodeMP3(t, c)
+	} else if a, err = wav.Read(c); err != nil {
 		t.Fatal(err)
 	}
+	c.Close()
 	got := seconds(a)
 	// The parts hold all but what was written after the last one: at most
 	// an interval and the commits not yet made when it was taken (the
@@ -156,12 +165,21 @@ func TestAdoptFinalizesFromStagedParts(t *testing.T) {
 	if got < 1 || got > played || played-got > 1.5 {
 		t.Fatalf("adopted chunk holds %.2f s of the %.2f s played", got, played)
 	}
-	if d := float64(chunks[0].DurationMs) / 1000; math.Abs(d-got) > 0.05 {
+	if d := float64(chunks[0].DurationMs) / 1000; math.Abs(d-got) > 0.1 {
 		t.Errorf("chunk duration %.2f s, file %.2f s", d, got)
 	}
-	expectSpans(t, "adopted", a.Channels[0], 440, [2]float64{0, got})
-	if _, err := other.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartMetadata); err != nil {
+	x, skip := a.Channels[0], 0.0
+	if format == callrec.FormatMp3 {
+		// The repaired MP3 decodes with about 0.1 s at its start without
+		// the tone (the encoder's delay, untrimmed): the check skips it.
+		skip = 0.2
+		x = x[int(skip*callrec.SampleRate):]
+	}
+	expectSpans(t, "adopted", x, 440, [2]float64{0, got - skip})
+	if m, err := other.OpenContent(t.Context(), chunks[0].DocumentID, callrec.PartMetadata); err != nil {
 		t.Errorf("no metadata document: %v", err)
+	} else {
+		m.Close()
 	}
 	var left []string
 	r.store.List(t.Context(), "spool/", func(a blob.Attributes) error { left = append(left, a.Key); return nil })

@@ -130,3 +130,49 @@ func testIdempotentStartAcrossHandles(t *testing.T, open Opener) {
 		t.Errorf("%d events stored, want the one start's", len(evs))
 	}
 }
+
+// testEventIDTakenOnce: two handles stop one recording at once, each with
+// its chunks and an event of one id (as two nodes finishing a lost node's
+// recording do with its file event): the database takes the id once, so
+// one update succeeds and the other fails whole: one event, and the
+// recording holds the winner's chunks.
+func testEventIDTakenOnce(t *testing.T, open Opener) {
+	ctx := t.Context()
+	a, b := open(t), open(t)
+	if err := a.CreateCall(ctx, &callrec.Call{ServerCallID: "c1", State: callrec.CallActive, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	r := &callrec.Recording{ID: "r1", Spec: callrec.RecordingSpec{ServerCallID: "c1"}, State: callrec.StateActive, StartedAt: t0}
+	if _, _, err := a.CreateRecording(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for i, db := range []Store{a, b} {
+		go func() {
+			stop := t0.Add(time.Minute)
+			mine := &callrec.Recording{ID: "r1", Spec: r.Spec, State: callrec.StateInactive, Stopped: true, StoppedAt: &stop,
+				StartedAt: t0, Chunks: []callrec.Chunk{{DocumentID: fmt.Sprint("d", i)}}}
+			errs <- db.UpdateRecording(ctx, mine, event("file-r1", callrec.EventRecordingFileStatusUpdated, stop, "http://127.0.0.1:1/files"))
+		}()
+	}
+	var failed int
+	for range 2 {
+		if <-errs != nil {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d of two updates with one event id failed, want 1", failed)
+	}
+	evs, err := a.Events(ctx, "")
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("events %+v %v, want one", evs, err)
+	}
+	if counts, err := a.CountDeliveries(ctx); err != nil || counts[callrec.DeliveryPending] != 1 {
+		t.Fatalf("deliveries %v %v, want one", counts, err)
+	}
+	back, err := a.Recording(ctx, "r1")
+	if err != nil || !back.Stopped || len(back.Chunks) != 1 {
+		t.Fatalf("recording after the race: %+v %v", back, err)
+	}
+}

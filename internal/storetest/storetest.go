@@ -57,6 +57,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"SharedSettingFirstWins", testSharedSetting},
 		{"NodeRegistryAndTakeOver", testNodeRegistry},
 		{"CallConnectionsSurviveReopen", testCallConnections},
+		{"EventIDTakenOnce", testEventIDTakenOnce},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newDB(t)) })
 	}
