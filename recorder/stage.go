@@ -86,12 +86,14 @@ func stageOffset(id string, every time.Duration) time.Duration {
 }
 
 // stageConcurrency is how many staged-part uploads run at once, engine-wide:
-// half the processors, at least one. A part of the local store costs a
-// copy and an MD5 of its bytes (fileblob's attributes), about 10 ms of a
-// core per 30 s of a recording; run all at once (every recording of a
-// benchmark, started in the same second, staged in the same commit) they
-// took every processor from the media for a second or more.
-func stageConcurrency() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+// half the processors, and at least 4 so that a remote store's latency
+// (a PUT of ~1 MB every interval per recording) does not queue them past
+// the interval. A part of the local store costs a copy and an MD5 of its
+// bytes (fileblob's attributes); run all at once (every recording of a
+// benchmark, started in the same second, staged in the same commit: 42 at
+// once at 60 × 3) they took every processor from the media for a second
+// or more. Spread over the interval (stageOffset), they rarely overlap.
+func stageConcurrency() int { return max(4, runtime.GOMAXPROCS(0)/2) }
 
 // maybe starts the upload of the live chunk's new bytes when the interval
 // has passed since the last one and none is running.
