@@ -407,8 +407,8 @@ func testAddParticipant(t *testing.T, n *node, dir string) {
 	refused := app.do(t, map[string]any{"op": "addParticipant", "conn": conn, "target": busy, "context": "op-busy"})
 	failed := app.event(t, "AddParticipantFailed", of(conn))
 	t.Logf("AddParticipantFailed %v", failed)
-	if failed["invitationId"] != refused["invitationId"] || failed["participant"] != busy || failed["code"] != float64(486) {
-		t.Errorf("AddParticipantFailed %v, want code 486 for %s", failed, busy)
+	if failed["invitationId"] != refused["invitationId"] || failed["participant"] != busy || failed["code"] != float64(486) || failed["subCode"] != float64(8539) {
+		t.Errorf("AddParticipantFailed %v, want code 486 (subCode 8539, ACS's busy) for %s", failed, busy)
 	}
 
 	// The added phone hangs up: ParticipantsUpdated without it.
