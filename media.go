@@ -37,6 +37,9 @@ type ParticipantEvent struct {
 	Participant string
 	Pos         int64
 	At          time.Time
+	// DisplayName is the participant's display name, on a join, when its
+	// leg has one (the join page's name, a WHIP or SIP display name).
+	DisplayName string
 }
 
 // MediaSubscriber receives one call's decoded media. Calls come from the
@@ -67,6 +70,9 @@ type MediaSubscription struct {
 	// joined. Events about them from before the subscription are not
 	// delivered; later ones are.
 	Present []string
+	// DisplayNames are the display names of the present participants that
+	// have one, by raw id.
+	DisplayNames map[string]string
 	// Cancel ends the subscription; later calls do nothing.
 	Cancel func()
 	// RequestKeyframe, when not nil, asks a participant's sender for a

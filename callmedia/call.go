@@ -46,14 +46,22 @@ func newCall(id string, now time.Time) *call {
 	return c
 }
 
-func (c *call) subscribe(s callrec.MediaSubscriber, now time.Time) (pos int64, present []string, id uint64) {
+func (c *call) subscribe(s callrec.MediaSubscriber, now time.Time) (pos int64, present []string, names map[string]string, id uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nextSub++
 	video, _ := s.(callrec.VideoSubscriber)
 	next := append(append([]subscription(nil), *c.subs.Load()...), subscription{id: c.nextSub, sub: s, video: video})
 	c.subs.Store(&next)
-	return c.clock.Position(now), c.presentLocked(), c.nextSub
+	for _, p := range c.parts {
+		if p.name != "" {
+			if names == nil {
+				names = map[string]string{}
+			}
+			names[p.rawID] = p.name
+		}
+	}
+	return c.clock.Position(now), c.presentLocked(), names, c.nextSub
 }
 
 func (c *call) unsubscribe(id uint64) {
@@ -129,6 +137,9 @@ func (c *call) attach(h *Hub, rawID string, leg Leg, admit func() error) (*Parti
 		}
 	}
 	p := &Participant{hub: h, call: c, rawID: rawID, leg: leg}
+	if n, ok := leg.(DisplayNamer); ok {
+		p.name = n.DisplayName()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p.floor = math.MinInt64
@@ -137,7 +148,7 @@ func (c *call) attach(h *Hub, rawID string, leg Leg, admit func() error) (*Parti
 	}
 	c.parts = append(c.parts, p)
 	c.eventLocked(callrec.ParticipantEvent{Kind: callrec.ParticipantJoined, Participant: rawID,
-		Pos: c.clock.Position(now()), At: now()})
+		Pos: c.clock.Position(now()), At: now(), DisplayName: p.name})
 	return p, nil
 }
 

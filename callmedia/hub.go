@@ -96,9 +96,9 @@ func (h *Hub) release(c *call) {
 func (h *Hub) Subscribe(callID string, s callrec.MediaSubscriber) callrec.MediaSubscription {
 	c := h.acquire(callID)
 	now := h.cfg.Now()
-	pos, present, id := c.subscribe(s, now)
+	pos, present, names, id := c.subscribe(s, now)
 	var once sync.Once
-	sub := callrec.MediaSubscription{Pos: pos, At: now, Present: present, Cancel: func() {
+	sub := callrec.MediaSubscription{Pos: pos, At: now, Present: present, DisplayNames: names, Cancel: func() {
 		once.Do(func() {
 			c.unsubscribe(id)
 			h.release(c)
@@ -127,6 +127,14 @@ type Leg interface {
 	// the transport has done its own bookkeeping (the leave recorded). It
 	// may be called more than once, and concurrently.
 	Disconnect(reason string)
+}
+
+// DisplayNamer is implemented by a Leg that knows its participant's display
+// name (the join page's name, a WHIP or SIP display name); the hub carries
+// it to subscribers with the join (callrec.ParticipantEvent.DisplayName,
+// callrec.MediaSubscription.DisplayNames), for the composite's labels.
+type DisplayNamer interface {
+	DisplayName() string
 }
 
 // Why the hub disconnects a leg.

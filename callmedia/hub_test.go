@@ -281,3 +281,42 @@ func TestBudgetChecks(t *testing.T) {
 		t.Error("a budget whose delay exceeds its max delay was accepted")
 	}
 }
+
+// namedLeg is a leg that knows its participant's display name.
+type namedLeg struct {
+	leg
+	name string
+}
+
+func (l *namedLeg) DisplayName() string { return l.name }
+
+// TestDisplayNamesReachSubscribers: a leg's display name comes with the
+// participant's join, and with the present participants of a later
+// subscription; a leg without one gives none.
+func TestDisplayNamesReachSubscribers(t *testing.T) {
+	h := newHub(t, callmedia.Config{})
+	r := &recorder{}
+	sub := h.Subscribe("call", r)
+	defer sub.Cancel()
+	alice := &namedLeg{name: "Alice Smith"}
+	p, err := h.Attach("call", "8:acs:alice", alice, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.p = p
+	attach(t, h, "call", "4:+14255550123")
+	if p.DisplayName() != "Alice Smith" {
+		t.Errorf("participant's display name %q", p.DisplayName())
+	}
+	r.mu.Lock()
+	events := slices.Clone(r.events)
+	r.mu.Unlock()
+	if len(events) != 2 || events[0].DisplayName != "Alice Smith" || events[1].DisplayName != "" {
+		t.Errorf("join events %+v, want Alice Smith's name on hers and none on the phone's", events)
+	}
+	later := h.Subscribe("call", &recorder{})
+	defer later.Cancel()
+	if len(later.DisplayNames) != 1 || later.DisplayNames["8:acs:alice"] != "Alice Smith" {
+		t.Errorf("a later subscription's display names %v", later.DisplayNames)
+	}
+}

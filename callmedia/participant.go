@@ -15,6 +15,7 @@ type Participant struct {
 	hub   *Hub
 	call  *call
 	rawID string
+	name  string // display name, "" without one (DisplayNamer)
 	leg   Leg
 	floor int64
 	once  sync.Once
@@ -28,6 +29,10 @@ type Participant struct {
 
 // RawID returns the participant's ACS raw id.
 func (p *Participant) RawID() string { return p.rawID }
+
+// DisplayName returns the participant's display name as its leg gave it
+// (DisplayNamer), "" without one.
+func (p *Participant) DisplayName() string { return p.name }
 
 // CallID returns the call's serverCallId.
 func (p *Participant) CallID() string { return p.call.id }

@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,7 +67,8 @@ func TestBrowserCameraInComposite(t *testing.T) {
 	})
 
 	const browserID, simID = "8:acs:browser", "8:acs:red"
-	joinURL := joinURLFor(ctx, t, srv, callID, browserID) + "&autojoin=1&raw=1"
+	const browserName, simName = "Dr Green Browser", "Red Robin Simulated"
+	joinURL := joinURLFor(ctx, t, srv, callID, browserID) + "&autojoin=1&raw=1&name=" + url.QueryEscape(browserName)
 	chromiumtest.Start(t, chromium, dir, joinURL,
 		"--use-file-for-fake-video-capture="+y4m, "--use-file-for-fake-audio-capture="+wavPath)
 	waitForParticipant(ctx, t, client, callID, browserID, 90*time.Second)
@@ -79,6 +82,7 @@ func TestBrowserCameraInComposite(t *testing.T) {
 			ConnectionString: srv.ConnectionString(),
 			CallID:           callID,
 			Participant:      simID,
+			DisplayName:      simName,
 			Source:           "tone:440,video:red",
 			Duration:         2 * time.Minute,
 			SettingEngine:    simulate.LoopbackSettingEngine(),
@@ -133,6 +137,8 @@ func TestBrowserCameraInComposite(t *testing.T) {
 			together, len(frames), last, browserGreen, red)
 	}
 
+	checkLabels(t, path, grid, browserName, simName)
+
 	pcm, err := videotest.DecodeAudio(path)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +158,38 @@ func TestBrowserCameraInComposite(t *testing.T) {
 			t.Errorf("the audio's last seconds hold %v Hz at %.1f dB (550 Hz at %.1f dB), want the tone", freq,
 				10*math.Log10(p), 10*math.Log10(off))
 		}
+	}
+}
+
+// checkLabels checks that the two tiles in a row at grid are labelled
+// with their display names, not the raw ids' fallbacks ("browser", "red"):
+// the label's grey box (text changes the luma only) reaches 180 px into
+// each tile, past the end of the fallback's box (116 and 60 px) and short
+// of the name's (242 and 284 px), while 400 px in the tile shows its
+// picture.
+func checkLabels(t *testing.T, path string, grid [][2]int, names ...string) {
+	t.Helper()
+	// The label box's rows are 316–354 of the tile; 32 rows from 318.
+	const w, h, inside, outside = 1280, 32, 180, 400
+	strips, err := videotest.DecodeFrames(path, fmt.Sprintf("crop=%d:%d:%d:%d", w, h, grid[0][0], grid[0][1]+318), w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labelled := 0
+	for _, s := range strips {
+		img := video.Image{W: w, H: h, Y: s[:w*h], U: s[w*h : w*h*5/4], V: s[w*h*5/4:]}
+		ok := true
+		for i := range names {
+			in, out := img.At(i*640+inside, h/2), img.At(i*640+outside, h/2)
+			ok = ok && sameChroma(in, video.LabelBack, 10) && !sameChroma(out, video.LabelBack, 30)
+		}
+		if ok {
+			labelled++
+		}
+	}
+	t.Logf("%d of %d frames show both tiles labelled with %q", labelled, len(strips), names)
+	if labelled < 48 {
+		t.Errorf("%d of %d frames show the tiles labelled with %q (their grey label box 180 px into the tile)", labelled, len(strips), names)
 	}
 }
 

@@ -45,6 +45,7 @@ const (
 type session struct {
 	id     string
 	rawID  string
+	name   string // display name (displayName), "" without one
 	callID string
 	server *Server
 	peer   *rtcrecv.Peer

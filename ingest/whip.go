@@ -35,7 +35,13 @@ func (s *Server) handleWHIPPost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	name, err := displayName(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	sess := newSession(s, callID, claims.RawID)
+	sess.name = name
 	answer, err := s.join(r.Context(), sess, offer)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -79,6 +79,9 @@ func TestWHIPRejectsBadRequests(t *testing.T) {
 		{"bad media line", whip, "application/sdp", "Bearer " + good, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio notaport UDP/TLS/RTP/SAVPF 111\r\n", 400, ingest.CodeInvalidSDP},
 		{"video only", whip, "application/sdp", "Bearer " + good, offerSDP(t, webrtc.RTPCodecTypeVideo), 400, ingest.CodeNoOpusAudio},
 		{"no fingerprint", whip, "application/sdp", "Bearer " + good, noFingerprint, 400, ingest.CodeInvalidSDP},
+		{"display name too long", whip + "?name=" + strings.Repeat("n", 65), "application/sdp", "Bearer " + good, offer, 400, ingest.CodeInvalidDisplayName},
+		{"display name with a control character", whip + "?name=a%0Ab", "application/sdp", "Bearer " + good, offer, 400, ingest.CodeInvalidDisplayName},
+		{"display name not UTF-8", whip + "?name=%FF", "application/sdp", "Bearer " + good, offer, 400, ingest.CodeInvalidDisplayName},
 		{"huge body", whip, "application/sdp", "Bearer " + good, offer + strings.Repeat("a=x-pad:"+strings.Repeat("x", 100)+"\r\n", 1000), 413, callrec.CodeBodyTooLarge},
 	}
 	for _, c := range cases {

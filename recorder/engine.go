@@ -274,6 +274,9 @@ func (e *Engine) initSession(ctx context.Context, s *session, r *callrec.Recordi
 		s.participant(p)
 		if s.video != nil {
 			s.video.Join(p)
+			if name := sub.DisplayNames[p]; name != "" {
+				s.video.SetName(p, name)
+			}
 		}
 	}
 

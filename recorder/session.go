@@ -379,6 +379,9 @@ func (s *session) onEvent(ev callrec.ParticipantEvent) {
 		s.participant(ev.Participant)
 		if s.video != nil {
 			s.video.Join(ev.Participant)
+			if ev.DisplayName != "" {
+				s.video.SetName(ev.Participant, ev.DisplayName)
+			}
 		}
 		if !s.present[ev.Participant] {
 			s.present[ev.Participant] = true

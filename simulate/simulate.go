@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,10 @@ type Options struct {
 	ConnectionString string
 	CallID           string
 	Participant      string // ACS raw id, e.g. 8:acs:…
+	// DisplayName is sent with the join (the WHIP URL's name) and shown on
+	// the synthetic video; empty means none (the picture shows the raw id
+	// without its prefix, as the composite's label does).
+	DisplayName string
 	// Source is "tone:<Hz>", "silence" or a WAV file path (see LoadClip),
 	// optionally followed by ",video:<colour>" (one of VideoColors): the
 	// participant then also sends a synthetic VP8 video (video.go) that
@@ -113,7 +118,7 @@ func Join(ctx context.Context, o Options) (Result, error) {
 	defer pc.Close()
 	var video *videoSender
 	if videoColour != "" {
-		if video, err = newVideoSender(ctx, pc, o.Participant, videoColour); err != nil {
+		if video, err = newVideoSender(ctx, pc, cmp.Or(o.DisplayName, o.Participant), videoColour); err != nil {
 			return res, err
 		}
 		defer video.Close()
@@ -123,7 +128,7 @@ func Join(ctx context.Context, o Options) (Result, error) {
 
 	connectCtx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
 	defer cancel()
-	location, err := Publish(connectCtx, o.HTTPClient, o.Endpoint, o.CallID, o.Token, pc)
+	location, err := Publish(connectCtx, o.HTTPClient, WHIPURL(o.Endpoint, o.CallID, o.DisplayName), o.Token, pc)
 	if err != nil {
 		return res, err
 	}
@@ -274,10 +279,20 @@ func (e *WHIPError) Error() string {
 	return fmt.Sprintf("WHIP: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Publish offers pc (with all its candidates) to callrec's WHIP endpoint
-// for callID, authorised by a join token, applies the answer and returns
+// WHIPURL is callrec's WHIP endpoint for callID at endpoint (its base
+// URL), with the participant's display name if not empty.
+func WHIPURL(endpoint, callID, displayName string) string {
+	u := strings.TrimRight(endpoint, "/") + "/calls/" + url.PathEscape(callID) + "/whip"
+	if displayName != "" {
+		u += "?" + url.Values{"name": {displayName}}.Encode()
+	}
+	return u
+}
+
+// Publish offers pc (with all its candidates) to a callrec WHIP endpoint
+// (WHIPURL), authorised by a join token, applies the answer and returns
 // the session's location (for Leave). A refusal is a *WHIPError.
-func Publish(ctx context.Context, client *http.Client, endpoint, callID, token string, pc *webrtc.PeerConnection) (string, error) {
+func Publish(ctx context.Context, client *http.Client, whip, token string, pc *webrtc.PeerConnection) (string, error) {
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		return "", err
@@ -291,7 +306,7 @@ func Publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	answer, loc, err := PublishSDP(ctx, client, endpoint, callID, token, pc.LocalDescription().SDP)
+	answer, loc, err := PublishSDP(ctx, client, whip, token, pc.LocalDescription().SDP)
 	if err != nil {
 		return loc, err
 	}
@@ -301,11 +316,10 @@ func Publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	return loc, nil
 }
 
-// PublishSDP posts an SDP offer to callrec's WHIP endpoint for callID,
+// PublishSDP posts an SDP offer to a callrec WHIP endpoint (WHIPURL),
 // authorised by a join token, and returns the answer and the session's
 // location (for Leave). A refusal is a *WHIPError.
-func PublishSDP(ctx context.Context, client *http.Client, endpoint, callID, token, offer string) (answer, location string, err error) {
-	whip := strings.TrimRight(endpoint, "/") + "/calls/" + url.PathEscape(callID) + "/whip"
+func PublishSDP(ctx context.Context, client *http.Client, whip, token, offer string) (answer, location string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, whip, strings.NewReader(offer))
 	if err != nil {
 		return "", "", err

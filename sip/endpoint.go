@@ -315,7 +315,7 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	l := &leg{
-		ep: e, callID: callID, rawID: rawIDOf(req), dialogID: dialog.ID, dialog: dialog,
+		ep: e, callID: callID, rawID: rawIDOf(req), name: displayNameOf(req), dialogID: dialog.ID, dialog: dialog,
 		conn: conn, port: conn.LocalAddr().(*net.UDPAddr).Port, quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	l.log = log.With("rawId", l.rawID, "rtpPort", l.port)

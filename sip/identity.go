@@ -67,3 +67,12 @@ func e164(user string) (string, bool) {
 	}
 	return user, true
 }
+
+// displayNameOf is the caller's display name in the From header, "" without
+// one.
+func displayNameOf(req *sip.Request) string {
+	if from := req.From(); from != nil {
+		return strings.TrimSpace(strings.Trim(from.DisplayName, `"`))
+	}
+	return ""
+}

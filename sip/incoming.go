@@ -156,9 +156,7 @@ func invitationOf(req *sip.Request) callrec.Invitation {
 	} else {
 		inv.To = "sip:" + url.PathEscape(user) + "@" + req.Recipient.Host
 	}
-	if from := req.From(); from != nil {
-		inv.CallerDisplayName = strings.Trim(from.DisplayName, `"`)
-	}
+	inv.CallerDisplayName = displayNameOf(req)
 	custom := 0
 	for _, h := range req.Headers() {
 		name := h.Name()

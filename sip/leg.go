@@ -42,6 +42,7 @@ type leg struct {
 	log      *slog.Logger
 	callID   string
 	rawID    string
+	name     string // the caller's display name (From), "" without one
 	dialogID string
 	dialog   dialogSession
 	conn     *net.UDPConn
@@ -337,3 +338,7 @@ func (m *legMedia) reportSock() *mediarecv.Socket {
 func countsOf(s streamStats, rep *reporter) legCounts {
 	return legCounts{packets: s.Received - s.Foreign, lost: s.Lost, late: s.Late, concealed: s.Concealed, reports: rep.sent}
 }
+
+// DisplayName implements callmedia.DisplayNamer: the caller's display name
+// in the INVITE's From, which labels its tile in video recordings.
+func (l *leg) DisplayName() string { return l.name }

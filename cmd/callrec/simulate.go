@@ -23,7 +23,7 @@ import (
 // (simulate/sipphone), streaming tones, silence or WAV files.
 func newSimulateCmd() *cobra.Command {
 	var callID, loss, ca, sipAddr, sipTransport string
-	var participants []string
+	var participants, displayNames []string
 	var duration, jitter time.Duration
 	var loopback bool
 	cmd := &cobra.Command{
@@ -38,7 +38,7 @@ participant a phone instead: a SIP user agent that INVITEs sip:<call>@<--sip-add
 (PCMU by default; sip/pcma:, sip/g722:, sip/opus: choose PCMA, G.722 or Opus) RTP of the source, then hangs
 up with a BYE. A phone's RAWID is 4:+<number> (it calls from that number) or a sip:user@host URI; its WAV file
 must be at 8 kHz (16 kHz for G.722; 8, 12, 16, 24 or 48 kHz for Opus).`,
-		Example: `  callrec simulate --call $CALL --participant 8:acs:alice=tone:440,video:red --participant 4:+14255550123=speech.wav \
+		Example: `  callrec simulate --call $CALL --participant 8:acs:alice=tone:440,video:red --name "8:acs:alice=Alice Smith" --participant 4:+14255550123=speech.wav \
       --duration 30s --loss 5% --jitter 30ms
   callrec simulate --call $CALL --participant 4:+14255550100=sip:tone:440 \
       --participant sip:bob@example.com=sip/g722:tone:660 --sip-addr 127.0.0.1:5060`,
@@ -63,6 +63,14 @@ must be at 8 kHz (16 kHz for G.722; 8, 12, 16, 24 or 48 kHz for Opus).`,
 			hc, err := httpClient(ca, 15*time.Second)
 			if err != nil {
 				return err
+			}
+			names := map[string]string{}
+			for _, n := range displayNames {
+				rawID, name, ok := strings.Cut(n, "=")
+				if !ok || name == "" {
+					return fmt.Errorf("--name %q: want RAWID=NAME", n)
+				}
+				names[rawID] = name
 			}
 			var sims []simulant
 			for _, p := range participants {
@@ -105,7 +113,7 @@ must be at 8 kHz (16 kHz for G.722; 8, 12, 16, 24 or 48 kHz for Opus).`,
 				token, _ := jointoken.Mint(cs.Key, callID, rawID, duration+time.Hour, time.Now())
 				o := simulate.Options{
 					Endpoint: cs.Endpoint.String(), Token: token,
-					CallID: callID, Participant: rawID, Source: source,
+					CallID: callID, Participant: rawID, DisplayName: names[rawID], Source: source,
 					Duration: duration, Loss: lossRate, Jitter: jitter, SettingEngine: se, HTTPClient: hc,
 				}
 				sims = append(sims, simulant{participant: rawID, source: source, duration: duration,
@@ -116,6 +124,7 @@ must be at 8 kHz (16 kHz for G.722; 8, 12, 16, 24 or 48 kHz for Opus).`,
 	}
 	cmd.Flags().StringVar(&callID, "call", "", "serverCallId of the call to join")
 	cmd.Flags().StringArrayVar(&participants, "participant", nil, "RAWID=SOURCE; SOURCE is tone:HZ, silence or a 16-bit WAV path, then optionally ,video:COLOUR for a synthetic video (WebRTC only); sip:SOURCE or sip/CODEC:SOURCE makes a phone (repeatable)")
+	cmd.Flags().StringArrayVar(&displayNames, "name", nil, "RAWID=NAME: a WebRTC participant's display name, sent with its join and shown on its tile in video recordings and on its synthetic video (repeatable)")
 	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long each participant streams")
 	cmd.Flags().StringVar(&loss, "loss", "0", "fraction of packets to drop before sending, e.g. 5% or 0.05")
 	cmd.Flags().DurationVar(&jitter, "jitter", 0, "random extra delay per packet, up to this much")

@@ -82,7 +82,7 @@ func publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 		return nil, "", err
 	}
 	ufrag, pwd := randHex(4), randHex(12)
-	answer, location, err := simulate.PublishSDP(ctx, client, endpoint, callID, token, offerSDP(fp, ufrag, pwd, p.hdr.SSRC))
+	answer, location, err := simulate.PublishSDP(ctx, client, simulate.WHIPURL(endpoint, callID, ""), token, offerSDP(fp, ufrag, pwd, p.hdr.SSRC))
 	if err != nil {
 		_ = conn.Close()
 		return nil, location, err

@@ -6,6 +6,8 @@
 //        [&raw=1]      turn off echo cancellation, noise suppression and
 //                      gain control (level-accurate capture, as for tests)
 //        [&video=0]    microphone only, even with a camera
+//        [&name=…]     the display name to fill in (the recording's tile
+//                      shows it; sent as the WHIP URL's name)
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -62,7 +64,9 @@ async function join() {
     setState("connecting", "Connecting…");
     await pc.setLocalDescription(await pc.createOffer());
     await waitForGathering(pc, 3000);
-    const resp = await fetch("/calls/" + encodeURIComponent(callId) + "/whip", {
+    const name = $("name").value.trim();
+    const whip = "/calls/" + encodeURIComponent(callId) + "/whip" + (name ? "?name=" + encodeURIComponent(name) : "");
+    const resp = await fetch(whip, {
       method: "POST",
       headers: { "Content-Type": "application/sdp", "Authorization": "Bearer " + token },
       body: pc.localDescription.sdp,
@@ -208,6 +212,7 @@ function showRecording(state) {
 
 $("call").textContent = callId || "(missing ?call=)";
 $("participant").textContent = tokenParticipant(token) || "(missing or unreadable ?token=)";
+$("name").value = params.get("name") || "";
 $("join").addEventListener("click", join);
 $("leave").addEventListener("click", leave);
 if (!callId || !token) {
