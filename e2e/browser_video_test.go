@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -92,9 +92,9 @@ func TestBrowserCameraInComposite(t *testing.T) {
 		}
 	})
 	waitForParticipant(ctx, t, client, callID, simID, 60*time.Second)
-	// About 10 s of the two together (this only paces the test: what is
+	// About 15 s of the two together (this only paces the test: what is
 	// checked is what the file holds).
-	time.Sleep(10 * time.Second)
+	time.Sleep(15 * time.Second)
 	chunk := stopFirstChunk(ctx, t, client, recordingID)
 	stopStream()
 
@@ -122,10 +122,12 @@ func TestBrowserCameraInComposite(t *testing.T) {
 	red := video.RGB(int(c.R), int(c.G), int(c.B))
 	var together int
 	var last [2]video.Color
-	for _, f := range frames {
+	shown := make([]bool, len(frames))
+	for i, f := range frames {
 		last = [2]video.Color{tileColor(f, sw, sh, grid[0], 0, 0), tileColor(f, sw, sh, grid[1], 0, 0)}
 		if sameChroma(last[0], browserGreen, 24) && sameChroma(last[1], red, 20) {
 			together++
+			shown[i] = true
 		}
 	}
 	t.Logf("%d frames at 16 fps (%d ms); %d show the browser's green at tile 0 and red at tile 1 (last: %v)",
@@ -137,46 +139,57 @@ func TestBrowserCameraInComposite(t *testing.T) {
 			together, len(frames), last, browserGreen, red)
 	}
 
-	checkLabels(t, path, grid, browserName, simName)
+	checkLabels(t, path, grid, shown, browserName, simName)
 
 	pcm, err := videotest.DecodeAudio(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The last 3 s before the stop hold both tones, each well above what
-	// is around them.
+	// In the 1 s windows from the first frame with both pictures on, each
+	// tone is there, well above what is around it, in most windows (a
+	// browser starved of CPU on a loaded machine may leave gaps).
 	const rate = 16000
-	if len(pcm) < 4*rate {
-		t.Fatalf("%d samples of audio, want over 4 s", len(pcm))
+	first := slices.Index(shown, true)
+	if first < 0 {
+		t.Fatal("no frame shows both pictures")
 	}
-	part := pcm[len(pcm)-4*rate : len(pcm)-rate]
 	for _, freq := range []float64{440, 660} {
-		p := audio.TonePower(part, rate, freq)
-		off := audio.TonePower(part, rate, 550)
-		t.Logf("%v Hz: %.1f dBFS (550 Hz: %.1f dBFS)", freq, 10*math.Log10(p), 10*math.Log10(off))
-		if p < 1e-4 || p < 100*off {
-			t.Errorf("the audio's last seconds hold %v Hz at %.1f dB (550 Hz at %.1f dB), want the tone", freq,
-				10*math.Log10(p), 10*math.Log10(off))
+		windows, heard := 0, 0
+		for i := first * rate / 16; i+rate <= len(pcm); i += rate {
+			windows++
+			part := pcm[i : i+rate]
+			if p := audio.TonePower(part, rate, freq); p > 1e-3 && p > 100*audio.TonePower(part, rate, 550) {
+				heard++
+			}
+		}
+		t.Logf("%v Hz heard in %d of %d 1 s windows", freq, heard, windows)
+		if windows < 3 || heard < (windows+1)/2 {
+			t.Errorf("%v Hz heard in %d of %d 1 s windows from the first frame with both pictures, want most", freq, heard, windows)
 		}
 	}
 }
 
 // checkLabels checks that the two tiles in a row at grid are labelled
-// with their display names, not the raw ids' fallbacks ("browser", "red"):
-// the label's grey box (text changes the luma only) reaches 180 px into
-// each tile, past the end of the fallback's box (116 and 60 px) and short
-// of the name's (242 and 284 px), while 400 px in the tile shows its
-// picture.
-func checkLabels(t *testing.T, path string, grid [][2]int, names ...string) {
+// with their display names, not the raw ids' fallbacks ("browser", "red"),
+// in the frames (at 16 fps) where shown says both tiles show their
+// pictures: the label's grey box (text changes the luma only) reaches
+// 180 px into each tile, past the end of the fallback's box (116 and
+// 60 px) and short of the name's (242 and 284 px), while 400 px in the
+// tile shows its picture.
+func checkLabels(t *testing.T, path string, grid [][2]int, shown []bool, names ...string) {
 	t.Helper()
 	// The label box's rows are 316–354 of the tile; 32 rows from 318.
 	const w, h, inside, outside = 1280, 32, 180, 400
-	strips, err := videotest.DecodeFrames(path, fmt.Sprintf("crop=%d:%d:%d:%d", w, h, grid[0][0], grid[0][1]+318), w, h)
+	strips, err := videotest.DecodeFrames(path, fmt.Sprintf("crop=%d:%d:%d:%d,fps=16", w, h, grid[0][0], grid[0][1]+318), w, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	labelled := 0
-	for _, s := range strips {
+	labelled, pictured := 0, 0
+	for i, s := range strips {
+		if i >= len(shown) || !shown[i] {
+			continue
+		}
+		pictured++
 		img := video.Image{W: w, H: h, Y: s[:w*h], U: s[w*h : w*h*5/4], V: s[w*h*5/4:]}
 		ok := true
 		for i := range names {
@@ -187,9 +200,10 @@ func checkLabels(t *testing.T, path string, grid [][2]int, names ...string) {
 			labelled++
 		}
 	}
-	t.Logf("%d of %d frames show both tiles labelled with %q", labelled, len(strips), names)
-	if labelled < 48 {
-		t.Errorf("%d of %d frames show the tiles labelled with %q (their grey label box 180 px into the tile)", labelled, len(strips), names)
+	t.Logf("%d of the %d frames with both pictures show both tiles labelled with %q", labelled, pictured, names)
+	if pictured == 0 || labelled < pictured*9/10 {
+		t.Errorf("%d of the %d frames with both pictures show the tiles labelled with %q (their grey label box 180 px into the tile)",
+			labelled, pictured, names)
 	}
 }
 
