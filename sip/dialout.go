@@ -170,15 +170,11 @@ func (e *Endpoint) dial(d callrec.Dial, to sip.Uri) error {
 		_ = s.Close()
 		return fmt.Errorf("sip: ACK: %w", err)
 	}
-	desc, err := parseOffer(s.InviteResponse.Body())
+	desc, err := parseAnswer(s.InviteResponse.Body())
 	if err != nil {
 		release()
 		e.byeClient(s)
 		return &callrec.DialError{Status: 488, Reason: err.Error()}
-	}
-	// The answer's sendonly is the phone sending (in an offer it is hold).
-	if desc.remote.Addr().IsValid() && !desc.remote.Addr().IsUnspecified() {
-		desc.sending = answerSends(s.InviteResponse.Body(), desc.audio)
 	}
 	res := s.InviteResponse
 	id := sip.DialogIDMake(res.CallID().Value(), tagOf(res.From().Params), tagOf(res.To().Params))
@@ -246,6 +242,17 @@ func (e *Endpoint) challengeAnswer(req *sip.Request, err error, answered int) si
 	return nil
 }
 
+// parseAnswer reads the phone's SDP answer to callrec's offer (dialOffer):
+// as an offer, except that its sendonly is the phone sending (in an offer
+// it is hold).
+func parseAnswer(body []byte) (mediaDesc, error) {
+	desc, err := parseOffer(body)
+	if err == nil && desc.remote.Addr().IsValid() && !desc.remote.Addr().IsUnspecified() {
+		desc.sending = answerSends(body, desc.audio)
+	}
+	return desc, err
+}
+
 // answerSends reports whether an answer's audio line (index i) has the
 // phone sending: sendrecv or sendonly, its own or the session's.
 func answerSends(body []byte, i int) bool {
@@ -270,8 +277,9 @@ func (e *Endpoint) byeClient(s *sipgo.DialogClientSession) {
 	_ = s.Close()
 }
 
-// dialOffer is callrec's offer of an outbound leg: it receives PCMU, PCMA,
-// G.722 and telephone-event at local.
+// dialOffer is callrec's offer of an outbound leg, and of an inbound one
+// whose INVITE had none (late offer): it receives PCMU, PCMA, G.722 and
+// telephone-event at local.
 func dialOffer(local netip.AddrPort, sessionID uint64) []byte {
 	ip := "IP4"
 	if local.Addr().Is6() {

@@ -280,14 +280,19 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		log.Info("INVITE refused", "status", code, "why", why)
 		_ = dialog.Respond(code, reason, nil, warning(why))
 	}
-	desc, err := offerOf(req)
-	if err != nil {
-		code, reason := 400, "Bad Request"
-		if errors.Is(err, errNoCodec) {
-			code, reason = 488, "Not Acceptable Here"
+	// An INVITE without a body is a late offer: callrec offers in its 200
+	// and the ACK answers.
+	late := len(req.Body()) == 0
+	var desc mediaDesc
+	if !late {
+		if desc, err = offerOf(req); err != nil {
+			code, reason := 400, "Bad Request"
+			if errors.Is(err, errNoCodec) {
+				code, reason = 488, "Not Acceptable Here"
+			}
+			reject(code, reason, err.Error())
+			return
 		}
-		reject(code, reason, err.Error())
-		return
 	}
 	ctx := dialog.Context() // ends with a CANCEL (sipgo answers it 200, and the INVITE 487)
 	callID, connected, ok := e.resolve(ctx, req, dialog, log, reject)
@@ -319,7 +324,12 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		conn: conn, port: conn.LocalAddr().(*net.UDPAddr).Port, quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	l.log = log.With("rawId", l.rawID, "rtpPort", l.port)
-	answer := l.offer(desc)
+	var answer []byte
+	if late {
+		answer = l.lateOffer()
+	} else {
+		answer = l.offer(desc)
+	}
 	part, err := e.cfg.Hub.Attach(callID, l.rawID, l, func() error {
 		return e.cfg.Calls.JoinParticipant(ctx, callID, l.rawID)
 	})
@@ -354,7 +364,11 @@ func (e *Endpoint) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reject(503, "Service Unavailable", "callrec is shutting down")
 		return
 	}
-	l.log.Info("joined", "codec", desc.codec.String(), "remote", desc.remote.String(), "transport", req.Transport())
+	if late {
+		l.log.Info("joined (late offer: callrec offers, the ACK answers)", "transport", req.Transport())
+	} else {
+		l.log.Info("joined", "codec", desc.codec.String(), "remote", desc.remote.String(), "transport", req.Transport())
+	}
 
 	res := sip.NewSDPResponseFromRequest(dialog.InviteRequest, answer)
 	e.decorate(req, res)
@@ -483,6 +497,10 @@ func (e *Endpoint) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if l := e.find(req); l != nil {
 		if d, ok := l.dialog.(*sipgo.DialogServerSession); ok {
 			_ = d.ReadAck(req, tx) // an ACK of a re-INVITE's 200 does not match the INVITE's CSeq
+		}
+		if err := l.ackAnswer(req.Body()); err != nil {
+			l.log.Info("late offer: the ACK's answer is unusable; hanging up", "err", err)
+			go l.hangup(reasonBadAnswer)
 		}
 	}
 }

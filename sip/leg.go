@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -24,6 +25,7 @@ const (
 	reasonCancelled    = "Cancelled"          // CANCEL crossed the answer
 	reasonShuttingDown = "ServerShuttingDown" // the endpoint stopped
 	reasonMediaTimeout = "MediaTimeout"       // no RTP for Config.MediaTimeout while not on hold
+	reasonBadAnswer    = "BadAnswer"          // the ACK's answer to callrec's late offer was missing or unusable
 )
 
 // dialogSession is the leg's side of its dialog: the server session of
@@ -54,6 +56,7 @@ type leg struct {
 	gen     int    // bumped by every new offer
 	version uint64 // of callrec's SDP
 	reason  string
+	late    bool // callrec offered in its 200 (an INVITE without SDP); the ACK answers
 
 	offers atomic.Int64 // gen, read by the receive worker without the lock
 
@@ -72,6 +75,40 @@ func (l *leg) offer(d mediaDesc) []byte {
 	l.offers.Store(int64(l.gen))
 	l.version++
 	return answerSDP(d, l.ep.mediaAddr(l.port), l.ep.sessionID, l.version)
+}
+
+// lateOffer returns callrec's offer for the 200 to an INVITE without one;
+// the ACK brings the answer (ackAnswer). Until then the leg takes no
+// packet.
+func (l *leg) lateOffer() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.late = true
+	l.version++
+	return dialOffer(l.ep.mediaAddr(l.port), l.ep.sessionID)
+}
+
+// ackAnswer takes the answer an ACK carries to callrec's late offer; an
+// ACK of anything else changes nothing. A missing or unusable answer is
+// an error: the leg cannot go on (RFC 3264 §5: the session ends).
+func (l *leg) ackAnswer(body []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.late {
+		return nil
+	}
+	l.late = false
+	if len(body) == 0 {
+		return errors.New("the ACK has no SDP answer to callrec's offer")
+	}
+	d, err := parseAnswer(body)
+	if err != nil {
+		return err
+	}
+	l.desc = d
+	l.gen++
+	l.offers.Store(int64(l.gen))
+	return nil
 }
 
 // current returns callrec's SDP for the media as it is (an offer in the

@@ -30,6 +30,7 @@ var sippScenarios = []struct {
 	{file: "bye-crossing-200.xml"},
 	{file: "reinvite-codec.xml"},
 	{file: "hold-resume.xml", record: true, check: checkHoldResume},
+	{file: "late-offer.xml", record: true, check: checkLateOffer},
 }
 
 // TestSippEdgeCases runs sipp (Debian sip-tester) as the phone for edge
@@ -96,6 +97,19 @@ func TestSippEdgeCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkLateOffer: sipp answered callrec's offer in its ACK and streamed
+// the tone for 2 s: callrec heard 2 s of it (±300 ms: SIP round trips on
+// a loaded machine), at its level.
+func checkLateOffer(t *testing.T, x []int16) {
+	t.Helper()
+	first, last := audio.FirstAbove(x, 0.01), lastAbove(x, 0.01)
+	t.Logf("tone from %d to %d ms", first/16, last/16)
+	if first < 0 || last-first < 17*1600 || last-first > 23*1600 {
+		t.Fatalf("tone from sample %d to %d: want about 2 s of it", first, last)
+	}
+	checkTone(t, "late offer", x, first+800, last-800, sippToneAmp)
 }
 
 // sippToneAmp is the amplitude of the tone hold-resume.xml streams.
