@@ -78,10 +78,37 @@ type RecordingSpec struct {
 	ChannelAffinity  []ChannelAffinity `json:"channelAffinity,omitempty"`
 	PauseOnStart     bool              `json:"pauseOnStart"`
 	PauseBehavior    PauseBehavior     `json:"pauseBehavior"`
+	// ExternalStorage is the customer's container the recording's files
+	// are exported to once stored (ACS's bring-your-own-storage); nil
+	// keeps them in callrec's store alone.
+	ExternalStorage *ExternalStorage `json:"externalStorage,omitempty"`
 	// Extension is the callrec block of the recording's metadata
 	// documents and RecordingFileStatusUpdated event (a JSON object, e.g.
 	// {"siprec": …}); set by the server, never by a client.
 	Extension json.RawMessage `json:"extension,omitempty"`
+}
+
+// StorageKind is an externalStorage recordingStorageKind naming a
+// customer's container.
+type StorageKind string
+
+// Storage kinds of a destination: ACS's Azure Blob container, and an S3
+// bucket (a callrec extension).
+const (
+	StorageAzureBlob StorageKind = "azureBlobStorage"
+	StorageS3        StorageKind = "s3"
+)
+
+// ExternalStorage is where a recording's files are exported.
+type ExternalStorage struct {
+	Kind StorageKind `json:"kind"`
+	// ContainerURL is the destination as the client named it, normalized
+	// (lower-case scheme and host, no trailing slash).
+	ContainerURL string `json:"containerUrl"`
+	// Folder is the recording's folder in the container, set when the
+	// recording starts (ACS's layout: YYYYMMDD/callId/first 8 characters
+	// of the recording id-guid).
+	Folder string `json:"folder,omitempty"`
 }
 
 // PauseInterval is one paused span of a recording.

@@ -194,7 +194,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	exporter, err := newExporter(cfg, a.Engine, log)
+	if err != nil {
+		return nil, err
+	}
 	a.Service = service.New(service.Config{
+		Exporter:            exporter,
 		Store:               a.DB,
 		Engine:              a.Engine,
 		Media:               a.Hub,

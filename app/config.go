@@ -95,6 +95,13 @@ type Config struct {
 	// (recorder.Config.UploadInterval; default 30s, negative: never).
 	UploadInterval time.Duration
 
+	// ExternalStorageFile names the JSON file of the destinations a start's
+	// externalStorage may name, with their credentials (byos.Load); empty
+	// refuses externalStorage. ExportRetries are the waits between export
+	// attempts (default byos.DefaultRetries). docs/byos.md.
+	ExternalStorageFile string
+	ExportRetries       []time.Duration
+
 	// Recording files.
 	ChunkMaxDuration time.Duration // default 4h
 	ChunkMaxBytes    int64         // default 4 000 000 000

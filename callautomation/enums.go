@@ -52,4 +52,5 @@ const (
 
 	RecordingStorageKindAzureCommunicationServices RecordingStorageKind = "azureCommunicationServices"
 	RecordingStorageKindAzureBlobStorage           RecordingStorageKind = "azureBlobStorage"
+	RecordingStorageKindS3                         RecordingStorageKind = "s3" // callrec extension: ContainerURL s3://bucket
 )

@@ -27,10 +27,12 @@ type StartRecordingOptions struct {
 	ChannelAffinity []ChannelAffinity
 	// PauseOnStart starts the recording paused; nil leaves it out.
 	PauseOnStart *bool
-	// ExternalStorage asks for the recording in your own storage. callrec
-	// servers keep recordings in their own storage: they accept
-	// azureCommunicationServices and refuse azureBlobStorage with 400
-	// ExternalStorageNotSupported.
+	// ExternalStorage asks for the recording's files in your own
+	// container as well (ACS's bring-your-own-storage): an Azure Blob
+	// container, or an S3 bucket (s3://bucket, a callrec extension), which
+	// the server's operator must have allowed (docs/byos.md); otherwise
+	// 400 ExternalStorageNotSupported or
+	// RecordingDestinationContainerUrlNotAllowed.
 	ExternalStorage *ExternalStorage
 	// PauseBehavior is callrec's extension: cut (default) or silence.
 	PauseBehavior PauseBehavior

@@ -176,10 +176,14 @@ func TestStartValidation(t *testing.T) {
 		{"wrong type", `{` + loc + `,"pauseOnStart":"yes"}`, 400, "InvalidJson", "pauseOnStart"},
 		{"bad callback", `{` + loc + `,"recordingStateCallbackUri":"ftp://x"}`, 400, "InvalidCallbackUri", "recordingStateCallbackUri"},
 		{"bad pause behavior", `{` + loc + `,"pauseBehavior":"skip"}`, 400, "InvalidPauseBehavior", "pauseBehavior"},
+		// This server allows no destination (no --external-storage).
 		{"blob storage", `{` + loc + `,"externalStorage":{"recordingStorageKind":"azureBlobStorage","recordingDestinationContainerUrl":"https://acct.blob.core.windows.net/rec"}}`, 400, "ExternalStorageNotSupported", "externalStorage"},
-		{"blob storage, no container", `{` + loc + `,"externalStorage":{"recordingStorageKind":"AzureBlobStorage"}}`, 400, "ExternalStorageNotSupported", "own storage"},
-		{"own storage, a container", `{` + loc + `,"externalStorage":{"recordingStorageKind":"azureCommunicationServices","recordingDestinationContainerUrl":"https://acct.blob.core.windows.net/rec"}}`, 400, "ExternalStorageNotSupported", "blob.core.windows.net"},
-		{"unknown storage", `{` + loc + `,"externalStorage":{"recordingStorageKind":"s3"}}`, 400, "InvalidExternalStorage.recordingStorageKind", "s3"},
+		{"s3 storage", `{` + loc + `,"externalStorage":{"recordingStorageKind":"s3","recordingDestinationContainerUrl":"s3://rec-bucket"}}`, 400, "ExternalStorageNotSupported", "s3://rec-bucket"},
+		// Shapes are checked first (byos.ParseStart's cases are in byos).
+		{"blob storage, no container", `{` + loc + `,"externalStorage":{"recordingStorageKind":"AzureBlobStorage"}}`, 400, "InvalidRecordingDestinationContainerUrl", "externalStorage.recordingDestinationContainerUrl"},
+		{"blob storage, a SAS", `{` + loc + `,"externalStorage":{"recordingStorageKind":"azureBlobStorage","recordingDestinationContainerUrl":"https://acct.blob.core.windows.net/rec?sv=1&sig=x"}}`, 400, "InvalidRecordingDestinationContainerUrl", "--external-storage"},
+		{"own storage, a container", `{` + loc + `,"externalStorage":{"recordingStorageKind":"azureCommunicationServices","recordingDestinationContainerUrl":"https://acct.blob.core.windows.net/rec"}}`, 400, "InvalidRecordingDestinationContainerUrl", "blob.core.windows.net"},
+		{"unknown storage", `{` + loc + `,"externalStorage":{"recordingStorageKind":"gcs"}}`, 400, "InvalidExternalStorage.recordingStorageKind", "gcs"},
 	}
 	for _, tc := range cases {
 		r := c.start(tc.body)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/byos"
 	"github.com/callrec/callrec/internal/acswire"
 )
 
@@ -156,37 +157,13 @@ func parseStartRequest(req *acswire.StartCallRecordingRequest, def callrec.Recor
 		spec.ChannelAffinity = append(spec.ChannelAffinity, callrec.ChannelAffinity{Channel: ch, Participant: raw})
 	}
 	fillAffinityChannels(spec.ChannelAffinity, unpinned)
-	if err := checkStorage(req.ExternalStorage); err != nil {
-		return callrec.StartRecording{}, err
+	if es := req.ExternalStorage; es != nil {
+		var err error
+		if spec.ExternalStorage, err = byos.ParseStart(es.RecordingStorageKind, es.RecordingDestinationContainerURL); err != nil {
+			return callrec.StartRecording{}, err
+		}
 	}
 	return callrec.StartRecording{Spec: spec}, nil
-}
-
-// codeExternalStorageNotSupported refuses bring-your-own storage.
-const codeExternalStorageNotSupported = "ExternalStorageNotSupported"
-
-// checkStorage accepts the storage callrec has: its own, which ACS calls
-// azureCommunicationServices (the official JS SDK names it in every start
-// that sets recordingStorage). Bring-your-own storage (azureBlobStorage, or
-// any destination container) is refused rather than ignored, so that nobody
-// believes recordings are going where they are not.
-func checkStorage(es *acswire.ExternalStorage) error {
-	if es == nil {
-		return nil
-	}
-	switch strings.ToLower(es.RecordingStorageKind) {
-	case "", "azurecommunicationservices":
-		if es.RecordingDestinationContainerURL == "" {
-			return nil
-		}
-	case "azureblobstorage":
-	default:
-		return enumError("externalStorage.recordingStorageKind", es.RecordingStorageKind, "azureCommunicationServices")
-	}
-	return callrec.FieldErrorf("externalStorage", codeExternalStorageNotSupported,
-		"externalStorage: callrec keeps recordings in its own storage (azureCommunicationServices) and cannot write "+
-			"them to a container (recordingStorageKind %q, recordingDestinationContainerUrl %q); leave externalStorage out "+
-			"and download the files from the recording's result", es.RecordingStorageKind, es.RecordingDestinationContainerURL)
 }
 
 // fillAffinityChannels gives the affinity entries at indexes unpinned (those

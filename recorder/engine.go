@@ -427,9 +427,13 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 	j := jf.snapshot()
 	chunks := append(j.Chunks, sealed...)
 	chunks = slices.CompactFunc(sortChunks(chunks), func(a, b callrec.Chunk) bool { return a.Index == b.Index })
-	if len(j.Pending) == 0 {
+	switch {
+	case len(j.Pending) == 0 && j.Recording.Spec.ExternalStorage != nil:
+		// Kept until its export to external storage is recorded
+		// (Release): a restart meanwhile exports it again.
+	case len(j.Pending) == 0:
 		e.removeSpool(dir)
-	} else {
+	default:
 		e.log.Warn("recorder: recording stopped with chunks not stored yet; uploads go on", "recording", id,
 			"pending", len(j.Pending))
 	}

@@ -6,10 +6,19 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/byos"
 	"github.com/callrec/callrec/internal/acswire"
 )
 
 const recordingKind = "azureCommunicationServices"
+
+// storageType values of a RecordingFileStatusUpdated event of a recording
+// with externalStorage.
+const (
+	storageTypeAzureBlob = "AzureBlob"
+	storageTypeS3        = "S3" // callrec extension
+	storageTypeOwn       = "AzureCommunicationServices"
+)
 
 // stateChanged builds the RecordingStateChanged event for r's current state,
 // addressed to its callback URI when it has one.
@@ -43,12 +52,22 @@ func (s *Service) stateChanged(r *callrec.Recording, at time.Time) callrec.Outgo
 // fileStatusUpdated builds the RecordingFileStatusUpdated event for a stopped
 // recording: one event per recording session listing all its chunks.
 func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.Outgoing {
+	return s.fileStatusExported(r, at, nil)
+}
+
+// fileStatusExported is fileStatusUpdated for a recording with
+// externalStorage whose export ended with out: ACS's storageType
+// ("AzureBlob" once exported to an Azure container, "S3" to an S3 bucket,
+// "AzureCommunicationServices" when the export failed and the files are
+// only in callrec's own store, downloadable from the chunks' locations as
+// always) and callrec's externalStorage block saying where and why.
+func (s *Service) fileStatusExported(r *callrec.Recording, at time.Time, out *byos.Outcome) callrec.Outgoing {
 	info := acswire.RecordingStorageInfo{RecordingChunks: acswire.ChunkLocations(s.cfg.PublicURL, r, true)}
 	var duration int64
 	for _, c := range r.Chunks {
 		duration += c.DurationMs
 	}
-	data, _ := json.Marshal(acswire.RecordingFileStatusUpdatedData{
+	d := acswire.RecordingFileStatusUpdatedData{
 		RecordingStorageInfo: info,
 		RecordingStartTime:   r.StartedAt.UTC(),
 		RecordingDurationMs:  duration,
@@ -59,7 +78,24 @@ func (s *Service) fileStatusUpdated(r *callrec.Recording, at time.Time) callrec.
 		RecordingID:          r.ID,
 		ServerCallID:         r.Spec.ServerCallID,
 		Callrec:              r.Spec.Extension,
-	})
+	}
+	if es := r.Spec.ExternalStorage; es != nil && out != nil {
+		d.StorageType = storageTypeOwn
+		if out.Exported {
+			d.StorageType = storageTypeAzureBlob
+			if es.Kind == callrec.StorageS3 {
+				d.StorageType = storageTypeS3
+			}
+		}
+		d.ExternalStorage = &acswire.ExternalStorageStatus{
+			RecordingStorageKind:             string(es.Kind),
+			RecordingDestinationContainerURL: es.ContainerURL,
+			Folder:                           es.Folder,
+			Exported:                         out.Exported,
+			Error:                            out.Error,
+		}
+	}
+	data, _ := json.Marshal(d)
 	return callrec.Outgoing{Event: callrec.Event{
 		ID:          fileEventID(r.ID),
 		Type:        callrec.EventRecordingFileStatusUpdated,

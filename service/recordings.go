@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/byos"
 )
 
 // StartRecording starts a recording of an active call. A repeated
@@ -27,12 +28,23 @@ func (s *Service) StartRecording(ctx context.Context, req callrec.StartRecording
 			return nil, err
 		}
 	}
+	if spec.ExternalStorage != nil {
+		if err := s.checkExternal(spec.ExternalStorage); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := s.activeCall(ctx, spec.ServerCallID); err != nil {
 		return nil, err
 	}
 	now := s.now()
+	id := newRecordingID()
+	if es := spec.ExternalStorage; es != nil {
+		dst := *es
+		dst.Folder = byos.Folder(now, spec.ServerCallID, id)
+		spec.ExternalStorage = &dst
+	}
 	r := &callrec.Recording{
-		ID:              newRecordingID(),
+		ID:              id,
 		Spec:            spec,
 		State:           callrec.StateActive,
 		RepeatabilityID: req.RepeatabilityID,
@@ -176,7 +188,7 @@ func (s *Service) stopLocked(ctx context.Context, r *callrec.Recording, reason s
 // the lost node staged in the shared store, and keeps r's stored chunks
 // when there is nothing to adopt.
 func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason string, notLiveOK bool) error {
-	unstored := false
+	unstored, export := false, false
 	if s.cfg.Engine != nil {
 		chunks, err := s.cfg.Engine.Stop(ctx, r.ID, reason)
 		if notLiveOK && callrec.KindOf(err) == callrec.KindNotFound {
@@ -186,15 +198,17 @@ func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason strin
 		case err == nil:
 			r.Chunks = chunks
 			unstored = s.unstored(r.ID)
+			export = exported(r) && !unstored
 		case notLiveOK && callrec.KindOf(err) == callrec.KindNotFound:
 		default:
 			return err
 		}
 	}
-	if unstored {
-		// Chunks still uploading: the recording lists them at once (their
-		// content is served from the spool meanwhile), and its file event
-		// goes out once they are all stored (FilesStored).
+	if unstored || export {
+		// Chunks still uploading, or to export to external storage
+		// (byos.go): the recording lists them at once (their content is
+		// served from the spool or the store meanwhile), and its file event
+		// goes out once they are all stored (FilesStored) and exported.
 		for i := range r.Chunks {
 			r.Chunks[i].Unstored = true
 		}
@@ -209,7 +223,9 @@ func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason strin
 	if err := s.cfg.Store.UpdateRecording(ctx, r, events...); err != nil {
 		return err
 	}
-	if !unstored {
+	if export {
+		s.exports.queue(r.ID)
+	} else if !unstored {
 		s.release(ctx, r.ID)
 	}
 	s.cfg.Notify()

@@ -69,6 +69,10 @@ func (s *Service) finishStopped(ctx context.Context, r *callrec.Recording) error
 	// This engine's upload replaced their objects: record what they hold
 	// now, without a second event.
 	first := !announced(r)
+	if first && exported(r) {
+		s.exports.queue(r.ID) // the file event goes out once exported
+		return nil
+	}
 	r.Chunks = chunks
 	var events []callrec.Outgoing
 	if first {

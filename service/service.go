@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/byos"
 )
 
 // Config wires a Service.
@@ -44,6 +45,10 @@ type Config struct {
 	// only its own calls and recordings (and those of no node). Empty on a
 	// single node.
 	NodeID string
+	// Exporter exports the files of recordings started with
+	// externalStorage, and its Destinations are the ones a start may name;
+	// nil refuses externalStorage (docs/byos.md).
+	Exporter *byos.Exporter
 	// Notify is called after events are committed (wakes the webhook worker).
 	Notify func()
 	Now    func() time.Time
@@ -58,6 +63,7 @@ type Service struct {
 	timers   callTimers    // calls due to end unless someone joins
 	incoming incomingCalls // calls that ring, waiting for an answer
 	conns    connections   // call connections' in-memory side
+	exports  exports       // recordings whose export to external storage is due
 	// run names this server run in the incomingCallContexts it mints
 	// (random, new at every start): a context of another run rang before
 	// a restart and has expired.
@@ -83,7 +89,8 @@ func New(cfg Config) *Service {
 	}
 	var run [6]byte
 	rand.Read(run[:])
-	return &Service{cfg: cfg, log: log, run: base64.RawURLEncoding.EncodeToString(run[:])}
+	return &Service{cfg: cfg, log: log, run: base64.RawURLEncoding.EncodeToString(run[:]),
+		exports: exports{kick: make(chan struct{}, 1)}}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

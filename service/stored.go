@@ -44,8 +44,11 @@ const storedRetry = time.Second
 // after their stop (stored: the engine's Stored), and sends their
 // RecordingFileStatusUpdated event, once each: a recording whose chunks are
 // recorded already (its event sent) is only released. A failure is tried
-// again every second. It returns when ctx is done.
+// again every second. A recording with externalStorage is exported first
+// (byos.go), on a goroutine FilesStored owns. It returns when ctx is done
+// and its exports have ended.
 func (s *Service) FilesStored(ctx context.Context, stored <-chan string) {
+	defer s.exports.jobs.Wait()
 	var pending []string
 	retry := time.NewTicker(storedRetry)
 	defer retry.Stop()
@@ -55,6 +58,8 @@ func (s *Service) FilesStored(ctx context.Context, stored <-chan string) {
 			return
 		case id := <-stored:
 			pending = append(pending, id)
+		case <-s.exports.kick:
+			pending = append(pending, s.exports.take()...)
 		case <-retry.C:
 		}
 		pending = slices.DeleteFunc(pending, func(id string) bool { return s.filesStored(ctx, id) })
@@ -82,6 +87,11 @@ func (s *Service) filesStored(ctx context.Context, id string) bool {
 		s.log.WarnContext(ctx, "recording stored chunks; trying again", "recordingId", id, "err", err)
 		return false
 	case !r.Stopped:
+		return true
+	}
+	if !announced(r) && len(chunks) > 0 && exported(r) {
+		r.Chunks = chunks
+		s.startExport(ctx, r)
 		return true
 	}
 	if !announced(r) && len(chunks) > 0 {

@@ -71,6 +71,7 @@ of the JSON file given by --config. SIGTERM drains; SIGINT stops at once.`,
 	f.DurationVar(&cfg.DrainCallsTimeout, "drain-calls-timeout", 0, "on SIGTERM, with nodes sharing a database, how long to wait for this node's calls to end before draining (no new calls are placed here meanwhile)")
 	f.StringVar(&cfg.Storage, "storage", "", "where recordings are stored: file:///dir, s3://bucket?endpoint=…&region=…, azblob://container?… (default: DATA/recordings)")
 	f.DurationVar(&cfg.UploadInterval, "upload-interval", recorder.DefaultUploadInterval, "upload the part of each live chunk written since the last time to --storage this often, so a node that never comes back loses at most this (negative: never)")
+	f.StringVar(&cfg.ExternalStorageFile, "external-storage", "", "JSON file of the containers a recording start's externalStorage may name, with their credentials (docs/byos.md; default: externalStorage refused)")
 	f.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "listen address")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "public base URL written into connection strings and content URLs (default from --addr)")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")

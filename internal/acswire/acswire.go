@@ -203,4 +203,24 @@ type RecordingFileStatusUpdatedData struct {
 	// Callrec is the recording's callrec block (a SIPREC session's
 	// metadata), when it has one (callrec extension).
 	Callrec json.RawMessage `json:"callrec,omitempty"`
+	// StorageType is where the files are, for a recording started with
+	// externalStorage (ACS's bring-your-own-storage): "AzureBlob" once
+	// exported, "AzureCommunicationServices" when the export failed.
+	StorageType string `json:"storageType,omitempty"`
+	// ExternalStorage says where the files were exported and how it went
+	// (callrec extension).
+	ExternalStorage *ExternalStorageStatus `json:"externalStorage,omitempty"`
+}
+
+// ExternalStorageStatus is the outcome of a recording's export to its
+// external storage (callrec extension of RecordingFileStatusUpdated).
+type ExternalStorageStatus struct {
+	RecordingStorageKind             string `json:"recordingStorageKind"`
+	RecordingDestinationContainerURL string `json:"recordingDestinationContainerUrl"`
+	// Folder holds the exported blobs, ACS's
+	// YYYYMMDD/callId/<recordingId prefix>-<guid>.
+	Folder   string `json:"folder"`
+	Exported bool   `json:"exported"`
+	// Error says why the export failed for good.
+	Error string `json:"error,omitempty"`
 }

@@ -34,6 +34,14 @@ const (
 	Key     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 
+// CustomerAccount and CustomerKey are a second account on the same server,
+// with a key of its own: a customer's storage, apart from callrec's (tests
+// of bring-your-own-storage).
+const (
+	CustomerAccount = "customer1"
+	CustomerKey     = "Y2FsbHJlYy10ZXN0LWN1c3RvbWVyLWFjY291bnQta2V5LWNhbGxyZWMtdGVzdC1jdXN0b21lci1hY2NvdW50IQ=="
+)
+
 var (
 	shared = testservice.Lazy[*Server]{
 		Name:    "Azurite (the Azure Storage emulator)",
@@ -110,6 +118,7 @@ func Start() (*Server, error) {
 	s.cmd = exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port), "--inMemoryPersistence",
 		"--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.Env = append(os.Environ(), "AZURITE_ACCOUNTS="+Account+":"+Key+";"+CustomerAccount+":"+CustomerKey)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		os.Remove(s.log)
@@ -172,6 +181,32 @@ func (s *Server) Client(name string) (*container.Client, error) {
 		return nil, err
 	}
 	return container.NewClientWithSharedKeyCredential(s.ContainerURL(name), cred, nil)
+}
+
+// CustomerContainerURL is a container's URL in CustomerAccount.
+func (s *Server) CustomerContainerURL(name string) string {
+	return "http://" + s.addr + "/" + CustomerAccount + "/" + name
+}
+
+// CustomerContainer creates a new, empty container in CustomerAccount and
+// returns its URL (as ACS's recordingDestinationContainerUrl names one)
+// and a client of it with the account's key.
+func CustomerContainer(t testing.TB) (string, *container.Client) {
+	t.Helper()
+	s := Shared(t)
+	u := s.CustomerContainerURL(NewName())
+	cred, err := azblob.NewSharedKeyCredential(CustomerAccount, CustomerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := container.NewClientWithSharedKeyCredential(u, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return u, c
 }
 
 // CreateContainer creates an empty container.
