@@ -217,7 +217,15 @@ func (s *Service) finish(ctx context.Context, r *callrec.Recording, reason strin
 	closeOpenPause(r, now)
 	r.Stopped, r.StoppedAt, r.EndReason, r.State = true, &now, reason, callrec.StateInactive
 	events := []callrec.Outgoing{s.stateChanged(r, now), s.recordingLifecycle(EventRecordingStopped, r, now)}
-	if len(r.Chunks) > 0 && !unstored {
+	switch {
+	case len(r.Chunks) == 0 || unstored || export:
+		// No files, or their event waits (FilesStored, byos.go).
+	case exported(r):
+		// A lost node's recording with nothing here to adopt: its chunks
+		// as the store lists them, not exported (docs/byos.md).
+		events = append(events, s.fileStatusExported(r, now, &byos.Outcome{
+			Error: "not exported: the recording's node was lost and no other node had its files to export"}))
+	default:
 		events = append(events, s.fileStatusUpdated(r, now))
 	}
 	if err := s.cfg.Store.UpdateRecording(ctx, r, events...); err != nil {
