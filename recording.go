@@ -142,7 +142,8 @@ type Chunk struct {
 	// Unstored marks a chunk of a stopped recording whose upload to the
 	// recordings store had not succeeded at the stop: it is listed (and
 	// served from the recording node's spool) at once, and its
-	// RecordingFileStatusUpdated event waits until every chunk is stored.
+	// RecordingFileStatusUpdated event waits until every chunk is stored
+	// (and, for a recording with ExternalStorage, exported).
 	Unstored bool `json:"unstored,omitempty"`
 }
 
