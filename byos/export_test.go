@@ -7,13 +7,16 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/app"
@@ -38,10 +41,12 @@ import (
 func TestExportToCustomerContainer(t *testing.T) {
 	good, goodClient := azuritetest.CustomerContainer(t)
 	bad, badClient := azuritetest.CustomerContainer(t)
+	withSAS, sasClient := azuritetest.CustomerContainer(t)
 	file := filepath.Join(t.TempDir(), "external-storage.json")
 	writeJSON(t, file, byos.File{Destinations: []byos.Destination{
 		{ContainerURL: good, AccountKey: azuritetest.CustomerKey},
 		{ContainerURL: bad, AccountKey: azuritetest.Key}, // another account's key
+		{ContainerURL: withSAS, SASToken: containerSAS(t, path.Base(withSAS))},
 	}})
 	own := azuritetest.Container(t)
 	srv := testserver.Start(t, testserver.WithConfig(func(c *app.Config) {
@@ -131,6 +136,17 @@ func TestExportToCustomerContainer(t *testing.T) {
 		}
 		if blobs := listBlobs(ctx, t, badClient); len(blobs) != 0 {
 			t.Errorf("the other container holds %v", blobs)
+		}
+	})
+
+	t.Run("sas", func(t *testing.T) {
+		_, ev := recordTone(ctx, t, client, srv.ConnectionString, withSAS)
+		es, _ := ev["externalStorage"].(map[string]any)
+		if ev["storageType"] != "AzureBlob" || es["exported"] != true {
+			t.Fatalf("event storageType %v, externalStorage %v", ev["storageType"], es)
+		}
+		if got := listBlobs(ctx, t, sasClient); len(got) != 2*len(eventChunks(t, ev)) {
+			t.Errorf("the container holds %v", got)
 		}
 	})
 
@@ -286,6 +302,26 @@ func checkTone(t *testing.T, b []byte) {
 	if f, ratio := audio.DetectTone(x[first:first+16000], 16000, audio.CommonTones); f != 440 || ratio < 100 {
 		t.Errorf("the recording holds %v Hz (ratio %.0f), want 440", f, ratio)
 	}
+}
+
+// containerSAS is a container SAS of CustomerAccount that may create and
+// write blobs, for an hour.
+func containerSAS(t *testing.T, name string) string {
+	t.Helper()
+	cred, err := azblob.NewSharedKeyCredential(azuritetest.CustomerAccount, azuritetest.CustomerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sas.BlobSignatureValues{
+		Protocol:      sas.ProtocolHTTPSandHTTP,
+		ExpiryTime:    time.Now().Add(time.Hour),
+		Permissions:   (&sas.ContainerPermissions{Create: true, Write: true, Add: true}).String(),
+		ContainerName: name,
+	}.SignWithSharedKey(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.Encode()
 }
 
 func writeJSON(t *testing.T, path string, v any) {
