@@ -240,7 +240,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 		sc := sip.Config{Addr: cfg.SIPAddr, PublicAddr: cfg.SIPPublicAddr, RTPPorts: cfg.SIPRTPPorts,
 			Hub: a.Hub, Calls: a.Service, Incoming: a.Service, Routes: routes, RingTimeout: cfg.SIPRingTimeout,
-			Trunk: cfg.SIPTrunk, AuthAlgorithms: cfg.SIPAuthAlgorithms, Registerer: a.registry, Logger: log}
+			RingingFile: filepath.Join(cfg.DataDir, "sip-ringing.json"),
+			Trunk:       cfg.SIPTrunk, AuthAlgorithms: cfg.SIPAuthAlgorithms, Registerer: a.registry, Logger: log}
 		if cfg.SIPAuthFile != "" {
 			if sc.Users, err = sip.LoadUsers(cfg.SIPAuthFile); err != nil {
 				return nil, fmt.Errorf("--sip-auth-file: %w", err)

@@ -64,6 +64,10 @@ type Config struct {
 	// RingTimeout is how long a ringing caller waits for an application's
 	// decision before 480 [DefaultRingTimeout].
 	RingTimeout time.Duration
+	// RingingFile keeps the INVITEs that ring (a JSON list), so that after
+	// a crash the next start answers them 480 instead of leaving their
+	// callers waiting; empty: not kept.
+	RingingFile string
 	// Trunk is the host[:port] that phone numbers are reached through
 	// (redirects to a number, createCall and addParticipant to one); empty:
 	// calls to numbers are refused, redirects go to a tel: URI.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -50,6 +51,7 @@ type Endpoint struct {
 	closed    bool
 	wg        sync.WaitGroup // the serving goroutines
 	ringing   sync.WaitGroup // INVITEs that ring (added under mu while not closed)
+	rings     ringLog        // the INVITEs that ring, kept in Config.RingingFile
 	closeOnce sync.Once
 	closeDone chan struct{}
 	dialCtx   context.Context // ends the dials under way at Close
@@ -82,6 +84,7 @@ func New(cfg Config) (*Endpoint, error) {
 		metrics:   newMetrics(p.Registerer),
 		sessionID: binary.BigEndian.Uint64(id[:]) >> 2,
 		legs:      map[string]*leg{},
+		rings:     ringLog{path: p.RingingFile, now: map[string]ringEntry{}, left: map[string]time.Time{}},
 		bindings:  map[string]binding{},
 		closeDone: make(chan struct{}),
 	}
@@ -121,6 +124,7 @@ func (e *Endpoint) Listen() error {
 	e.log.Info("listening", "addr", e.addr.String(), "transports", "udp,tcp", "contact", e.contactString())
 	e.wg.Go(func() { _ = e.srv.ServeUDP(e.udp) })
 	e.wg.Go(func() { _ = e.srv.ServeTCP(e.tcp) })
+	e.answerLeftRinging()
 	return nil
 }
 

@@ -2,17 +2,22 @@ package sip
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/internal/atomicfile"
 )
 
 // Ringer is what the endpoint needs to ring an application: raise
@@ -97,10 +102,16 @@ func (e *Endpoint) ring(ctx context.Context, req *sip.Request, dialog *sipgo.Dia
 	e.ringing.Add(1)
 	e.mu.Unlock()
 	defer e.ringing.Done()
+	if e.rings.leftRinging(req) {
+		reject(480, "Temporarily Unavailable", "callrec restarted while the call rang; the call has ended")
+		return "", nil, false
+	}
 	if err := dialog.Respond(180, "Ringing", nil); err != nil {
 		log.Info("180 not sent", "err", err)
 		return "", nil, false
 	}
+	e.rings.add(req, dialog)
+	defer e.rings.remove(req)
 	inv := invitationOf(req)
 	tctx, cancel := context.WithTimeoutCause(ctx, e.cfg.ringTimeout, errRingTimeout)
 	defer cancel()
@@ -178,4 +189,121 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// leftRingingTTL is how long after a start the INVITEs that rang when the
+// previous run stopped are answered 480 if retransmitted (a client
+// transaction's Timer B, 64 × T1).
+const leftRingingTTL = 32 * time.Second
+
+// ringEntry is an INVITE that rings, as Config.RingingFile keeps it.
+type ringEntry struct {
+	Invite    string `json:"invite"` // as received
+	Source    string `json:"source"`
+	Transport string `json:"transport"`
+	ToTag     string `json:"toTag"` // of the 180
+}
+
+// ringLog keeps the INVITEs that ring in Config.RingingFile, so that the
+// next start answers those a crash left unanswered (answerLeftRinging).
+type ringLog struct {
+	path string
+	mu   sync.Mutex
+	now  map[string]ringEntry // by Call-ID
+	left map[string]time.Time // Call-IDs the previous run left ringing, until when they get 480
+}
+
+// add records an INVITE that rings (its 180 sent), remove forgets it.
+func (r *ringLog) add(req *sip.Request, dialog *sipgo.DialogServerSession) {
+	if r.path == "" {
+		return
+	}
+	e := ringEntry{Invite: req.String(), Source: req.Source(), Transport: req.Transport()}
+	if res := dialog.InviteResponse; res != nil && res.To() != nil {
+		e.ToTag, _ = res.To().Params.Get("tag")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.now[callIDHeader(req)] = e
+	r.write()
+}
+
+func (r *ringLog) remove(req *sip.Request) {
+	if r.path == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.now, callIDHeader(req))
+	r.write()
+}
+
+// write saves the INVITEs that ring (under mu); a failure only costs the
+// answer after a crash.
+func (r *ringLog) write() {
+	list := make([]ringEntry, 0, len(r.now))
+	for _, e := range r.now {
+		list = append(list, e)
+	}
+	b, _ := json.Marshal(list)
+	if err := atomicfile.Write(r.path, b, 0o600); err != nil {
+		slog.Warn("sip: cannot keep the ringing INVITEs", "file", r.path, "err", err)
+	}
+}
+
+// leftRinging reports whether req is a retransmission of an INVITE the
+// previous run left ringing.
+func (r *ringLog) leftRinging(req *sip.Request) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	until, ok := r.left[callIDHeader(req)]
+	return ok && time.Now().Before(until)
+}
+
+// answerLeftRinging answers 480 the INVITEs the previous run left ringing
+// (it crashed or was killed while they rang): their callers' client
+// transactions, which stopped retransmitting at the 180, still wait for a
+// final answer. Sent from the SIP address over UDP to where each came
+// from (over TCP their connections are gone and the callers saw it).
+func (e *Endpoint) answerLeftRinging() {
+	r := &e.rings
+	if r.path == "" {
+		return
+	}
+	b, err := os.ReadFile(r.path)
+	if err != nil {
+		return
+	}
+	var list []ringEntry
+	if err := json.Unmarshal(b, &list); err != nil {
+		e.log.Warn("unreadable ringing INVITEs of the previous run", "file", r.path, "err", err)
+	}
+	for _, le := range list {
+		msg, err := sip.ParseMessage([]byte(le.Invite))
+		req, ok := msg.(*sip.Request)
+		if err != nil || !ok {
+			continue
+		}
+		req.SetSource(le.Source)
+		req.SetTransport(le.Transport)
+		res := sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil)
+		if to := res.To(); to != nil && le.ToTag != "" {
+			to.Params.Add("tag", le.ToTag)
+		}
+		res.AppendHeader(warning("callrec restarted while the call rang; the call has ended"))
+		werr := errors.New("its TCP connection is gone")
+		if strings.EqualFold(le.Transport, "udp") {
+			var to *net.UDPAddr
+			if to, werr = net.ResolveUDPAddr("udp", le.Source); werr == nil {
+				_, werr = e.udp.WriteTo([]byte(res.String()), to)
+			}
+		}
+		e.log.Info("INVITE left ringing by the previous run answered", "sipCallId", callIDHeader(req), "status", 480, "err", werr)
+		r.mu.Lock()
+		r.left[callIDHeader(req)] = time.Now().Add(leftRingingTTL)
+		r.mu.Unlock()
+	}
+	r.mu.Lock()
+	r.write()
+	r.mu.Unlock()
 }
