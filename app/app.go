@@ -247,6 +247,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 				return nil, fmt.Errorf("--sip-auth-file: %w", err)
 			}
 		}
+		if cfg.SIPTLSAddr != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.SIPTLSCert, cfg.SIPTLSKey)
+			if err != nil {
+				return nil, fmt.Errorf("--sip-tls-cert, --sip-tls-key: %w", err)
+			}
+			sc.TLSAddr, sc.TLS = cfg.SIPTLSAddr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
 		if cfg.SIPTrunkAuthFile != "" {
 			trunk, err := sip.LoadUsers(cfg.SIPTrunkAuthFile)
 			if err == nil && len(trunk) != 1 {

@@ -129,6 +129,9 @@ type Config struct {
 	// may REGISTER; empty: none. SIPTrunkAuthFile holds the one
 	// user:password that answers the trunk's challenge.
 	SIPAuthFile, SIPTrunkAuthFile string
+	// SIPTLSAddr is where SIP also listens over TLS (empty: no TLS), with
+	// the certificate and key (PEM files) SIPTLSCert and SIPTLSKey.
+	SIPTLSAddr, SIPTLSCert, SIPTLSKey string
 	// SIPAuthAlgorithms are the digest algorithms offered, in order
 	// (default sip.DefaultAuthAlgorithms).
 	SIPAuthAlgorithms []string

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,6 +73,11 @@ type Config struct {
 	// (redirects to a number, createCall and addParticipant to one); empty:
 	// calls to numbers are refused, redirects go to a tel: URI.
 	Trunk string
+	// TLSAddr, when set, is the host:port SIP also listens on over TLS
+	// (transport=tls) with the certificate of TLS (required with it);
+	// port 0 picks a free port (tests).
+	TLSAddr string
+	TLS     *tls.Config
 	// TrunkUser and TrunkPassword answer the trunk's digest challenge
 	// (401 or 407) to callrec's INVITEs through it; empty: none is
 	// answered.
@@ -171,6 +177,9 @@ func (c Config) parse() (*parsed, error) {
 	}
 	if p.public.Is6() {
 		p.publicHost = "[" + p.publicHost + "]"
+	}
+	if c.TLSAddr != "" && (c.TLS == nil || len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil) {
+		return nil, errors.New("sip: a TLS address needs a certificate and key (--sip-tls-cert, --sip-tls-key)")
 	}
 	for _, a := range c.AuthAlgorithms {
 		if a != "SHA-256" && a != "MD5" {

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ type Endpoint struct {
 
 	udp  net.PacketConn
 	tcp  net.Listener
+	tls  net.Listener   // nil without Config.TLSAddr
 	addr netip.AddrPort // bound, UDP and TCP
 
 	mu        sync.Mutex
@@ -121,6 +123,17 @@ func (e *Endpoint) Listen() error {
 	if err != nil {
 		return fmt.Errorf("sip: listen on %s: %w", e.cfg.Addr, err)
 	}
+	if e.cfg.TLSAddr != "" {
+		ln, err := tls.Listen("tcp", e.cfg.TLSAddr, e.cfg.TLS)
+		if err != nil {
+			e.udp.Close()
+			e.tcp.Close()
+			return fmt.Errorf("sip: TLS listen on %s: %w", e.cfg.TLSAddr, err)
+		}
+		e.tls = ln
+		e.log.Info("listening", "addr", ln.Addr().String(), "transports", "tls")
+		e.wg.Go(func() { _ = e.srv.ServeTLS(ln) })
+	}
 	e.log.Info("listening", "addr", e.addr.String(), "transports", "udp,tcp", "contact", e.contactString())
 	e.wg.Go(func() { _ = e.srv.ServeUDP(e.udp) })
 	e.wg.Go(func() { _ = e.srv.ServeTCP(e.tcp) })
@@ -174,6 +187,9 @@ func (e *Endpoint) Close(ctx context.Context) error {
 				e.udp.Close()
 				e.tcp.Close()
 			}
+			if e.tls != nil {
+				e.tls.Close()
+			}
 			e.wg.Wait()
 			if e.ownRecv {
 				e.recv.Close()
@@ -195,11 +211,24 @@ func (e *Endpoint) contact(transport string) sip.ContactHeader {
 		port = int(e.addr.Port())
 	}
 	c := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "callrec", Host: e.cfg.publicHost, Port: port}}
-	if strings.EqualFold(transport, "tcp") {
+	switch {
+	case strings.EqualFold(transport, "tcp"):
 		c.Address.UriParams = sip.NewParams()
 		c.Address.UriParams.Add("transport", "tcp")
+	case strings.EqualFold(transport, "tls") && e.tls != nil:
+		c.Address.Port = e.tls.Addr().(*net.TCPAddr).Port
+		c.Address.UriParams = sip.NewParams()
+		c.Address.UriParams.Add("transport", "tls")
 	}
 	return c
+}
+
+// TLSAddr returns the bound TLS address; invalid without Config.TLSAddr.
+func (e *Endpoint) TLSAddr() netip.AddrPort {
+	if e.tls == nil {
+		return netip.AddrPort{}
+	}
+	return e.tls.Addr().(*net.TCPAddr).AddrPort()
 }
 
 // mediaAddr is where phones send a leg's RTP.
