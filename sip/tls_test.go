@@ -1,17 +1,9 @@
 package sip_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,45 +14,28 @@ import (
 	"github.com/callrec/callrec/internal/testserver"
 )
 
-// selfSigned writes a self-signed certificate for 127.0.0.1 and its key
-// (PEM) and returns their paths and a pool that trusts it.
+// selfSigned makes a certificate for 127.0.0.1 signed by a CA of its own
+// (app.EnsureSelfSigned, what serve --tls-self-signed uses) and returns
+// its files and a pool that trusts the CA.
 func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	files, err := app.EnsureSelfSigned(t.TempDir(), "http://127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "callrec test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	ca, err := os.ReadFile(files.CA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
+	if !pool.AppendCertsFromPEM(ca) {
+		t.Fatal("CA does not parse")
 	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile, pool
+	return files.Cert, files.Key, pool
 }
 
-// TestTLSPhoneIsRecorded: with --sip-tls-addr and a self-signed
-// certificate, a sipgo phone that trusts it INVITEs over TLS
+// TestTLSPhoneIsRecorded: with --sip-tls-addr and a certificate made in
+// the test, a sipgo phone that trusts it INVITEs over TLS
 // (transport=tls), gets a 200 whose Contact says transport=tls on the TLS
 // port, joins the call, and its PCMU tone is recorded; it hangs up with a
 // BYE over the same connection.
