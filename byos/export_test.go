@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -136,6 +137,57 @@ func TestExportToCustomerContainer(t *testing.T) {
 		}
 		if blobs := listBlobs(ctx, t, badClient); len(blobs) != 0 {
 			t.Errorf("the other container holds %v", blobs)
+		}
+	})
+
+	t.Run("official JS SDK", func(t *testing.T) {
+		// @azure/communication-call-automation 1.6.0 sends its
+		// recordingStorage option as externalStorage.
+		dir := filepath.Join("..", "e2e", "jssdk")
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", "@azure", "communication-call-automation")); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("e2e/jssdk/node_modules missing: %v", err)
+			}
+			t.Skipf("e2e/jssdk/node_modules missing (npm ci in e2e/jssdk): %v", err)
+		}
+		call, err := client.Calls().Create(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(ctx, "node", "byos.mjs")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "CALLREC_CONNECTION_STRING="+srv.ConnectionString, "SERVER_CALL_ID="+call.ServerCallID,
+			"ALLOWED_URL="+good, "REFUSED_URL=https://contoso.blob.core.windows.net/recordings")
+		out, err := cmd.Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				t.Fatalf("node byos.mjs: %v\n%s", err, ee.Stderr)
+			}
+			t.Fatal(err)
+		}
+		var got struct {
+			RecordingID string `json:"recordingId"`
+			Refused     struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"refused"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if got.Refused.Code != byos.CodeNotAllowed || !strings.Contains(got.Refused.Message, "contoso") {
+			t.Errorf("refused start: %+v", got.Refused)
+		}
+		r, err := srv.App.DB.Recording(ctx, got.RecordingID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if es := r.Spec.ExternalStorage; es == nil || es.ContainerURL != good || es.Kind != callrec.StorageAzureBlob {
+			t.Errorf("the SDK's recording has externalStorage %+v, want %s", es, good)
+		}
+		if err := client.CallRecording().Stop(ctx, got.RecordingID); err != nil {
+			t.Fatal(err)
 		}
 	})
 
