@@ -1,5 +1,5 @@
 // Package sip is callrec's SIP endpoint: phones and trunks join callrec
-// calls over SIP (RFC 3261, UDP and TCP), and their audio, carried by RTP
+// calls over SIP (RFC 3261, UDP and TCP, and TLS when configured), and their audio, carried by RTP
 // (RTP/AVP: PCMU, PCMA, G.722, with RFC 4733 telephone-events and RFC 3389
 // comfort noise), is decoded to callrec's 16 kHz timeline and published into
 // the call media core like any other participant's.
@@ -23,7 +23,17 @@
 //   - offer/answer: the INVITE's SDP offer (RFC 3264) is answered recvonly
 //     with one audio codec, the first of the offer's that callrec decodes,
 //     plus telephone-event and CN when offered. A body that is not SDP or
-//     has no audio gets 400, an offer without a common codec 488.
+//     has no audio gets 400, an offer without a common codec 488. An
+//     INVITE without a body is a late offer: callrec offers in its 200
+//     (dialOffer) and takes the ACK's answer; an ACK without a usable one
+//     ends the leg with a BYE.
+//   - authentication: with Config.Users (users.go), every INVITE that opens
+//     a dialog and every REGISTER needs digest credentials (digest.go: 401
+//     with a challenge a configured algorithm, stateless signed nonces
+//     whose uses are remembered against replay, 401 stale=true, 403, 400);
+//     REGISTER keeps one Contact a user, where dials to the user go
+//     (register.go). A trunk's challenge to callrec's INVITE is answered
+//     once with Config.TrunkUser and TrunkPassword (dialout.go).
 //   - leg: one SIP participant's media: a UDP port from the configured
 //     range, a reorder buffer, the mapping of RTP time onto the call clock,
 //     decoding, concealment of losses, and the participant's frames.
