@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -22,10 +23,12 @@ import (
 	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/app"
 	"github.com/callrec/callrec/audio"
+	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/byos"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/container/wav"
 	"github.com/callrec/callrec/internal/azuritetest"
+	"github.com/callrec/callrec/internal/s3test"
 	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/simulate"
 )
@@ -91,7 +94,7 @@ func TestExportToCustomerContainer(t *testing.T) {
 	})
 
 	t.Run("exported", func(t *testing.T) {
-		id, ev := recordTone(ctx, t, client, srv.ConnectionString, good)
+		id, ev := recordTone(ctx, t, client, srv.ConnectionString, azure, good)
 		if ev["storageType"] != "AzureBlob" || ev["recordingId"] != id {
 			t.Errorf("event storageType %v, recordingId %v; want AzureBlob, %s", ev["storageType"], ev["recordingId"], id)
 		}
@@ -192,7 +195,7 @@ func TestExportToCustomerContainer(t *testing.T) {
 	})
 
 	t.Run("sas", func(t *testing.T) {
-		_, ev := recordTone(ctx, t, client, srv.ConnectionString, withSAS)
+		_, ev := recordTone(ctx, t, client, srv.ConnectionString, azure, withSAS)
 		es, _ := ev["externalStorage"].(map[string]any)
 		if ev["storageType"] != "AzureBlob" || es["exported"] != true {
 			t.Fatalf("event storageType %v, externalStorage %v", ev["storageType"], es)
@@ -203,7 +206,7 @@ func TestExportToCustomerContainer(t *testing.T) {
 	})
 
 	t.Run("failed", func(t *testing.T) {
-		_, ev := recordTone(ctx, t, client, srv.ConnectionString, bad)
+		_, ev := recordTone(ctx, t, client, srv.ConnectionString, azure, bad)
 		es, _ := ev["externalStorage"].(map[string]any)
 		if ev["storageType"] != "AzureCommunicationServices" || es["exported"] != false || es["error"] == "" || es["error"] == nil {
 			t.Errorf("event storageType %v, externalStorage %v; want AzureCommunicationServices, not exported, an error", ev["storageType"], es)
@@ -225,10 +228,66 @@ func TestExportToCustomerContainer(t *testing.T) {
 	})
 }
 
+const azure = callautomation.RecordingStorageKindAzureBlobStorage
+
+// TestExportToS3Bucket exports to an S3 bucket (versitygw), the callrec
+// extension: the objects are under the same layout and byte-identical to
+// callrec's downloads, and the event's storageType is S3.
+func TestExportToS3Bucket(t *testing.T) {
+	u, err := url.Parse(s3test.Bucket(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3 := s3test.Shared(t)
+	dest := byos.Destination{ContainerURL: "s3://" + u.Host, Endpoint: s3.Endpoint(), Region: s3test.Region,
+		AccessKeyID: s3test.AccessKey, SecretAccessKey: s3test.SecretKey, UsePathStyle: true}
+	file := filepath.Join(t.TempDir(), "external-storage.json")
+	writeJSON(t, file, byos.File{Destinations: []byos.Destination{dest}})
+	srv := testserver.Start(t, testserver.WithConfig(func(c *app.Config) { c.ExternalStorageFile = file }))
+	client, err := callautomation.NewCallAutomationClient(srv.ConnectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	_, ev := recordTone(ctx, t, client, srv.ConnectionString, callautomation.RecordingStorageKindS3, dest.ContainerURL)
+	es, _ := ev["externalStorage"].(map[string]any)
+	if ev["storageType"] != "S3" || es["exported"] != true {
+		t.Fatalf("event storageType %v, externalStorage %v", ev["storageType"], es)
+	}
+	bucket, err := blob.OpenS3Bucket(ctx, blob.S3Bucket{Bucket: u.Host, Endpoint: dest.Endpoint, Region: dest.Region,
+		AccessKeyID: dest.AccessKeyID, SecretAccessKey: dest.SecretAccessKey, UsePathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bucket.Close()
+	folder, _ := es["folder"].(string)
+	for _, c := range eventChunks(t, ev) {
+		for _, p := range []struct{ loc, name string }{
+			{c.ContentLocation, byos.MediaName(folder, c.Index, c.DocumentID, "audio", "wav")},
+			{c.MetadataLocation, byos.MetadataName(folder, c.Index, c.DocumentID)},
+		} {
+			var dl bytes.Buffer
+			if _, err := client.CallRecording().DownloadTo(ctx, p.loc, &dl); err != nil {
+				t.Fatal(err)
+			}
+			obj, err := bucket.Open(ctx, p.name)
+			if err != nil {
+				t.Fatalf("%s not in the bucket: %v", p.name, err)
+			}
+			exported, err := io.ReadAll(obj)
+			obj.Close()
+			if err != nil || !bytes.Equal(exported, dl.Bytes()) {
+				t.Errorf("%s: %d bytes exported (%v), %d downloaded, not the same", p.name, len(exported), err, dl.Len())
+			}
+		}
+	}
+}
+
 // recordTone records a participant's 440 Hz tone for about three seconds
 // with externalStorage naming dest, and returns the recording's id and the
 // data of its RecordingFileStatusUpdated event.
-func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client, connStr, dest string) (string, map[string]any) {
+func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client, connStr string, kind callautomation.RecordingStorageKind, dest string) (string, map[string]any) {
 	t.Helper()
 	call, err := client.Calls().Create(ctx, "")
 	if err != nil {
@@ -239,7 +298,7 @@ func recordTone(ctx context.Context, t *testing.T, client *callautomation.Client
 		RecordingContent: callautomation.RecordingContentAudio,
 		RecordingChannel: callautomation.RecordingChannelMixed,
 		RecordingFormat:  callautomation.RecordingFormatWav,
-		ExternalStorage:  &callautomation.ExternalStorage{Kind: callautomation.RecordingStorageKindAzureBlobStorage, ContainerURL: dest},
+		ExternalStorage:  &callautomation.ExternalStorage{Kind: kind, ContainerURL: dest},
 	})
 	if err != nil {
 		t.Fatal(err)
