@@ -414,6 +414,7 @@ func (e *Engine) Stop(ctx context.Context, id string, endReason string) ([]callr
 		if stopErr != nil {
 			return nil, stopErr
 		}
+		s.logStats()
 		jf = s.jf
 	}
 	if err := jf.update(func(j *journal) { j.Stopped, j.EndReason = true, endReason }); err != nil && !isNoSpace(err) {

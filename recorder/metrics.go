@@ -16,6 +16,10 @@ type metrics struct {
 	finalize prometheus.Histogram
 
 	uploaded, uploadFailures prometheus.Counter
+
+	// lateSamples and droppedFrames are audio that reached the engine too
+	// late to be placed: a gap in the file wherever either grows.
+	lateSamples, droppedFrames prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, active func() float64) *metrics {
@@ -45,9 +49,18 @@ func newMetrics(reg prometheus.Registerer, active func() float64) *metrics {
 			Namespace: "callrec", Subsystem: "recorder", Name: "upload_failures_total",
 			Help: "Failed attempts to upload a chunk to the recordings store (each is retried with backoff).",
 		}),
+		lateSamples: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "late_samples_total",
+			Help: "Samples that reached a recording after their position was committed (more than the lateness behind the call clock): each is missing from the file. Grows when the media path falls behind, as on a machine out of CPU.",
+		}),
+		droppedFrames: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callrec", Subsystem: "recorder", Name: "dropped_frames_total",
+			Help: "Frames a recording dropped because its owner fell behind and its queue was full.",
+		}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.started, m.stopped, m.bytes, m.finalize, m.uploaded, m.uploadFailures,
+			m.lateSamples, m.droppedFrames,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Namespace: "callrec", Subsystem: "recorder", Name: "recordings_active",
 				Help: "Recordings being recorded now (active or paused).",

@@ -103,6 +103,7 @@ func (s *session) OnFrame(f callrec.Frame) {
 	case b = <-s.free:
 	default:
 		s.queueDropped.Add(1)
+		s.e.metrics.droppedFrames.Inc()
 		return
 	}
 	b.participant, b.pos = f.Participant, f.Pos
@@ -112,6 +113,7 @@ func (s *session) OnFrame(f callrec.Frame) {
 	default:
 		s.free <- b
 		s.queueDropped.Add(1)
+		s.e.metrics.droppedFrames.Inc()
 		return
 	}
 	// Frames wait for the owner's commit tick, so that the owner wakes a few
@@ -366,7 +368,11 @@ func (s *session) onFrame(b *frameBuf) {
 	}
 	ps.next = pos + int64(len(samples))
 	late, err := s.tl.add(ps.channel, pos, samples)
-	s.late.Add(int64(late))
+	if late > 0 {
+		s.log.Warn("DEBUGLATE", "posSec", float64(pos-s.startPos)/16000, "behindMs", (s.posAt(s.e.cfg.Clock())-pos)/16, "late", late)
+		s.late.Add(int64(late))
+		s.e.metrics.lateSamples.Add(float64(late))
+	}
 	s.check(err)
 }
 
@@ -438,6 +444,20 @@ func (s *session) savePauses() {
 // publishAsync seals and uploads a finalized chunk without holding up the
 // timeline.
 func (s *session) publishAsync(pc pendingChunk) { s.e.queueUpload(s.dir, s.jf, pc.Index) }
+
+// logStats reports, when the recording stops, the audio it could not
+// place: frames dropped because the owner fell behind, and samples that
+// came after their position was committed. Either is a gap in the file.
+func (s *session) logStats() {
+	st := s.stats()
+	level := slog.LevelDebug
+	if st.QueueDropped+st.LateSamples+st.FutureSamples > 0 {
+		level = slog.LevelWarn
+	}
+	s.log.Log(s.e.ctx, level, "recorder: audio not placed in the recording", "frames", st.Frames,
+		"queueDroppedFrames", st.QueueDropped, "lateSamples", st.LateSamples,
+		"duplicateSamples", st.DuplicateSamples, "futureSamples", st.FutureSamples)
+}
 
 func (s *session) stats() Stats {
 	return Stats{Frames: s.frames.Load(), QueueDropped: s.queueDropped.Load(), LateSamples: s.late.Load(),

@@ -9,24 +9,27 @@ import (
 	"strings"
 )
 
-// ingestCounters are the server's ingest counters (WebRTC's or SIP's), from GET /metrics on its
-// metrics listener.
+// ingestCounters are the server's ingest counters (WebRTC's or SIP's) and
+// the recorder's late audio, from GET /metrics on its metrics listener.
 type ingestCounters struct {
 	received  float64 // RTP audio packets received
 	lost      float64 // never received before their reorder window closed
 	late      float64 // arrived after their audio was due, dropped
 	concealed float64 // frames synthesised by loss concealment
 	decodeSec float64 // seconds spent in Opus decode (sum of the decode_seconds histogram)
+	// lateSamples reached the recorder after their position was committed:
+	// decoded audio that came too far behind the call clock.
+	lateSamples float64
 }
 
 func (c ingestCounters) minus(o ingestCounters) ingestCounters {
 	return ingestCounters{c.received - o.received, c.lost - o.lost, c.late - o.late, c.concealed - o.concealed,
-		c.decodeSec - o.decodeSec}
+		c.decodeSec - o.decodeSec, c.lateSamples - o.lateSamples}
 }
 
 func (c ingestCounters) plus(o ingestCounters) ingestCounters {
 	return ingestCounters{c.received + o.received, c.lost + o.lost, c.late + o.late, c.concealed + o.concealed,
-		c.decodeSec + o.decodeSec}
+		c.decodeSec + o.decodeSec, c.lateSamples + o.lateSamples}
 }
 
 // scrapeIngest reads the ingest counters from a server's metrics listener
@@ -73,6 +76,8 @@ func scrapeIngest(ctx context.Context, client *http.Client, metricsURL string) (
 			c.concealed += v
 		case "callrec_ingest_decode_seconds_sum":
 			c.decodeSec = v
+		case "callrec_recorder_late_samples_total":
+			c.lateSamples = v
 		}
 	}
 	return c, sc.Err()

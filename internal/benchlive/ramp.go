@@ -127,7 +127,7 @@ const (
 )
 
 // Bounds lists what bounds a step: "CPU" when the cores are used up, then
-// the pass criteria it missed ("delay", "loss", "gaps", "calls"). Empty: the
+// the pass criteria it missed ("delay", "loss", "late audio", "gaps", "calls"). Empty: the
 // step passed with CPU to spare.
 func Bounds(r *Result) []string {
 	var b []string
@@ -139,6 +139,11 @@ func Bounds(r *Result) []string {
 	}
 	if r.LossPct >= MaxLossPct {
 		b = append(b, "loss")
+	}
+	if r.LateAudio > 0 {
+		// Packets in time, audio decoded too late: the media path fell
+		// behind the call clock.
+		b = append(b, "late audio")
 	}
 	if r.Intact < r.Calls {
 		b = append(b, "gaps")
@@ -170,8 +175,8 @@ func stepVerdict(s RampStep) string {
 	if !s.Pass {
 		v = "FAIL (" + s.Why + ")"
 	}
-	line := fmt.Sprintf("%s: %d streams, loss %.3f%%, %d late, delay p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute (floor %.4f quiet, %.4f in the window), %d KiB per call, intact %d/%d, %d clicks",
-		v, r.Participants, r.LossPct, r.Late, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate), 100*r.ServerCores(), 100*r.SimulatorCores(),
+	line := fmt.Sprintf("%s: %d streams, loss %.3f%%, %d late, audio late at the recorder %.2f%%, delay p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute (floor %.4f quiet, %.4f in the window), %d KiB per call, intact %d/%d, %d clicks",
+		v, r.Participants, r.LossPct, r.Late, r.LateAudioPct(), ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate), 100*r.ServerCores(), 100*r.SimulatorCores(),
 		r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.FloorWindow.Seconds(), r.MemPerCall>>10, r.Intact, r.Recordings, r.Clicks)
 	line += "; " + boundText(r) + "; " + machineText(r)
 	if len(r.Problems) > 0 {

@@ -24,6 +24,10 @@ type Result struct {
 	Late      int64   // packets the server dropped as late
 	Concealed int64   // frames the server concealed
 	LossPct   float64 // (sent − received) / sent, or lost / sent if larger, in %
+	// LateAudio is audio that reached the recordings after its place was
+	// committed (decoded too far behind the call clock: the media path fell
+	// behind although the packets arrived), summed over participants.
+	LateAudio time.Duration
 
 	// Queueing delay of each packet in the window (its one-way delay from
 	// the sender to the server's media pipeline, less its stream's least),
@@ -135,6 +139,15 @@ func (r *Result) Line() string {
 		transport, r.CallsHeld, r.Participants, r.LossPct, cpu, mem, r.Intact, r.Recordings)
 }
 
+// LateAudioPct is LateAudio as a share of the audio the participants sent
+// in the window.
+func (r *Result) LateAudioPct() float64 {
+	if r.Participants == 0 || r.Window <= 0 {
+		return 0
+	}
+	return 100 * r.LateAudio.Seconds() / (float64(r.Participants) * r.Window.Seconds())
+}
+
 // Report writes the run's figures, then Line.
 func (r *Result) Report(w io.Writer) {
 	layout := "mixed"
@@ -145,6 +158,8 @@ func (r *Result) Report(w io.Writer) {
 		r.Calls, r.CallsHeld, r.Participants, layout, r.ConnectAll.Round(time.Millisecond), r.Window.Round(time.Millisecond))
 	fmt.Fprintf(w, "packets: %d sent, %d received, %d lost, %d late, %d concealed: loss %.3f%%\n",
 		r.Sent, r.Received, r.Lost, r.Late, r.Concealed, r.LossPct)
+	fmt.Fprintf(w, "audio late at the recorder (decoded after its place was committed): %s, %.2f%% of the participants' audio\n",
+		r.LateAudio.Round(time.Millisecond), r.LateAudioPct())
 	if r.Transport == TransportSIP {
 		fmt.Fprintf(w, "media delay: not measured for phones (plain RTP has no transport-wide feedback); sender pacing late by up to %s\n",
 			ms(r.SenderMaxLate))

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callrec/callrec"
 	"github.com/callrec/callrec/callautomation"
 	"github.com/callrec/callrec/hmacauth"
 	"github.com/callrec/callrec/jointoken"
@@ -228,6 +229,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	d := after.minus(before)
 	res.Received, res.Lost, res.Late, res.Concealed = int64(d.received), int64(d.lost), int64(d.late), int64(d.concealed)
+	res.LateAudio = time.Duration(d.lateSamples * float64(time.Second) / callrec.SampleRate)
 	if res.Sent > 0 {
 		missing := max(res.Sent-res.Received, res.Lost, 0)
 		res.LossPct = 100 * float64(missing) / float64(res.Sent)
