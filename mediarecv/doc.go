@@ -19,10 +19,12 @@
 //   - Reads not queued behind decode: while its members tick (release,
 //     decode and publish frames), a worker reads its sockets again every
 //     2 ms of work.
-//   - Placement by measured cost: a member goes to the first worker busy
-//     less than a quarter of a core, else the least busy one (busy: the
-//     share of wall time its polls spend working, plus an estimate for the
-//     members it took whose cost does not show yet).
+//   - Placement by measured cost: a member goes to the first worker whose
+//     members cost less than a quarter of a core, else to the one whose
+//     members cost least: its members now, each at the worker's measured
+//     cost per member (the share of wall time its polls spend working over
+//     the members it held meanwhile), so that a burst of joins counts at
+//     once, before the averages show it.
 //
 // Everything a Member sees runs on its worker, one call at a time, so a
 // member's media state needs no lock.

@@ -132,9 +132,10 @@ func TestPoolReadsMembersSockets(t *testing.T) {
 	}
 }
 
-// TestPickByMeasuredCost: members go to the first worker whose measured
-// cost is under packBusy; past it, to the least loaded, counting the cost
-// of members not measured yet.
+// TestPickByMeasuredCost: members go to the first worker whose estimate
+// is under packBusy; past it, to the least loaded, each worker's members
+// counted at its measured cost per member, including members placed since
+// the last measure.
 func TestPickByMeasuredCost(t *testing.T) {
 	p := &Pool{}
 	for i := range 3 {
@@ -143,20 +144,47 @@ func TestPickByMeasuredCost(t *testing.T) {
 	if w := p.Pick(); w.index != 0 {
 		t.Errorf("idle pool: worker %d, want 0", w.index)
 	}
-	p.workers[0].cost.Busy.Store(600_000)
-	p.workers[0].cost.Members.Store(100)
-	p.workers[1].cost.Busy.Store(400_000)
-	p.workers[1].cost.Members.Store(100)
-	p.workers[2].cost.Busy.Store(300_000)
-	p.workers[2].cost.Members.Store(10)
+	measure := func(w *Worker, members, busy int64) {
+		w.cost.Members.Store(members)
+		w.cost.Measured.Store(1000 * members)
+		w.cost.Busy.Store(busy)
+	}
+	measure(p.workers[0], 100, 600_000)
+	measure(p.workers[1], 100, 400_000)
+	measure(p.workers[2], 10, 300_000)
 	if w := p.Pick(); w.index != 2 {
 		t.Errorf("worker %d, want 2 (least busy)", w.index)
 	}
-	// Worker 2 took 30 members whose cost does not show yet: about 6000
-	// ppm each (the measured average), so worker 1 is now the least.
-	p.workers[2].cost.Fresh.Store(30)
+	// Worker 2 took 30 more members that its average has not seen yet: at
+	// its 30 000 ppm each, 40 members are 1.2 cores, so worker 1 is now
+	// the least.
 	p.workers[2].cost.Members.Store(40)
 	if w := p.Pick(); w.index != 1 {
-		t.Errorf("worker %d, want 1 (worker 2's fresh members counted)", w.index)
+		t.Errorf("worker %d, want 1 (worker 2's new members counted)", w.index)
+	}
+}
+
+// A burst of joins is spread evenly over workers that measure the same
+// cost per member, however their averages lag: placement counts each
+// worker's members at once.
+func TestPickSpreadsABurstOfJoins(t *testing.T) {
+	p := &Pool{}
+	for i := range 2 {
+		p.workers = append(p.workers, &Worker{index: i})
+	}
+	// Both measured 100 members at 5000 ppm each (500 000: past packBusy);
+	// worker 1's average lags behind a burst it took.
+	for _, w := range p.workers {
+		w.cost.Members.Store(100)
+		w.cost.Measured.Store(100_000)
+		w.cost.Busy.Store(500_000)
+	}
+	for range 200 {
+		w := p.Pick()
+		w.cost.Placed()
+	}
+	a, b := p.workers[0].cost.Members.Load(), p.workers[1].cost.Members.Load()
+	if a != 200 || b != 200 {
+		t.Errorf("members after 200 joins: %d and %d, want 200 and 200", a, b)
 	}
 }

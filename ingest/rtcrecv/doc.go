@@ -38,7 +38,9 @@
 //
 // Everything a peer's Handler sees runs on its worker goroutine, one call at
 // a time. A new peer goes to a worker by measured cost, not by count: the
-// first worker busy less than a quarter of a core, else the least busy one
-// (busy: the share of wall time its polls spend working). A worker reads its
+// first worker whose peers cost less than a quarter of a core, else the
+// one whose peers cost least (each worker's peers counted now, at its
+// measured cost per peer: the share of wall time its polls spend working
+// over the peers it held meanwhile; mediarecv.Least). A worker reads its
 // sockets again every 2 ms of decoding, so reads never wait behind a burst.
 package rtcrecv
