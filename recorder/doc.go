@@ -68,8 +68,9 @@
 // While recording, the current chunk is written as a WAV (or MP3) file to
 // the spool directory (<DataDir>/spool/<recording>/chunk-<index>.wav or
 // .mp3), committed every (Durability−Lateness)/2 and synced right after
-// (fdatasync) by the engine's syncer, which syncs the committed files one at
-// a time off the recordings' goroutines; as the commit point trails the
+// by the engine's syncer, off the recordings' goroutines: a file alone with
+// fdatasync, two or more committed meanwhile with one syncfs of the spool's
+// file system (one device flush for all); as the commit point trails the
 // clock by Lateness, audio is on disk about (Durability+Lateness)/2 after it
 // was spoken, below Durability (default 1 s; with the defaults, 725 ms, plus
 // the syncer's round when the disk is slow). Recordings take the commit

@@ -2,7 +2,13 @@
 
 package recorder
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
 // syncData makes f's data durable.
 func syncData(f *os.File) error { return f.Sync() }
+
+// syncFS is not available here: the syncer syncs each file.
+func syncFS(*os.File) error { return errors.ErrUnsupported }

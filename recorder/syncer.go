@@ -29,7 +29,8 @@ func (f *spoolFile) Sync() error {
 // syncing at its own commit, a burst of them took the processors the media
 // workers need (docs/BENCHMARKS.md, "Capacity: what serialized"). Here at
 // most one sync is in flight, and a recording's commit never waits for
-// the disk.
+// the disk. With many recordings, one sync of the spool's file system
+// replaces a sync per file (syncedAll).
 type syncer struct {
 	mu    sync.Mutex
 	dirty map[*session]*os.File
@@ -71,12 +72,35 @@ func (y *syncer) run(ctx context.Context) {
 		}
 		clear(y.dirty)
 		y.mu.Unlock()
-		for i, s := range batch {
-			if err := syncData(files[i]); err != nil && !errors.Is(err, os.ErrClosed) {
-				s.setSyncErr(err)
+		if len(batch) < syncFSAtLeast || !syncedAll(files) {
+			for i, s := range batch {
+				if err := syncData(files[i]); err != nil && !errors.Is(err, os.ErrClosed) {
+					s.setSyncErr(err)
+				}
 			}
 		}
 		clear(batch)
 		clear(files)
 	}
+}
+
+// syncFSAtLeast is the number of dirty files from which one sync of the
+// spool's file system replaces a sync per file. At 170 recordings a sync
+// per file every commit period was 9 % of the server's CPU, most of it in
+// the device flush each one ends with (docs/BENCHMARKS.md).
+const syncFSAtLeast = 2
+
+// syncedAll syncs the file system holding files (all in the spool) at
+// once, and reports whether it did so without error. On an error, or
+// where the system has no such call, the caller syncs each file, which
+// tells which recording the error belongs to.
+func syncedAll(files []*os.File) bool {
+	for _, f := range files {
+		err := syncFS(f)
+		if errors.Is(err, os.ErrClosed) {
+			continue // finalized meanwhile: try another
+		}
+		return err == nil
+	}
+	return true // every file was closed, and so synced, by its chunk's end
 }
