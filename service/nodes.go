@@ -17,10 +17,11 @@ func (s *Service) owns(c *callrec.Call) bool {
 // reason (callrec.EndReasonNodeLost), each with the chunks this node's
 // engine finalizes for it from what the lost node staged in the shared
 // store (adopt), or, failing that, those already stored; then the call
-// ends. The events are those of any stop and call end, written once: the
-// takeover that moved the call here happened in one transaction on one
-// node, and a recording's file event has an id of its own
-// (fileEventID), which the database takes once.
+// ends, and its connections still live are disconnected
+// (CallDisconnected). The events are those of any stop and call end,
+// written once: the takeover that moved the call here happened in one
+// transaction on one node, and a recording's file event has an id of its
+// own (fileEventID), which the database takes once.
 func (s *Service) EndLostCall(ctx context.Context, id, reason string) error {
 	c, err := s.cfg.Store.Call(ctx, id)
 	if err != nil {
@@ -42,6 +43,7 @@ func (s *Service) EndLostCall(ctx context.Context, id, reason string) error {
 	if err := s.cfg.Store.EndCall(ctx, id, s.now()); err != nil {
 		return err
 	}
+	s.callEnded(ctx, id) // its connections: CallDisconnected
 	s.cfg.Notify()
 	s.log.InfoContext(ctx, "call of a lost node ended", "serverCallId", id, "reason", reason, "recordingsStopped", len(recs))
 	return nil
