@@ -285,12 +285,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		calls      callrec.CallService      = a.Service
 		recordings callrec.RecordingService = a.Service
 		content    callrec.ContentStore     = a.Engine
-		conns      httpapi.CallConnections  = a.Service // the node that rings or holds the phone's leg answers for it
+		conns      httpapi.CallConnections  = a.Service
 	)
 	if cfg.clustered() {
 		router := cluster.NewRouter(a.Service, a.Member)
 		calls, recordings, content = router, router, cluster.NewContent(a.Engine, a.Member)
-		conns = clusterConnections{a.Service, cluster.NewIncoming(a.Service, a.Member)}
+		conns = clusterConnections{a.Service, cluster.NewIncoming(a.Service, a.Member), cluster.NewConnections(a.Service, a.Member)}
 	}
 	verifier := &hmacauth.Verifier{Key: rawKey, MaxSkew: cfg.HMACMaxSkew}
 	if u, err := urlHost(a.PublicURL); err == nil {

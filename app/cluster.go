@@ -219,10 +219,13 @@ func (a *App) ownActiveCalls(ctx context.Context) (int, error) {
 
 // clusterConnections is the node's Call Automation when it shares its
 // database: answer, reject and redirect are carried out by the node that
-// holds the ringing call; the rest by the node of the phone's leg, here.
+// holds the ringing call; hang-up and the participants' operations by the
+// node that hosts the connection's call; createCall here (the call is
+// created and dialled from this node).
 type clusterConnections struct {
 	*service.Service
-	incoming *cluster.Incoming
+	incoming    *cluster.Incoming
+	connections *cluster.Connections
 }
 
 func (c clusterConnections) AnswerCall(ctx context.Context, a callrec.AnswerCall) (*callrec.CallConnection, error) {
@@ -235,4 +238,32 @@ func (c clusterConnections) RejectCall(ctx context.Context, incomingCallContext,
 
 func (c clusterConnections) RedirectCall(ctx context.Context, incomingCallContext, target string) error {
 	return c.incoming.RedirectCall(ctx, incomingCallContext, target)
+}
+
+func (c clusterConnections) CallConnection(ctx context.Context, id string) (*callrec.CallConnection, error) {
+	return c.connections.CallConnection(ctx, id)
+}
+
+func (c clusterConnections) HangUp(ctx context.Context, id string, forEveryone bool) error {
+	return c.connections.HangUp(ctx, id, forEveryone)
+}
+
+func (c clusterConnections) Participants(ctx context.Context, id string) ([]callrec.CallParticipant, error) {
+	return c.connections.Participants(ctx, id)
+}
+
+func (c clusterConnections) Participant(ctx context.Context, id, rawID string) (*callrec.CallParticipant, error) {
+	return c.connections.Participant(ctx, id, rawID)
+}
+
+func (c clusterConnections) AddParticipant(ctx context.Context, id string, cc callrec.CreateCall, callbackURI string) (string, error) {
+	return c.connections.AddParticipant(ctx, id, cc, callbackURI)
+}
+
+func (c clusterConnections) RemoveParticipant(ctx context.Context, id, rawID, operationContext, callbackURI string) error {
+	return c.connections.RemoveParticipant(ctx, id, rawID, operationContext, callbackURI)
+}
+
+func (c clusterConnections) MuteParticipant(ctx context.Context, id, rawID string) error {
+	return c.connections.MuteParticipant(ctx, id, rawID)
 }

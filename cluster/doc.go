@@ -31,6 +31,13 @@
 //     INVITE held in the memory of the node it reached, which the
 //     incomingCallContext names) run on that node over internal HTTP; a
 //     context of a lost node is IncomingCallExpired.
+//   - Connections: a call connection's operations on its call (hang up;
+//     list, read, add, remove and mute participants) run on the node that
+//     hosts the call, over the same internal HTTP (Connections), since the
+//     participants' legs, whom they muted and the dialer are that node's;
+//     its events are written there, once. A call whose node is not live
+//     is NodeUnavailable (503, Retry-After) until a live node takes it
+//     over and ends it; the connection then reads as disconnected.
 //   - Content: a document this node does not have is fetched from the node
 //     that does (ranges mapped to ranged requests), and deleted there
 //     (Content).

@@ -21,6 +21,7 @@ type Local interface {
 	callrec.CallService
 	callrec.RecordingService
 	Answerer
+	Connector
 }
 
 // maxInternalBody bounds an internal request's body (a start request).
@@ -29,8 +30,9 @@ const maxInternalBody = 1 << 20
 // Handler serves the other nodes' requests under /internal/cluster/,
 // each signed with the shared access key: create a call here, end one,
 // start, pause, resume and stop a recording of a call here, answer,
-// reject or redirect a call that rings here, and read or delete a
-// document this node holds.
+// reject or redirect a call that rings here, hang up, list, add, remove
+// or mute the participants of a call connection whose call is here, and
+// read or delete a document this node holds.
 func Handler(local Local, content callrec.ContentStore, key []byte) http.Handler {
 	v := &hmacauth.Verifier{Key: key}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +99,8 @@ func serveInternal(w http.ResponseWriter, r *http.Request, body []byte, local Lo
 		}
 	case r.Method == http.MethodPost && len(segs) == 2 && segs[0] == "incoming":
 		return serveIncoming(ctx, w, segs[1], body, local)
+	case len(segs) >= 3 && segs[0] == "connections":
+		return serveConnection(ctx, w, r.Method, segs[1], segs[2:], body, local)
 	case len(segs) >= 2 && segs[0] == "objects" && content != nil:
 		return serveObject(w, r, segs[1:], content)
 	}
@@ -172,7 +176,7 @@ func writeError(w http.ResponseWriter, err error) {
 		ce = callrec.Internal(err, "internal error")
 	}
 	var we wireError
-	we.Error.Kind, we.Error.Code, we.Error.Message = ce.Kind, ce.Code, ce.Message
+	we.Error.Kind, we.Error.Code, we.Error.Message, we.Error.Target = ce.Kind, ce.Code, ce.Message, ce.Target
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httperr.Status(ce.Kind))
 	json.NewEncoder(w).Encode(we)

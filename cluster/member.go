@@ -206,25 +206,33 @@ func (m *Member) Nodes() []callrec.Node {
 // node returns the registered node id, reading the registry again when it
 // is not known yet.
 func (m *Member) node(ctx context.Context, id string) (callrec.Node, bool) {
-	find := func() (callrec.Node, bool) {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		for _, n := range m.nodes {
-			if n.ID == id {
-				return n, true
-			}
-		}
-		return callrec.Node{}, false
-	}
-	if n, ok := find(); ok {
+	if n, ok := m.find(id); ok {
 		return n, true
 	}
+	return m.reread(ctx, id)
+}
+
+// reread reads the registry again (keeping the last one read when the
+// database does not answer) and returns the registered node id.
+func (m *Member) reread(ctx context.Context, id string) (callrec.Node, bool) {
 	if nodes, err := m.cfg.Store.Nodes(ctx); err == nil {
 		m.mu.Lock()
 		m.nodes = nodes
 		m.mu.Unlock()
 	}
-	return find()
+	return m.find(id)
+}
+
+// find returns node id from the registry as last read.
+func (m *Member) find(id string) (callrec.Node, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, n := range m.nodes {
+		if n.ID == id {
+			return n, true
+		}
+	}
+	return callrec.Node{}, false
 }
 
 // fresh reports whether n renewed its heartbeat within the lease.

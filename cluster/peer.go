@@ -17,12 +17,14 @@ import (
 // internalPrefix is where a node serves the other nodes (Handler).
 const internalPrefix = "/internal/cluster/"
 
-// wireError is an internal answer's error: the coded error as it was.
+// wireError is an internal answer's error: the coded error as it was
+// (with the request field at fault, which the API's answer names too).
 type wireError struct {
 	Error struct {
 		Kind    callrec.ErrorKind `json:"kind"`
 		Code    string            `json:"code"`
 		Message string            `json:"message"`
+		Target  string            `json:"target,omitempty"`
 	} `json:"error"`
 }
 
@@ -80,14 +82,14 @@ func (m *Member) do(ctx context.Context, n callrec.Node, method, path string, in
 		var we wireError
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(b, &we) != nil || we.Error.Code == "" {
-			return nil, callrec.Errorf(callrec.KindUnavailable, "NodeUnavailable",
+			return nil, callrec.Errorf(callrec.KindUnavailable, CodeNodeUnavailable,
 				"node %s, which hosts the call, answered %s; retry later", n.ID, resp.Status)
 		}
 		kind := we.Error.Kind
 		if kind == "" {
 			kind = callrec.KindInternal
 		}
-		return nil, callrec.Errorf(kind, we.Error.Code, "%s", we.Error.Message)
+		return nil, &callrec.Error{Kind: kind, Code: we.Error.Code, Message: we.Error.Message, Target: we.Error.Target}
 	}
 	return resp, nil
 }
