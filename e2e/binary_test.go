@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/callrec/callrec/internal/azuritetest"
+	"github.com/callrec/callrec/internal/pgtest"
 	"github.com/callrec/callrec/internal/s3test"
 )
 
@@ -23,7 +24,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.MainLazy(m)
 	s3test.Stop()
 	azuritetest.Stop()
 	if binaryDir != "" {

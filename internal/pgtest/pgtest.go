@@ -1,8 +1,9 @@
 // Package pgtest runs a throwaway PostgreSQL server for a test package: the
 // Debian binaries (initdb, pg_ctl) on a temporary directory, listening on
 // 127.0.0.1 at a free port and on a unix socket in that directory, started
-// once in TestMain and stopped when the package's tests end. Each test gets
-// a database of its own.
+// once in TestMain (Main), or by the first test that needs it (MainLazy),
+// and stopped when the package's tests end. Each test gets a database of
+// its own.
 //
 // When run as root, the server runs as the postgres user (initdb refuses
 // root). When PostgreSQL cannot be started, tests fail under CI=true and
@@ -21,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,15 +33,31 @@ import (
 )
 
 var (
-	server   *Server
-	startErr error
-	dbSeq    atomic.Int64
+	server    *Server
+	startErr  error
+	dbSeq     atomic.Int64
+	lazy      bool      // MainLazy: the first NewDatabase starts the server
+	startOnce sync.Once // of a lazy start
 )
 
 // Main starts a server, runs the package's tests and stops it: call it from
 // TestMain as os.Exit(pgtest.Main(m)).
 func Main(m *testing.M) int {
 	server, startErr = Start()
+	code := m.Run()
+	if server != nil {
+		if err := server.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+		}
+	}
+	return code
+}
+
+// MainLazy is Main for a package where few tests need PostgreSQL: the
+// first NewDatabase starts the server (once), so that the package's
+// other tests do not wait for it; it is stopped when the tests end.
+func MainLazy(m *testing.M) int {
+	lazy = true
 	code := m.Run()
 	if server != nil {
 		if err := server.Stop(); err != nil {
@@ -75,10 +93,13 @@ func unavailable(t testing.TB, err error) {
 // the test (fails it under CI=true) when the server could not start.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	if lazy {
+		startOnce.Do(func() { server, startErr = Start() })
+	}
 	if server == nil {
 		err := startErr
 		if err == nil {
-			err = errors.New("pgtest.Main was not called from TestMain")
+			err = errors.New("neither pgtest.Main nor pgtest.MainLazy was called from TestMain")
 		}
 		unavailable(t, err)
 	}
