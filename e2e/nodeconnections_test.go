@@ -89,6 +89,7 @@ func TestCallConnectionControlledThroughAnotherNode(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	time.Sleep(3 * time.Second) // the recording holds seconds of the first phone's tone
 	got, err := conn.Properties(ctx)
 	if err != nil || got.State != "connected" || got.ServerCallID != props.ServerCallID || got.AnsweredFor != "+18005550140" {
 		t.Fatalf("properties through A: %+v %v", got, err)
