@@ -29,7 +29,7 @@ func newBenchLiveCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "live",
-		Short: "Record live calls of simulated WebRTC participants or phones (SIP); report loss, delay, server CPU and memory, and file integrity",
+		Short: "Record live calls of simulated WebRTC participants, phones (SIP) or both; report loss, delay, server CPU and memory, and file integrity",
 		Long: `Starts ` + "`callrec serve --ice-loopback-only --metrics-addr ...`" + ` as a child process (or targets
 --connection-string, with --metrics-url),
 creates --calls calls, records each (wav, --channel mixed or unmixed), joins --participants publishers
@@ -55,6 +55,13 @@ bisects; each step starts a fresh server.
 participants; the floor is then G.711 expansion + 8→16 kHz upsampling of the same packets
 (the server's own work per packet), and media delay is not measured (plain RTP has no
 transport-wide feedback; late packets and gaps in the recordings still count).
+
+--transport mixed puts both in every call, alternating: participant 0 a browser (Opus over
+WHIP), 1 a phone (G.711 over SIP), 2 a browser, … (a call of 3 is two browsers and a phone).
+Packets and loss count both kinds; media delay is the browsers' alone (and so is the ramp's
+p99 criterion); the floor is each participant's own decode (Opus for a browser, G.711 +
+upsampling for a phone) of the same packets, weighted by the count of each kind; every
+recording is checked for every participant's tone. --ramp works with it.
 
 --nodes N (with --database postgres://…) starts N servers sharing that database, each in a
 data directory of its own (--node-capacities sets their --node-capacity, one per node);
@@ -98,8 +105,8 @@ recordings.`,
 	f.StringVar(&channel, "channel", "mixed", "mixed or unmixed recordings")
 	f.StringVar(&connectionString, "connection-string", "", "target this running server instead of starting one")
 	f.StringVar(&metricsURL, "metrics-url", "", "with --connection-string: the server's metrics listener (its --metrics-addr), e.g. http://127.0.0.1:9090")
-	f.StringVar(&transport, "transport", "webrtc", "how participants join: webrtc (Opus over WHIP) or sip (phones: G.711 over RTP)")
-	f.StringVar(&sipAddr, "sip-addr", "", "with --connection-string and --transport sip: the server's SIP address (its --sip-addr)")
+	f.StringVar(&transport, "transport", "webrtc", "how participants join: webrtc (Opus over WHIP), sip (phones: G.711 over RTP) or mixed (alternating: browser, phone, browser, …)")
+	f.StringVar(&sipAddr, "sip-addr", "", "with --connection-string and --transport sip or mixed: the server's SIP address (its --sip-addr)")
 	f.IntVar(&nodes, "nodes", 1, "servers to start, sharing --database (placement spreads the calls by cost)")
 	f.StringVar(&database, "database", "", "with --nodes 2 or more: the PostgreSQL database the nodes share (postgres://…)")
 	f.IntSliceVar(&nodeCapacities, "node-capacities", nil, "with --nodes: each node's --node-capacity, comma-separated (default: each its own default)")

@@ -18,8 +18,9 @@ type Config struct {
 	// Unmixed records one channel per participant instead of a mix.
 	Unmixed bool
 	// Transport is how participants join: TransportWebRTC (default:
-	// Opus over WHIP) or TransportSIP (phones: G.711 µ-law RTP after a SIP
-	// INVITE to the server's SIP endpoint).
+	// Opus over WHIP), TransportSIP (phones: G.711 µ-law RTP after a SIP
+	// INVITE to the server's SIP endpoint) or TransportMixed (both in every
+	// call, alternating: participant 0 a browser, 1 a phone, 2 a browser, …).
 	Transport string
 	// ConnectionString targets a running server instead of starting one.
 	// Its CPU and memory are then measured only if ServerPID is set.
@@ -31,7 +32,8 @@ type Config struct {
 	// a started server gets one of its own.
 	MetricsURL string
 	// SIPAddr is the SIP endpoint (ip:port) of the server at
-	// ConnectionString, for TransportSIP; a started server gets one.
+	// ConnectionString, for TransportSIP and TransportMixed; a started
+	// server gets one.
 	SIPAddr string
 	// Nodes is how many servers are started (default 1): with more, they
 	// share the PostgreSQL Database, the calls are created through the
@@ -67,17 +69,18 @@ func (c *Config) defaults() error {
 	switch c.Transport {
 	case "":
 		c.Transport = TransportWebRTC
-	case TransportWebRTC, TransportSIP:
+	case TransportWebRTC, TransportSIP, TransportMixed:
 	default:
-		return fmt.Errorf("transport %q: want %s or %s", c.Transport, TransportWebRTC, TransportSIP)
+		return fmt.Errorf("transport %q: want %s, %s or %s", c.Transport, TransportWebRTC, TransportSIP, TransportMixed)
 	}
 	if c.Participants > 40 {
 		return fmt.Errorf("%d participants per call: at most 40 (their tones must fit below 8 kHz)", c.Participants)
 	}
-	if c.Transport == TransportSIP && c.Participants > maxPhoneParticipants {
-		return fmt.Errorf("%d phones per call: at most %d (their tones must fit in G.711's band, below 3.4 kHz)", c.Participants, maxPhoneParticipants)
+	if c.Transport != TransportWebRTC && c.Participants > maxPhoneParticipants {
+		// Mixed: the last participant of 16 would be a phone at 3.4 kHz.
+		return fmt.Errorf("%d participants per call with phones: at most %d (the phones' tones must fit in G.711's band, below 3.4 kHz)", c.Participants, maxPhoneParticipants)
 	}
-	if c.Transport == TransportSIP && c.ConnectionString != "" && c.SIPAddr == "" {
+	if c.Transport != TransportWebRTC && c.ConnectionString != "" && c.SIPAddr == "" {
 		return errors.New("phones call a running server's SIP endpoint: give its address (serve --sip-addr)")
 	}
 	if c.Nodes <= 0 {
@@ -126,7 +129,20 @@ func (c *Config) defaults() error {
 const (
 	TransportWebRTC = "webrtc"
 	TransportSIP    = "sip"
+	TransportMixed  = "mixed"
 )
+
+// phoneAt says whether the k-th participant of a call is a phone (over
+// SIP) rather than a browser (over WebRTC).
+func (c *Config) phoneAt(k int) bool {
+	switch c.Transport {
+	case TransportSIP:
+		return true
+	case TransportMixed:
+		return k%2 == 1
+	}
+	return false
+}
 
 // maxPhoneParticipants keeps phones' tones (400 + 200·k Hz) within the
 // telephone band.

@@ -23,6 +23,12 @@
 // queueing delay of a packet is its one-way delay minus the least one-way
 // delay of its stream (the clocks' offset cancels out).
 //
+// Participants may be phones instead (TransportSIP: a SIP INVITE, then
+// G.711 µ-law over plain RTP, paced by the same pacer), or both in every
+// call (TransportMixed: a browser, a phone, a browser, …); phones have no
+// media delay measured, and the decode floor is each participant's own
+// decode, Opus or G.711 with upsampling.
+//
 // Ramp repeats runs with more and more calls and finds the largest number
 // held with low loss, low delay and intact files.
 package benchlive

@@ -19,7 +19,8 @@ const packetsPerMinute = 3000
 // The floor is bare Opus decode of the run's own packets, with the decoder
 // the server uses (gopus straight to 16 kHz), in CPU time per
 // participant-minute; for phones, G.711 expansion and 8 → 16 kHz
-// upsampling of their packets. It is measured twice over:
+// upsampling of their packets; for a mixed run, both, each participant
+// its own. It is measured twice over:
 //
 //   - quiet: a participant-minute of each source, runs times, before the
 //     calls and again after them, while nothing else of the benchmark runs;
@@ -51,13 +52,18 @@ func decodeFloor(sources []*clip, runs int) ([]time.Duration, error) {
 
 // decodeSlice decodes packets [from, from+n) of every source, each with a
 // fresh decoder, and returns the calling thread's CPU time for it per
-// participant-minute. The caller locks its OS thread.
+// participant-minute: Opus decode for a browser's source, G.711 expansion
+// and upsampling for a phone's (decodePhone). In a mixed run, the
+// sources are one call's participants, so the floor is the two kinds'
+// costs weighted by their counts. The caller locks its OS thread.
 func decodeSlice(sources []*clip, from, n int) (time.Duration, error) {
-	if len(sources) > 0 && sources[0].pcmu {
-		return decodePhoneSlice(sources, from, n), nil
-	}
 	decs := make([]*audio.OpusDecoder, len(sources))
-	for i := range decs {
+	ups := make([]*resample.Upsampler, len(sources))
+	for i, c := range sources {
+		if c.pcmu {
+			ups[i] = resample.NewUpsampler()
+			continue
+		}
 		d, err := audio.NewOpusDecoder()
 		if err != nil {
 			return 0, err
@@ -65,8 +71,13 @@ func decodeSlice(sources []*clip, from, n int) (time.Duration, error) {
 		decs[i] = d
 	}
 	pcm := make([]int16, audio.MaxPacketSamples)
+	pcm8 := make([]int16, 160)
 	before := threadCPU()
 	for i, c := range sources {
+		if c.pcmu {
+			decodePhone(ups[i], c, from, n, pcm8, pcm)
+			continue
+		}
 		for k := from; k < from+n; k++ {
 			if _, err := decs[i].Decode(c.packet(k), pcm); err != nil {
 				return 0, err
@@ -135,22 +146,13 @@ func sampleFloor(ctx context.Context, sources []*clip, window time.Duration) <-c
 	return out
 }
 
-// decodePhoneSlice is decodeSlice for phones: G.711 µ-law expanded and
-// upsampled 8 → 16 kHz (audio/resample), what the server does to each
-// packet of a SIP leg.
-func decodePhoneSlice(sources []*clip, from, n int) time.Duration {
-	ups := make([]*resample.Upsampler, len(sources))
-	for i := range ups {
-		ups[i] = resample.NewUpsampler()
+// decodePhone is what the server does to each packet of a SIP leg:
+// G.711 µ-law expanded and upsampled 8 → 16 kHz (audio/resample), for
+// packets [from, from+n) of a phone's source; pcm16 holds at least 320
+// samples.
+func decodePhone(up *resample.Upsampler, c *clip, from, n int, pcm8, pcm16 []int16) {
+	for k := from; k < from+n; k++ {
+		m := g711.PCMU.Decode(pcm8, c.packet(k))
+		up.Process(pcm16[:320], pcm8[:m])
 	}
-	pcm8, pcm16 := make([]int16, 160), make([]int16, 320)
-	before := threadCPU()
-	for i, c := range sources {
-		for k := from; k < from+n; k++ {
-			m := g711.PCMU.Decode(pcm8, c.packet(k))
-			ups[i].Process(pcm16, pcm8[:m])
-		}
-	}
-	used := threadCPU() - before
-	return used * packetsPerMinute / time.Duration(n*len(sources))
 }

@@ -66,7 +66,7 @@ func startNodes(ctx context.Context, cfg Config, work string, args []string) ([]
 			}
 		}
 		n := &benchNode{}
-		if cfg.Transport == TransportSIP {
+		if cfg.Transport != TransportWebRTC { // phones call in
 			port, err := freePort()
 			if err != nil {
 				stopAll()

@@ -13,10 +13,11 @@ import (
 	"github.com/callrec/callrec/simulate/sipphone"
 )
 
-// participant is one simulated publisher joined to a call over WHIP. Its
-// packets are sent by its call's pacer.
+// participant is one simulated publisher joined to a call over WHIP, or a
+// phone that calls in over SIP. Its packets are sent by its call's pacer.
 type participant struct {
 	rawID    string
+	sip      bool // a phone: joins with call, not join
 	freq     int
 	clip     *clip
 	pub      *publisher

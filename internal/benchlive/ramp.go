@@ -41,7 +41,8 @@ type RampResult struct {
 }
 
 // judge says whether a step held: every call held, loss under 0.5%, p99
-// media delay under 100 ms, every recording intact (no gaps).
+// media delay under 100 ms (of the WebRTC participants: phones have no
+// delay measured), every recording intact (no gaps).
 func judge(r *Result) (bool, string) {
 	var why []string
 	if r.CallsHeld < r.Calls {
@@ -175,8 +176,16 @@ func stepVerdict(s RampStep) string {
 	if !s.Pass {
 		v = "FAIL (" + s.Why + ")"
 	}
-	line := fmt.Sprintf("%s: %d streams, loss %.3f%%, %d late, audio late at the recorder %.2f%%, delay p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute (floor %.4f quiet, %.4f in the window), %d KiB per call, intact %d/%d, %d clicks",
-		v, r.Participants, r.LossPct, r.Late, r.LateAudioPct(), ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate), 100*r.ServerCores(), 100*r.SimulatorCores(),
+	streams, delay := fmt.Sprintf("%d streams", r.Participants), "delay"
+	switch r.Transport {
+	case TransportMixed:
+		streams = fmt.Sprintf("%d streams (%d browsers, %d phones)", r.Participants, r.Participants-r.Phones, r.Phones)
+		delay = "browsers' delay"
+	case TransportSIP:
+		delay = "delay (not measured for phones)"
+	}
+	line := fmt.Sprintf("%s: %s, loss %.3f%%, %d late, audio late at the recorder %.2f%%, %s p50 %s p99 %s max %s, sender late by up to %s, server %.0f%% + simulator %.0f%% of a core, %.4f CPU-s per participant-minute (floor %.4f quiet, %.4f in the window), %d KiB per call, intact %d/%d, %d clicks",
+		v, streams, r.LossPct, r.Late, r.LateAudioPct(), delay, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate), 100*r.ServerCores(), 100*r.SimulatorCores(),
 		r.CPUPerParticipantMin.Seconds(), r.FloorPerParticipantMin.Seconds(), r.FloorWindow.Seconds(), r.MemPerCall>>10, r.Intact, r.Recordings, r.Clicks)
 	line += "; " + boundText(r) + "; " + machineText(r)
 	if len(r.Problems) > 0 {

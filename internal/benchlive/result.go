@@ -13,8 +13,9 @@ type Result struct {
 	Calls        int // calls started
 	CallsHeld    int // calls whose every participant streamed through the window
 	Participants int // participants that joined
+	Phones       int // of them, phones over SIP (the rest over WebRTC)
 	Unmixed      bool
-	Transport    string        // TransportWebRTC or TransportSIP
+	Transport    string        // TransportWebRTC, TransportSIP or TransportMixed
 	Window       time.Duration // the measurement window, as held
 	ConnectAll   time.Duration // from the first join to the last connection
 
@@ -31,7 +32,8 @@ type Result struct {
 
 	// Queueing delay of each packet in the window (its one-way delay from
 	// the sender to the server's media pipeline, less its stream's least),
-	// over all participants.
+	// over all WebRTC participants (phones send plain RTP, without
+	// transport-wide feedback).
 	DelayP50, DelayP99, DelayMax time.Duration
 	DelaySamples                 int
 	SenderMaxLate                time.Duration // how late the sender's pacing ever was
@@ -43,7 +45,8 @@ type Result struct {
 	SimulatorCPU         time.Duration
 	CPUPerParticipantMin time.Duration // server CPU per recorded participant-minute
 	// The floor: bare Opus decode of the same packets, per participant-
-	// minute (floor.go). FloorPerParticipantMin is the quiet floor, the
+	// minute (floor.go); for phones G.711 expansion and upsampling; in a
+	// mixed run both, weighted by the participants of each kind. FloorPerParticipantMin is the quiet floor, the
 	// least of FloorQuietRuns (before and after the calls); FloorWindow is
 	// the median of FloorWindowSlices, decoded through the window.
 	FloorPerParticipantMin time.Duration
@@ -51,7 +54,7 @@ type Result struct {
 	FloorWindow            time.Duration
 	FloorWindowSlices      []time.Duration // sorted
 	// ServerDecodePerParticipantMin is the time the server itself spent in
-	// Opus decode in the window (its decode_seconds histogram), per
+	// Opus decode in the window (its decode_seconds histogram), per WebRTC
 	// participant-minute: the floor under the run's own load.
 	ServerDecodePerParticipantMin time.Duration
 	ServerRSSBase                 int64 // before the calls
@@ -128,8 +131,8 @@ func (r *Result) Line() string {
 		mem = fmt.Sprintf("%d", r.MemPerCall)
 	}
 	transport := ""
-	if r.Transport == TransportSIP {
-		transport = " transport=sip"
+	if r.Transport == TransportSIP || r.Transport == TransportMixed {
+		transport = " transport=" + r.Transport
 	}
 	for _, n := range r.Nodes {
 		transport += fmt.Sprintf(" node=%s:calls=%d,capacity=%d,cpu_per_participant_min=%.4f,intact=%d/%d",
@@ -154,18 +157,30 @@ func (r *Result) Report(w io.Writer) {
 	if r.Unmixed {
 		layout = "unmixed"
 	}
-	fmt.Fprintf(w, "calls: %d started, %d held; %d participants (%s); all connected in %s; window %s\n",
-		r.Calls, r.CallsHeld, r.Participants, layout, r.ConnectAll.Round(time.Millisecond), r.Window.Round(time.Millisecond))
-	fmt.Fprintf(w, "packets: %d sent, %d received, %d lost, %d late, %d concealed: loss %.3f%%\n",
-		r.Sent, r.Received, r.Lost, r.Late, r.Concealed, r.LossPct)
+	kinds := ""
+	if r.Transport == TransportMixed {
+		kinds = fmt.Sprintf(": %d browsers over WebRTC, %d phones over SIP", r.Participants-r.Phones, r.Phones)
+	}
+	fmt.Fprintf(w, "calls: %d started, %d held; %d participants (%s%s); all connected in %s; window %s\n",
+		r.Calls, r.CallsHeld, r.Participants, layout, kinds, r.ConnectAll.Round(time.Millisecond), r.Window.Round(time.Millisecond))
+	both := ""
+	if r.Transport == TransportMixed {
+		both = " (browsers' and phones' together)"
+	}
+	fmt.Fprintf(w, "packets%s: %d sent, %d received, %d lost, %d late, %d concealed: loss %.3f%%\n",
+		both, r.Sent, r.Received, r.Lost, r.Late, r.Concealed, r.LossPct)
 	fmt.Fprintf(w, "audio late at the recorder (decoded after its place was committed): %s, %.2f%% of the participants' audio\n",
 		r.LateAudio.Round(time.Millisecond), r.LateAudioPct())
 	if r.Transport == TransportSIP {
 		fmt.Fprintf(w, "media delay: not measured for phones (plain RTP has no transport-wide feedback); sender pacing late by up to %s\n",
 			ms(r.SenderMaxLate))
 	} else {
-		fmt.Fprintf(w, "media delay (queueing, sender → server pipeline, %d packets): p50 %s, p99 %s, max %s; sender pacing late by up to %s\n",
-			r.DelaySamples, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate))
+		who := ""
+		if r.Transport == TransportMixed {
+			who = "WebRTC participants only (phones' plain RTP has no transport-wide feedback), "
+		}
+		fmt.Fprintf(w, "media delay (queueing, sender → server pipeline, %s%d packets): p50 %s, p99 %s, max %s; sender pacing late by up to %s\n",
+			who, r.DelaySamples, ms(r.DelayP50), ms(r.DelayP99), ms(r.DelayMax), ms(r.SenderMaxLate))
 	}
 	if r.ServerMeasured {
 		fmt.Fprintf(w, "cpu in window: server %.3f CPU-s (%.0f%% of a core), simulator %.3f CPU-s (%.0f%% of a core)\n",
@@ -173,15 +188,22 @@ func (r *Result) Report(w io.Writer) {
 		fmt.Fprintf(w, "machine in window: server + simulator %.0f%% of %d cores; the cores %.0f%% busy with everything on them; load average %.2f\n",
 			100*r.OursShare(), r.Cores, 100*r.MachineBusy, r.LoadAvg)
 		floor := "bare Opus decode"
-		if r.Transport == TransportSIP {
+		switch r.Transport {
+		case TransportSIP:
 			floor = "bare G.711 decode + 8→16 kHz upsampling"
+		case TransportMixed:
+			floor = "bare Opus decode (browsers) + G.711 decode and 8→16 kHz upsampling (phones), weighted by their counts,"
 		}
 		fmt.Fprintf(w, "%s floor per participant-minute: quiet %.4f s (least of %d runs before and after the calls; min–median–max %s); in the window %.4f s (median of %d slices through it; %s)\n",
 			floor, r.FloorPerParticipantMin.Seconds(), len(r.FloorQuietRuns), spread(r.FloorQuietRuns),
 			r.FloorWindow.Seconds(), len(r.FloorWindowSlices), spread(r.FloorWindowSlices))
 		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; ratio %.2f to the quiet floor, %.2f to the window's floor\n",
 			r.CPUPerParticipantMin.Seconds(), r.VsFloor(), r.VsWindowFloor())
-		if r.ServerDecodePerParticipantMin > 0 {
+		if r.ServerDecodePerParticipantMin > 0 && r.Transport == TransportMixed {
+			// The server's CPU is both kinds'; its Opus decode the browsers' alone.
+			fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per WebRTC participant-minute\n",
+				r.ServerDecodePerParticipantMin.Seconds())
+		} else if r.ServerDecodePerParticipantMin > 0 {
 			fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per participant-minute; server cpu / its decode %.2f\n",
 				r.ServerDecodePerParticipantMin.Seconds(), r.CPUPerParticipantMin.Seconds()/r.ServerDecodePerParticipantMin.Seconds())
 		}

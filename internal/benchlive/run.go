@@ -29,7 +29,7 @@ type benchCall struct {
 }
 
 // Run runs one live benchmark: calls × participants publishing over real
-// WebRTC, every call recorded, held for cfg.Hold, then every recording
+// WebRTC, calling in over SIP, or both, every call recorded, held for cfg.Hold, then every recording
 // checked by content.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
@@ -43,7 +43,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sources := make([]*clip, cfg.Participants)
 	for k := range sources {
 		newClip := toneClip
-		if cfg.Transport == TransportSIP {
+		if cfg.phoneAt(k) {
 			newClip = phoneClip
 		}
 		c, err := newClip(toneFrequency(k), amp)
@@ -145,7 +145,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					defer cancel()
 					n := nodes[c.node]
 					join := func() error { return p.join(jctx, httpClient, n.endpoint, c.id) }
-					if cfg.Transport == TransportSIP {
+					if p.sip {
 						join = func() error { return p.call(jctx, n.sipAddr, c.id) }
 					}
 					if err := join(); err != nil {
@@ -176,6 +176,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Problems = append(res.Problems, "join: "+c.joinErr.Error())
 		} else {
 			res.Participants += len(c.ps)
+			for _, p := range c.ps {
+				if p.sip {
+					res.Phones++
+				}
+			}
 			if res.Nodes != nil {
 				res.Nodes[c.node].Participants += len(c.ps)
 			}
@@ -281,14 +286,14 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 		}
 		for k := range cfg.Participants {
 			raw := fmt.Sprintf("8:acs:bench-%d-%d", i, k)
-			if cfg.Transport == TransportSIP { // a phone number of its own
+			if cfg.phoneAt(k) { // a phone number of its own
 				raw = fmt.Sprintf("4:+1%07d%02d", i, k)
 			}
 			token, _ := jointoken.Mint(key, c.id, raw, cfg.Warmup+cfg.Hold+time.Hour, time.Now())
 			h := fnv.New64a()
 			h.Write([]byte(c.id + raw))
 			seed := h.Sum64()
-			c.ps = append(c.ps, &participant{rawID: raw, freq: toneFrequency(k), clip: sources[k], token: token,
+			c.ps = append(c.ps, &participant{rawID: raw, sip: cfg.phoneAt(k), freq: toneFrequency(k), clip: sources[k], token: token,
 				seq0: uint16(seed >> 16), ts0: uint32(seed >> 32)})
 		}
 		calls[i] = c
@@ -368,8 +373,9 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, node
 		if res.Participants > 0 {
 			res.CPUPerParticipantMin = time.Duration(float64(res.ServerCPU) / (float64(res.Participants) * res.Window.Minutes()))
 		}
-		if m1, err := scrapeNodes(ctx, client, nodes); err == nil && m0err == nil && res.Participants > 0 {
-			perMin := m1.minus(m0).decodeSec / (float64(res.Participants) * res.Window.Minutes())
+		// Opus decode is the browsers' alone.
+		if m1, err := scrapeNodes(ctx, client, nodes); err == nil && m0err == nil && res.Participants > res.Phones {
+			perMin := m1.minus(m0).decodeSec / (float64(res.Participants-res.Phones) * res.Window.Minutes())
 			res.ServerDecodePerParticipantMin = time.Duration(perMin * float64(time.Second))
 		}
 		if res.Calls > 0 {
