@@ -124,8 +124,8 @@ func TestBrowserCameraInComposite(t *testing.T) {
 	var last [2]video.Color
 	shown := make([]bool, len(frames))
 	for i, f := range frames {
-		last = [2]video.Color{tileColor(f, sw, sh, grid[0], 0, 0), tileColor(f, sw, sh, grid[1], 0, 0)}
-		if sameChroma(last[0], browserGreen, 24) && sameChroma(last[1], red, 20) {
+		last = [2]video.Color{videotest.TileColor(f, sw, sh, grid[0], 0, 0), videotest.TileColor(f, sw, sh, grid[1], 0, 0)}
+		if videotest.SameChroma(last[0], browserGreen, 24) && videotest.SameChroma(last[1], red, 20) {
 			together++
 			shown[i] = true
 		}
@@ -194,7 +194,7 @@ func checkLabels(t *testing.T, path string, grid [][2]int, shown []bool, names .
 		ok := true
 		for i := range names {
 			in, out := img.At(i*640+inside, h/2), img.At(i*640+outside, h/2)
-			ok = ok && sameChroma(in, video.LabelBack, 10) && !sameChroma(out, video.LabelBack, 30)
+			ok = ok && videotest.SameChroma(in, video.LabelBack, 10) && !videotest.SameChroma(out, video.LabelBack, 30)
 		}
 		if ok {
 			labelled++
@@ -205,20 +205,6 @@ func checkLabels(t *testing.T, path string, grid [][2]int, shown []bool, names .
 		t.Errorf("%d of the %d frames with both pictures show the tiles labelled with %q (their grey label box 180 px into the tile)",
 			labelled, pictured, names)
 	}
-}
-
-// tileColor is the colour at (dx, dy) from the centre of the 640×360 tile
-// at corner, in a 1920×1080 composite decoded at w×h (a tenth).
-func tileColor(f []byte, w, h int, corner [2]int, dx, dy int) video.Color {
-	img := video.Image{W: w, H: h, Y: f[:w*h], U: f[w*h : w*h*5/4], V: f[w*h*5/4:]}
-	return img.At((corner[0]+320+dx)*w/1920, (corner[1]+180+dy)*h/1080)
-}
-
-// sameChroma says whether a and b have the same colour to within tol in U
-// and V (a moving bar or a label may change the luma).
-func sameChroma(a, b video.Color, tol int) bool {
-	d := func(x, y byte) int { return max(int(x)-int(y), int(y)-int(x)) }
-	return d(a.U, b.U) <= tol && d(a.V, b.V) <= tol
 }
 
 // writeWAV writes 10 s of a sine at freq, half scale, 48 kHz mono (the

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,8 +139,8 @@ func TestDefaultStartRecordsMP4AndSurvivesKill9(t *testing.T) {
 	var together int
 	var last [3]video.Color
 	for _, f := range frames {
-		last = [3]video.Color{tileColor(f, sw, sh, grid[0], 0, 0), tileColor(f, sw, sh, grid[1], 0, 0), tileColor(f, sw, sh, grid[2], -200, -100)}
-		if sameChroma(last[0], red, 20) && sameChroma(last[1], blue, 20) && sameChroma(last[2], video.Tile, 8) && last[2].Y < 80 {
+		last = [3]video.Color{videotest.TileColor(f, sw, sh, grid[0], 0, 0), videotest.TileColor(f, sw, sh, grid[1], 0, 0), videotest.TileColor(f, sw, sh, grid[2], -200, -100)}
+		if videotest.SameChroma(last[0], red, 20) && videotest.SameChroma(last[1], blue, 20) && videotest.SameChroma(last[2], video.Tile, 8) && last[2].Y < 80 {
 			together++
 		}
 	}
@@ -159,25 +158,12 @@ func TestDefaultStartRecordsMP4AndSurvivesKill9(t *testing.T) {
 // stream, as ffprobe reads them.
 func checkRecoveredMP4Streams(t *testing.T, path string) {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries",
-		"stream=codec_type,codec_name,width,height,sample_rate", "-of", "json", path).Output()
+	streams, err := videotest.Probe(path)
 	if err != nil {
-		t.Fatalf("ffprobe %s: %v", path, err)
-	}
-	var probe struct {
-		Streams []struct {
-			CodecType  string `json:"codec_type"`
-			CodecName  string `json:"codec_name"`
-			Width      int    `json:"width"`
-			Height     int    `json:"height"`
-			SampleRate string `json:"sample_rate"`
-		} `json:"streams"`
-	}
-	if err := json.Unmarshal(out, &probe); err != nil {
-		t.Fatalf("ffprobe output %s: %v", out, err)
+		t.Fatal(err)
 	}
 	var videoOK, audioOK bool
-	for _, s := range probe.Streams {
+	for _, s := range streams {
 		switch s.CodecType {
 		case "video":
 			videoOK = s.CodecName == "h264" && s.Width == 1920 && s.Height == 1080
@@ -185,8 +171,8 @@ func checkRecoveredMP4Streams(t *testing.T, path string) {
 			audioOK = s.CodecName == "aac" && s.SampleRate == "16000"
 		}
 	}
-	if !videoOK || !audioOK || len(probe.Streams) != 2 {
-		t.Errorf("ffprobe reads %s, want H.264 1920x1080 and AAC 16 kHz", out)
+	if !videoOK || !audioOK || len(streams) != 2 {
+		t.Errorf("ffprobe reads %+v, want H.264 1920x1080 and AAC 16 kHz", streams)
 	}
 }
 
