@@ -18,7 +18,7 @@ func newBenchLiveCmd() *cobra.Command {
 		channel, connectionString    string
 		serverPID, joinConcurrency   int
 		warmup                       time.Duration
-		ramp                         bool
+		ramp, withVideo              bool
 		rampStart, rampMax           int
 		workDir, serverBinary        string
 		metricsURL                   string
@@ -68,7 +68,19 @@ data directory of its own (--node-capacities sets their --node-capacity, one per
 the calls are created through the first node and placed by cost, participants join on
 their call's node, and the report adds one line per node: calls placed, its advertised
 capacity and load (from the registry), its CPU per participant-minute and its intact
-recordings.`,
+recordings.
+
+--video makes every participant also publish a synthetic VP8 video (at most 7 per call, one
+colour each: its name, a frame counter, a white flash every 4 s; its tone beeps at the flash, at
+a pitch of its own), encoded once per process by the same painter and encoder as
+` + "`callrec simulate`" + ` (one 4 s loop with a keyframe a second, replayed on the pacer's grid;
+a keyframe request is answered by the next), and records every call as a mixed audioVideo MP4.
+After the hold every MP4 is downloaded and checked by content with ffmpeg/ffprobe: H.264
+1920x1080 at 16 fps and AAC 16 kHz; every tone without a gap; each participant's colour in a
+tile of its own; every flash shown within a frame (62.5 ms) of its beep. The server is then
+measured with its child processes (its ffmpeg decoders and encoders), and the report adds its
+CPU per recording-minute and the composites' real-time factor (frames in the files over the
+frames their durations hold).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if channel != "mixed" && channel != "unmixed" {
@@ -80,7 +92,7 @@ recordings.`,
 				MetricsURL: metricsURL, Transport: transport, SIPAddr: sipAddr,
 				Nodes: nodes, Database: database, NodeCapacities: nodeCapacities,
 				Binary: serverBinary, WorkDir: workDir, JoinConcurrency: joinConcurrency, Warmup: warmup,
-				Progress: cmd.ErrOrStderr(),
+				Video: withVideo, Progress: cmd.ErrOrStderr(),
 			}
 			out := cmd.OutOrStdout()
 			if ramp {
@@ -115,6 +127,7 @@ recordings.`,
 	f.StringVar(&workDir, "work-dir", "", "keep the child server's data and log here (default: a temporary directory)")
 	f.IntVar(&joinConcurrency, "join-concurrency", 10, "participants connecting at once")
 	f.DurationVar(&warmup, "warmup", 2*time.Second, "streaming before the window opens")
+	f.BoolVar(&withVideo, "video", false, "participants publish synthetic VP8 video too; record audioVideo MP4 and check it by content (see above)")
 	f.BoolVar(&ramp, "ramp", false, "find the largest number of calls held (see above)")
 	f.IntVar(&rampStart, "ramp-start", 5, "calls in the ramp's first step")
 	f.IntVar(&rampMax, "max-calls", 40, "the ramp's cap")

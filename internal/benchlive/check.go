@@ -96,10 +96,10 @@ func (c *recordingCheck) addProblem(p string) {
 	c.Problem += p
 }
 
-// fetchRecording waits for the stopped recording's files and returns its
-// audio, channel by channel, chunks concatenated.
-func fetchRecording(ctx context.Context, rec *callautomation.CallRecording, id string) ([][]int16, error) {
-	deadline := time.Now().Add(60 * time.Second)
+// waitChunks waits for the stopped recording's files and returns its
+// chunks in order.
+func waitChunks(ctx context.Context, rec *callautomation.CallRecording, id string) ([]callautomation.RecordingChunk, error) {
+	deadline := time.Now().Add(2 * time.Minute) // a composite's encoders may be behind
 	var res *callautomation.RecordingResult
 	for {
 		r, err := rec.Result(ctx, id)
@@ -108,7 +108,7 @@ func fetchRecording(ctx context.Context, rec *callautomation.CallRecording, id s
 			break
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("recording %s: no files 60 s after stop (last error: %v)", id, err)
+			return nil, fmt.Errorf("recording %s: no files 2 min after stop (last error: %v)", id, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -118,6 +118,16 @@ func fetchRecording(ctx context.Context, rec *callautomation.CallRecording, id s
 	}
 	chunks := slices.Clone(res.RecordingStorageInfo.RecordingChunks)
 	slices.SortFunc(chunks, func(a, b callautomation.RecordingChunk) int { return a.Index - b.Index })
+	return chunks, nil
+}
+
+// fetchRecording waits for the stopped recording's files and returns its
+// audio, channel by channel, chunks concatenated.
+func fetchRecording(ctx context.Context, rec *callautomation.CallRecording, id string) ([][]int16, error) {
+	chunks, err := waitChunks(ctx, rec, id)
+	if err != nil {
+		return nil, err
+	}
 	var channels [][]int16
 	for _, ch := range chunks {
 		var buf bytes.Buffer

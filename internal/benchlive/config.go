@@ -17,6 +17,12 @@ type Config struct {
 	Hold         time.Duration // the measurement window, once every participant streams
 	// Unmixed records one channel per participant instead of a mix.
 	Unmixed bool
+	// Video makes every participant also send a synthetic VP8 video (its
+	// colour, its name, a frame counter, a flash with a beep every 4 s)
+	// and records each call as a mixed audioVideo MP4, checked by content
+	// (format, tones, each tile's colour, flashes with their beeps). The
+	// server is then measured with its child processes.
+	Video bool
 	// Transport is how participants join: TransportWebRTC (default:
 	// Opus over WHIP), TransportSIP (phones: G.711 µ-law RTP after a SIP
 	// INVITE to the server's SIP endpoint) or TransportMixed (both in every
@@ -75,6 +81,16 @@ func (c *Config) defaults() error {
 	}
 	if c.Participants > 40 {
 		return fmt.Errorf("%d participants per call: at most 40 (their tones must fit below 8 kHz)", c.Participants)
+	}
+	if c.Video {
+		switch {
+		case c.Transport != TransportWebRTC:
+			return errors.New("video participants join over WebRTC: give no --transport sip or mixed")
+		case c.Unmixed:
+			return errors.New("video is recorded mixed (one composite): give no --channel unmixed")
+		case c.Participants > maxVideoParticipants:
+			return fmt.Errorf("%d participants per call with video: at most %d (one colour each)", c.Participants, maxVideoParticipants)
+		}
 	}
 	if c.Transport != TransportWebRTC && c.Participants > maxPhoneParticipants {
 		// Mixed: the last participant of 16 would be a phone at 3.4 kHz.

@@ -29,6 +29,13 @@
 // media delay measured, and the decode floor is each participant's own
 // decode, Opus or G.711 with upsampling.
 //
+// With video (Config.Video), every participant also sends simulate's
+// synthetic VP8 video, encoded once per process and replayed the same
+// way, and each call is recorded as a mixed audioVideo MP4, checked by
+// content with ffmpeg: the format, the tones, each participant's colour in
+// its tile, and every flash within a frame of its beep. The server is then
+// measured with its child processes (its media decoders and encoders).
+//
 // Ramp repeats runs with more and more calls and finds the largest number
 // held with low loss, low delay and intact files.
 package benchlive

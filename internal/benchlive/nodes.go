@@ -144,14 +144,19 @@ func scrapeNodes(ctx context.Context, client *http.Client, nodes []*benchNode) (
 	return sum, nil
 }
 
-// rssOf sums the resident memory of the measured nodes.
-func rssOf(nodes []*benchNode) (int64, error) {
+// rssOf sums the resident memory of the measured nodes (of their process
+// trees, if tree).
+func rssOf(nodes []*benchNode, tree bool) (int64, error) {
+	rssOf := procRSS
+	if tree {
+		rssOf = procTreeRSS
+	}
 	var sum int64
 	for _, n := range nodes {
 		if n.pid == 0 {
 			continue
 		}
-		rss, err := procRSS(n.pid)
+		rss, err := rssOf(n.pid)
 		if err != nil {
 			return 0, err
 		}

@@ -81,6 +81,12 @@ func (pc *pacer) run(ctx context.Context) (maxLate time.Duration) {
 					p.sendErrs++
 					continue
 				}
+				if p.video != nil {
+					if err := p.sendVideo(i); err != nil {
+						p.sendErrs++
+						continue
+					}
+				}
 				p.sent++
 				p.last = due
 			}

@@ -29,18 +29,29 @@ type participant struct {
 	token    string
 	seq0     uint16
 	ts0      uint32
+	// video, with --video: its loop, and where its RTP numbering starts.
+	video  *videoClip
+	vseq0  uint16
+	vts0   uint32
+	k      int // its index in the call (its colour, tone and beep)
+	beepHz int
 
 	// Written by the pacer goroutine only; read after it has stopped.
 	sent     int
 	sendErrs int
 	first    time.Time // when its first packet was due
 	last     time.Time // when its last packet was due
+	vnext    int       // the next video frame
+	vpackets int       // video packets sent
+	// keyRequests counts the server's keyframe requests (PLI, FIR): the
+	// loop's next keyframe, at most a second away, answers them.
+	keyRequests int
 }
 
 // join publishes the participant over WHIP and connects it (ICE, DTLS).
 func (p *participant) join(ctx context.Context, client *http.Client, endpoint, callID string) error {
 	p.probe = newDelayProbe()
-	pub, location, err := publish(ctx, client, endpoint, callID, p.token, p.probe)
+	pub, location, err := publish(ctx, client, endpoint, callID, p.token, p.probe, p.video != nil)
 	p.location = location
 	if err != nil {
 		return err
@@ -75,6 +86,28 @@ func (p *participant) send(i int, payload []byte) error {
 		return err
 	}
 	_, err = p.phone.RTP.WriteToUDPAddrPort(append(p.rtpBuf[:n], payload...), p.phone.Media)
+	return err
+}
+
+// sendVideo sends the video frames due by audio packet i (the pacer
+// goroutine only): frame n is due n/videoFPS after packet 0, and goes on
+// the first 20 ms tick at or after that (every third frame, a flash among
+// them, exactly on its tick); its RTP timestamp is its own time.
+func (p *participant) sendVideo(i int) error {
+	last := i * int(frameInterval/time.Millisecond) * videoFPS / 1000
+	var err error
+	for ; p.vnext <= last; p.vnext++ {
+		pays := p.video.frame(p.vnext)
+		for j, pay := range pays {
+			if e := p.pub.sendVideo(p.vseq0+uint16(p.vpackets), p.vts0+uint32(p.vnext*videoFrameTicks), j == len(pays)-1, pay); e != nil {
+				err = e
+			}
+			p.vpackets++
+		}
+	}
+	if p.pub.keyframeWanted.Swap(false) {
+		p.keyRequests++
+	}
 	return err
 }
 

@@ -39,6 +39,11 @@ import (
 // the call's pacer. One goroutine reads what the server sends back: DTLS
 // records during the handshake and the close, and its TWCC feedback, which
 // the delay probe reads. No ICE agent, no interceptors, no timers.
+//
+// With video, the offer adds a VP8 section (bundled, keyframe requests by
+// PLI and FIR, no transport-wide sequence numbers: the delay probe times
+// the audio); the reader notes the server's keyframe requests for the
+// pacer.
 type publisher struct {
 	conn     *net.UDPConn
 	server   netip.AddrPort
@@ -51,8 +56,13 @@ type publisher struct {
 	out      *srtp.Context
 	probe    *delayProbe
 
+	// keyframeWanted is set by the reader on a PLI or FIR, taken by the
+	// pacer.
+	keyframeWanted atomic.Bool
+
 	// Owned by the pacer.
 	hdr    rtp.Header
+	vhdr   rtp.Header // the video's, with video
 	twccID uint8
 	twcc   uint16
 	ext    [2]byte
@@ -63,8 +73,9 @@ type publisher struct {
 var benchCert = sync.OnceValues(selfsign.GenerateSelfSigned)
 
 // publish connects a publisher to the call over WHIP, ICE and DTLS and
-// returns it with the WHIP session's location.
-func publish(ctx context.Context, client *http.Client, endpoint, callID, token string, probe *delayProbe) (*publisher, string, error) {
+// returns it with the WHIP session's location; with video, it offers a
+// VP8 video section too.
+func publish(ctx context.Context, client *http.Client, endpoint, callID, token string, probe *delayProbe, video bool) (*publisher, string, error) {
 	cert, err := benchCert()
 	if err != nil {
 		return nil, "", err
@@ -76,13 +87,18 @@ func publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	p := &publisher{conn: conn, dtlsIn: make(chan []byte, 16), closed: make(chan struct{}), readDone: make(chan struct{}),
 		probe: probe, plain: make([]byte, 1500), cipher: make([]byte, 1500)}
 	p.hdr = rtp.Header{Version: 2, PayloadType: 111, SSRC: randUint32()}
+	var videoSSRC uint32
+	if video {
+		videoSSRC = randUint32()
+		p.vhdr = rtp.Header{Version: 2, PayloadType: videoPayloadType, SSRC: videoSSRC}
+	}
 	fp, err := certFingerprint(cert.Certificate[0])
 	if err != nil {
 		_ = conn.Close()
 		return nil, "", err
 	}
 	ufrag, pwd := randHex(4), randHex(12)
-	answer, location, err := simulate.PublishSDP(ctx, client, simulate.WHIPURL(endpoint, callID, ""), token, offerSDP(fp, ufrag, pwd, p.hdr.SSRC))
+	answer, location, err := simulate.PublishSDP(ctx, client, simulate.WHIPURL(endpoint, callID, ""), token, offerSDP(fp, ufrag, pwd, p.hdr.SSRC, videoSSRC))
 	if err != nil {
 		_ = conn.Close()
 		return nil, location, err
@@ -105,13 +121,36 @@ func publish(ctx context.Context, client *http.Client, endpoint, callID, token s
 	return p, location, nil
 }
 
-func offerSDP(fp, ufrag, pwd string, ssrc uint32) string {
+// videoPayloadType is VP8's in the offer.
+const videoPayloadType = 96
+
+// offerSDP is the WHIP offer: Opus, and VP8 if videoSSRC is not 0.
+func offerSDP(fp, ufrag, pwd string, ssrc, videoSSRC uint32) string {
+	bundle := "0"
+	if videoSSRC != 0 {
+		bundle = "0 1"
+	}
 	return "v=0\r\no=- " + strconv.FormatUint(uint64(randUint32()), 10) + " 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
-		"a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n" +
+		"a=group:BUNDLE " + bundle + "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n" +
 		"a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\n" +
 		"a=fingerprint:sha-256 " + fp + "\r\na=setup:active\r\n" +
 		"a=sendonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n" +
-		"a=extmap:3 " + sdp.TransportCCURI + "\r\na=ssrc:" + strconv.FormatUint(uint64(ssrc), 10) + " cname:callrec-bench\r\n"
+		"a=extmap:3 " + sdp.TransportCCURI + "\r\na=ssrc:" + strconv.FormatUint(uint64(ssrc), 10) + " cname:callrec-bench\r\n" +
+		videoSection(fp, ufrag, pwd, videoSSRC)
+}
+
+// videoSection is the offer's VP8 section, or "" if videoSSRC is 0.
+func videoSection(fp, ufrag, pwd string, videoSSRC uint32) string {
+	if videoSSRC == 0 {
+		return ""
+	}
+	pt := strconv.Itoa(videoPayloadType)
+	return "m=video 9 UDP/TLS/RTP/SAVPF " + pt + "\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n" +
+		"a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\n" +
+		"a=fingerprint:sha-256 " + fp + "\r\na=setup:active\r\n" +
+		"a=sendonly\r\na=rtcp-mux\r\na=rtpmap:" + pt + " VP8/90000\r\n" +
+		"a=rtcp-fb:" + pt + " nack pli\r\na=rtcp-fb:" + pt + " ccm fir\r\n" +
+		"a=ssrc:" + strconv.FormatUint(uint64(videoSSRC), 10) + " cname:callrec-bench\r\n"
 }
 
 // certFingerprint is a DER certificate's SHA-256 in SDP's notation.
@@ -279,19 +318,32 @@ func (p *publisher) read() {
 				continue
 			}
 			for _, pkt := range pkts {
-				if cc, ok := pkt.(*rtcp.TransportLayerCC); ok {
-					p.probe.feedback(cc)
+				switch pkt := pkt.(type) {
+				case *rtcp.TransportLayerCC:
+					p.probe.feedback(pkt)
+				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+					p.keyframeWanted.Store(true)
 				}
 			}
 		}
 	}
 }
 
-// send writes one RTP packet (pacer goroutine only).
+// send writes one RTP packet of audio (pacer goroutine only).
 func (p *publisher) send(seq uint16, ts uint32, marker bool, payload []byte) error {
-	h := &p.hdr
+	return p.write(&p.hdr, true, seq, ts, marker, payload)
+}
+
+// sendVideo writes one RTP packet of video (pacer goroutine only).
+func (p *publisher) sendVideo(seq uint16, ts uint32, marker bool, payload []byte) error {
+	return p.write(&p.vhdr, false, seq, ts, marker, payload)
+}
+
+// write sends one RTP packet with header h, with a transport-wide
+// sequence number if twcc and the answer has the extension.
+func (p *publisher) write(h *rtp.Header, twcc bool, seq uint16, ts uint32, marker bool, payload []byte) error {
 	h.SequenceNumber, h.Timestamp, h.Marker = seq, ts, marker
-	if p.twccID != 0 {
+	if twcc && p.twccID != 0 {
 		twcc := p.twcc
 		p.twcc++
 		p.ext = [2]byte{byte(twcc >> 8), byte(twcc)}

@@ -16,6 +16,7 @@ type Result struct {
 	Phones       int // of them, phones over SIP (the rest over WebRTC)
 	Unmixed      bool
 	Transport    string        // TransportWebRTC, TransportSIP or TransportMixed
+	Video        bool          // participants sent video too; recordings are audioVideo MP4
 	Window       time.Duration // the measurement window, as held
 	ConnectAll   time.Duration // from the first join to the last connection
 
@@ -81,9 +82,34 @@ type Result struct {
 	// position in the recording's file.
 	ClickAt  []string
 	Problems []string
+	// With Video: the composites' checks, over all recordings (see
+	// videoCheck), and the server's keyframe requests.
+	VideoFrames, VideoExpected   int // frames in the files; frames their durations hold at 16 fps
+	VideoTiled, VideoDecoded     int // frames with every participant's colour in its tile; frames decoded
+	Beeps, Flashes, FlashMatched int
+	FlashMaxOffset               time.Duration
+	KeyframeRequests             int
 	// Nodes, in a run of several nodes on one database, is what each did
 	// (in the order started; the application talks to the first).
 	Nodes []NodeResult
+}
+
+// CPUPerRecordingMin is the server's CPU per recording-minute.
+func (r *Result) CPUPerRecordingMin() time.Duration {
+	if r.Calls == 0 || r.Window <= 0 {
+		return 0
+	}
+	return time.Duration(float64(r.ServerCPU) / (float64(r.Calls) * r.Window.Minutes()))
+}
+
+// RealTimeFactor is the composites' frames over the frames their
+// durations hold: 1 when the encoders kept up, less by the share of
+// frames left out.
+func (r *Result) RealTimeFactor() float64 {
+	if r.VideoExpected == 0 {
+		return math.NaN()
+	}
+	return float64(r.VideoFrames) / float64(r.VideoExpected)
 }
 
 // ServerCores is the server's CPU use in the window, in cores.
@@ -133,6 +159,10 @@ func (r *Result) Line() string {
 	transport := ""
 	if r.Transport == TransportSIP || r.Transport == TransportMixed {
 		transport = " transport=" + r.Transport
+	}
+	if r.Video {
+		transport += fmt.Sprintf(" video=1 cpu_per_recording_min=%.3f rtf=%.3f flashes=%d/%d", r.CPUPerRecordingMin().Seconds(),
+			r.RealTimeFactor(), r.FlashMatched, r.Flashes)
 	}
 	for _, n := range r.Nodes {
 		transport += fmt.Sprintf(" node=%s:calls=%d,capacity=%d,cpu_per_participant_min=%.4f,intact=%d/%d",
@@ -209,10 +239,19 @@ func (r *Result) Report(w io.Writer) {
 		}
 		fmt.Fprintf(w, "server memory: %d MiB before the calls, %d MiB at peak: %d KiB per call\n",
 			r.ServerRSSBase>>20, r.ServerRSSPeak>>20, r.MemPerCall>>10)
+		if r.Video {
+			fmt.Fprintf(w, "video: server cpu and memory are its process tree's (its ffmpeg decoders and encoders); server cpu per recording-minute %.3f s, per participant-minute %.4f s\n",
+				r.CPUPerRecordingMin().Seconds(), r.CPUPerParticipantMin.Seconds())
+		}
 	} else {
 		fmt.Fprintf(w, "cpu in window: simulator %.3f CPU-s; server not measured (give its pid)\n", r.SimulatorCPU.Seconds())
 	}
 	r.reportNodes(w)
+	if r.Video {
+		fmt.Fprintf(w, "composites: %d frames in the files of %d their durations hold at 16 fps (real-time factor %.3f, %d left out); %d of %d decoded frames show every participant's colour in its tile; %d of %d flashes within a frame of their beep (largest offset %s; %d beeps); %d keyframe requests\n",
+			r.VideoFrames, r.VideoExpected, r.RealTimeFactor(), max(r.VideoExpected-r.VideoFrames, 0), r.VideoTiled, r.VideoDecoded,
+			r.FlashMatched, r.Flashes, ms(r.FlashMaxOffset), r.Beeps, r.KeyframeRequests)
+	}
 	fmt.Fprintf(w, "recordings: %d of %d intact (no gap of 12.5 ms or more; %d gaps over all participants); %d shorter discontinuities (clicks)\n", r.Intact, r.Recordings, r.Gaps, r.Clicks)
 	for i, c := range r.ClickAt {
 		if i == maxClicksShown {

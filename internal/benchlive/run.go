@@ -35,22 +35,36 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	res := &Result{Calls: cfg.Calls, Unmixed: cfg.Unmixed, Transport: cfg.Transport}
+	res := &Result{Calls: cfg.Calls, Unmixed: cfg.Unmixed, Transport: cfg.Transport, Video: cfg.Video}
 	amp := toneAmplitude(cfg.Participants)
-	if cfg.Unmixed {
+	switch {
+	case cfg.Unmixed:
 		amp = toneAmplitude(1)
+	case cfg.Video: // room for each participant's beep on top of its tone
+		amp = toneAmplitude(2 * cfg.Participants)
 	}
 	sources := make([]*clip, cfg.Participants)
 	for k := range sources {
 		newClip := toneClip
-		if cfg.phoneAt(k) {
+		switch {
+		case cfg.phoneAt(k):
 			newClip = phoneClip
+		case cfg.Video:
+			newClip = func(freq int, amp float64) (*clip, error) { return beepClip(freq, beepFrequency(k), amp) }
 		}
 		c, err := newClip(toneFrequency(k), amp)
 		if err != nil {
 			return nil, err
 		}
 		sources[k] = c
+	}
+	var videos []*videoClip
+	if cfg.Video {
+		fmt.Fprintf(cfg.Progress, "encoding %d synthetic videos (VP8, once)\n", cfg.Participants)
+		var err error
+		if videos, err = encodeVideos(ctx, cfg.Participants); err != nil {
+			return nil, fmt.Errorf("synthetic video: %w", err)
+		}
 	}
 	quiet, err := decodeFloor(sources, cfg.FloorRuns)
 	if err != nil {
@@ -105,12 +119,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	if res.ServerMeasured {
-		if res.ServerRSSBase, err = rssOf(nodes); err != nil {
+		if res.ServerRSSBase, err = rssOf(nodes, cfg.Video); err != nil {
 			return nil, err
 		}
 	}
 
-	calls, err := startCalls(ctx, cfg, client, cs.Key, sources, nodes)
+	calls, err := startCalls(ctx, cfg, client, cs.Key, sources, videos, nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +224,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		held := c.joinErr == nil
 		for _, p := range c.ps {
 			res.Sent += int64(p.sent)
+			res.KeyframeRequests += p.keyRequests
 			if p.sendErrs > 0 || !p.joined() {
 				held = false
 			}
@@ -241,7 +256,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	fmt.Fprintf(cfg.Progress, "checking %d recordings\n", len(calls))
-	checkRecordings(ctx, client.CallRecording(), calls, amp, res)
+	if cfg.Video {
+		checkComposites(ctx, client.CallRecording(), calls, amp, res)
+	} else {
+		checkRecordings(ctx, client.CallRecording(), calls, amp, res)
+	}
 	// The quiet floor again, now that the machine has warmed up and the
 	// calls are over.
 	if again, err := decodeFloor(sources, cfg.FloorRuns); err == nil {
@@ -255,7 +274,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // startCalls creates the calls and starts a recording of each, before
 // anyone joins.
-func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, key []byte, sources []*clip, nodes []*benchNode) ([]*benchCall, error) {
+func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, key []byte, sources []*clip, videos []*videoClip, nodes []*benchNode) ([]*benchCall, error) {
 	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	channel := callautomation.RecordingChannelMixed
 	if cfg.Unmixed {
@@ -267,12 +286,16 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 		if err != nil {
 			return nil, fmt.Errorf("create call: %w", err)
 		}
-		st, err := client.CallRecording().Start(ctx, callautomation.StartRecordingOptions{
+		opts := callautomation.StartRecordingOptions{
 			CallLocator:      callautomation.ServerCallLocator{ID: call.ServerCallID},
 			RecordingContent: callautomation.RecordingContentAudio,
 			RecordingChannel: channel,
 			RecordingFormat:  callautomation.RecordingFormatWav,
-		})
+		}
+		if cfg.Video {
+			opts.RecordingContent, opts.RecordingFormat = callautomation.RecordingContentAudioVideo, callautomation.RecordingFormatMp4
+		}
+		st, err := client.CallRecording().Start(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("start recording: %w", err)
 		}
@@ -293,8 +316,13 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 			h := fnv.New64a()
 			h.Write([]byte(c.id + raw))
 			seed := h.Sum64()
-			c.ps = append(c.ps, &participant{rawID: raw, sip: cfg.phoneAt(k), freq: toneFrequency(k), clip: sources[k], token: token,
-				seq0: uint16(seed >> 16), ts0: uint32(seed >> 32)})
+			p := &participant{rawID: raw, sip: cfg.phoneAt(k), freq: toneFrequency(k), clip: sources[k], token: token,
+				seq0: uint16(seed >> 16), ts0: uint32(seed >> 32), k: k}
+			if videos != nil {
+				p.video, p.beepHz = videos[k], beepFrequency(k)
+				p.vseq0, p.vts0 = uint16(seed>>8), uint32(seed)
+			}
+			c.ps = append(c.ps, p)
 		}
 		calls[i] = c
 	}
@@ -305,10 +333,14 @@ func startCalls(ctx context.Context, cfg Config, client *callautomation.Client, 
 // peak memory, and the delay of every packet.
 func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, nodes []*benchNode, sources []*clip) error {
 	cpu0 := make([]time.Duration, len(nodes))
+	cpuOf := procCPU
+	if cfg.Video { // the server's media children work for the recordings
+		cpuOf = procTreeCPU
+	}
 	if res.ServerMeasured {
 		for i, n := range nodes {
 			var err error
-			if cpu0[i], err = procCPU(n.pid); err != nil {
+			if cpu0[i], err = cpuOf(n.pid); err != nil {
 				return err
 			}
 		}
@@ -331,7 +363,7 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, node
 	}
 	for end := t0.Add(cfg.Hold); ; {
 		if res.ServerMeasured {
-			if rss, err := rssOf(nodes); err == nil {
+			if rss, err := rssOf(nodes, cfg.Video); err == nil {
 				res.ServerRSSPeak = max(res.ServerRSSPeak, rss)
 			}
 		}
@@ -357,7 +389,7 @@ func hold(ctx context.Context, cfg Config, res *Result, calls []*benchCall, node
 	}
 	if res.ServerMeasured {
 		for i, n := range nodes {
-			cpu, err := procCPU(n.pid)
+			cpu, err := cpuOf(n.pid)
 			if err != nil {
 				return err
 			}

@@ -42,6 +42,7 @@ type toneKey struct {
 	freq int
 	amp  float64
 	pcmu bool
+	beep int // the beep's frequency (beepClip), or 0
 }
 
 type clipEntry struct {
@@ -57,7 +58,7 @@ var clips sync.Map // toneKey → *clipEntry
 // toneClip returns the clip of a sine at freq Hz (an integer, so that one
 // second holds whole cycles) and peak amplitude amp (of full scale).
 func toneClip(freq int, amp float64) (*clip, error) {
-	v, _ := clips.LoadOrStore(toneKey{freq, amp, false}, &clipEntry{})
+	v, _ := clips.LoadOrStore(toneKey{freq: freq, amp: amp}, &clipEntry{})
 	e := v.(*clipEntry)
 	e.once.Do(func() { e.clip, e.err = encodeTone(freq, amp) })
 	return e.clip, e.err
@@ -66,7 +67,7 @@ func toneClip(freq int, amp float64) (*clip, error) {
 // phoneClip returns the clip of a sine at freq Hz and amplitude amp in
 // G.711 µ-law: one second of 20 ms packets, looped (G.711 has no state).
 func phoneClip(freq int, amp float64) (*clip, error) {
-	v, _ := clips.LoadOrStore(toneKey{freq, amp, true}, &clipEntry{})
+	v, _ := clips.LoadOrStore(toneKey{freq: freq, amp: amp, pcmu: true}, &clipEntry{})
 	e := v.(*clipEntry)
 	e.once.Do(func() {
 		pcm := audio.Sine(float64(freq), amp, 8000, periodFrames*160)
