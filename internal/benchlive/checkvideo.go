@@ -196,23 +196,14 @@ func (c *videoCheck) checkChunk(path string, ps []*participant, amp float64) ([]
 			flashes = append(flashes, vStart+float64(j)/videotest.CompositeFPS)
 		}
 		for _, i := range beepOnsets(tonePresence(pcm, p.beepHz, threshold)) {
-			// A beep counts with room for its flash before the grid's end.
-			if t := aStart + float64(i*analysisHop)/16000; t >= from && t+0.5 < to {
-				beeps = append(beeps, t)
-			}
+			beeps = append(beeps, aStart+float64(i*analysisHop)/16000)
 		}
-		c.Beeps += len(beeps)
+		// Every flash shown goes with a beep, within a frame.
 		c.Flashes += len(flashes)
 		for _, f := range flashes {
-			near := math.Inf(1)
-			for _, b := range beeps {
-				if math.Abs(f-b) < math.Abs(near) {
-					near = f - b
-				}
-			}
-			off := time.Duration(math.Abs(near) * float64(time.Second))
+			off := nearest(beeps, f)
 			switch {
-			case math.IsInf(near, 0) || off > 500*time.Millisecond:
+			case off > 500*time.Millisecond:
 				c.addProblem(fmt.Sprintf("%s: a flash at %.3f s without a beep (beeps at %.3f)", p.rawID, f, beeps))
 			case off > compositeFrame:
 				c.addProblem(fmt.Sprintf("%s: the flash at %.3f s is %s from its beep, more than a frame", p.rawID, f, off))
@@ -221,14 +212,34 @@ func (c *videoCheck) checkChunk(path string, ps []*participant, amp float64) ([]
 				c.MaxOffset = max(c.MaxOffset, off)
 			}
 		}
-		// A flash may go with frames the encoder left out (the file says
-		// so: fewer frames than its duration holds); else every beep has
-		// its flash.
-		if len(flashes) < len(beeps) && fps >= videotest.CompositeFPS-0.5 {
-			c.addProblem(fmt.Sprintf("%s: %d beeps, %d flashes shown at %.1f fps", p.rawID, len(beeps), len(flashes), fps))
+		// Every beep while the grid was whole, with room for its flash
+		// before the grid's end, goes with a flash; but a flash may go with
+		// frames the encoder left out (the file says so: fewer frames than
+		// its duration holds).
+		missing := 0
+		for _, b := range beeps {
+			if b < from || b+0.5 >= to {
+				continue
+			}
+			c.Beeps++
+			if nearest(flashes, b) > compositeFrame {
+				missing++
+			}
+		}
+		if missing > 0 && fps >= videotest.CompositeFPS-0.5 {
+			c.addProblem(fmt.Sprintf("%s: %d beeps without their flash at %.1f fps (flashes at %.3f, beeps at %.3f)", p.rawID, missing, fps, flashes, beeps))
 		}
 	}
 	return pcm, nil
+}
+
+// nearest is how far t is from the nearest of times (an hour if none).
+func nearest(times []float64, t float64) time.Duration {
+	d := time.Hour
+	for _, x := range times {
+		d = min(d, time.Duration(math.Abs(t-x)*float64(time.Second)))
+	}
+	return d
 }
 
 // beepOnsets returns the windows where a beep starts: the first of

@@ -2,6 +2,9 @@ package benchlive
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +78,38 @@ func TestVideoOfferParses(t *testing.T) {
 	}
 	if strings.Contains(offerSDP("AA:BB", "ufrag", "pwd", 1, 0), "m=video") {
 		t.Error("an audio-only offer has a video section")
+	}
+}
+
+// TestProcTreeHasChildren checks that a process's tree holds its live
+// children and that the tree's CPU and memory include its own.
+func TestProcTreeHasChildren(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	tree, err := procTree(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(tree, func(p procStat) bool { return p.pid == cmd.Process.Pid && p.ppid == os.Getpid() }) {
+		t.Errorf("the tree of %d lacks its child %d: %+v", os.Getpid(), cmd.Process.Pid, tree)
+	}
+	own, err := procCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all, err := procTreeCPU(os.Getpid()); err != nil || all < own {
+		t.Errorf("tree cpu %s (%v), the process alone %s", all, err, own)
+	}
+	// The process's own memory moves between reads; the child's is in the
+	// tree's.
+	child, err := procRSS(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all, err := procTreeRSS(os.Getpid()); err != nil || all <= child {
+		t.Errorf("tree rss %d (%v), the child alone %d", all, err, child)
 	}
 }
