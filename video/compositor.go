@@ -83,8 +83,11 @@ type Compositor struct {
 	canvas *Image
 	holder *Image // placeholder background
 	// composed is the position of the last composition: pictures before
-	// the last one at or before it are no longer needed.
+	// the last one at or before it are no longer needed. Compositions
+	// follow one another a frame apart, so it also gives the phase of the
+	// next ones (see picture); started says there was one.
 	composed int64
+	started  bool
 	// closers are the goroutines stopping replaced decoders; Close waits.
 	closers sync.WaitGroup
 }
@@ -227,8 +230,15 @@ func (c *Compositor) Decoded(p string) (int64, bool) {
 	return t.pics[len(t.pics)-1].pos, true
 }
 
-// picture keeps a picture of p, either as I420 bytes or an Image. Within
-// one output frame (1/16 s) only the latest is kept.
+// picture keeps a picture of p, either as I420 bytes or an Image. Once
+// compositions have started, only the latest picture in each span between
+// two compositions, (composed + (k−1)·frame, composed + k·frame], is kept:
+// the one that the composition at the end of the span shows. Spans cut on
+// a fixed grid instead (pos/frame) would let a later picture of the span
+// replace one that a composition within it should show, and that
+// composition would show the picture before: up to a frame late. Before
+// the first composition, whose phase is not known yet, every picture is
+// kept (at most maxPictures).
 func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -250,7 +260,7 @@ func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {
 		t.pics = append(t.pics[:0], t.pics[keep:]...)
 	}
 	var slot *picture
-	if n := len(t.pics); n > 0 && pos/frameSamples == t.pics[n-1].pos/frameSamples {
+	if n := len(t.pics); n > 0 && c.started && c.span(pos) == c.span(t.pics[n-1].pos) {
 		slot = &t.pics[n-1]
 	} else {
 		var im *Image
@@ -272,6 +282,17 @@ func (c *Compositor) picture(p string, pos int64, frame []byte, img *Image) {
 
 // frameSamples is one output frame at 16 fps in call-clock samples.
 const frameSamples = callrec.SampleRate / 16
+
+// span numbers the spans between compositions a frame apart, from the
+// last one: span k = ⌈(pos − composed) / frame⌉ is
+// (composed + (k−1)·frame, composed + k·frame].
+func (c *Compositor) span(pos int64) int64 {
+	d := pos - c.composed + frameSamples - 1
+	if d < 0 {
+		return -((-d + frameSamples - 1) / frameSamples)
+	}
+	return d / frameSamples
+}
 
 // at returns t's latest picture captured at or before pos (or its oldest,
 // if all are later), or nil if it has none younger than Stale.
@@ -298,7 +319,9 @@ func (c *Compositor) at(t *tile, pos int64) *Image {
 func (c *Compositor) Compose(pos int64) *Image {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.composed = max(c.composed, pos)
+	if !c.started || pos > c.composed {
+		c.composed, c.started = pos, true
+	}
 	cv := c.canvas
 	cv.Fill(Background)
 	visible := c.layout.Update(pos)

@@ -14,8 +14,9 @@
 //     falls 64 frames behind is dropped and restarts at the next keyframe,
 //     which it asks the sender for.
 //   - Compositor: keeps each participant's latest pictures (one per output
-//     frame, 1.5 s), and draws the canvas at a call-clock position: each
-//     tile is the participant's latest picture captured up to it.
+//     frame: the latest before it, up to 8 s), and draws the canvas at a
+//     call-clock position: each tile is the participant's latest picture
+//     captured up to it.
 //   - Layout: speaker activity (mean square, smoothed over 1.5 s) and the
 //     choice of tiles. A participant keeps its tile and its place while it
 //     has one; when more than nine are present, one without a tile takes
