@@ -38,6 +38,11 @@ type Stream struct {
 	seq  uint16
 	ts   uint32
 	ssrc uint32
+	// next is when the packet after the last one sent was due: a Tone
+	// that starts later advances the timestamp by the packets not sent
+	// meanwhile, as a sender's sampling clock runs on between talkspurts
+	// (RFC 3550 §5.1).
+	next time.Time
 }
 
 // SRC is a recording client with one session at a time.
@@ -172,7 +177,8 @@ func Body(csID string, port int, streams ...*Stream) string {
 // Tone sends every stream its tone (freqs[i] for stream i, amplitude
 // amp) for d, in 20 ms packets paced in real time, from the SRC's socket
 // to the answered ports. It returns when the last packet is sent (or ctx
-// ends) with the wall time of the first packet.
+// ends) with the wall time of the first packet. The RTP timestamps of a
+// stream's later tone count the time since its earlier one.
 func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Duration) (time.Time, error) {
 	n := int(d / (20 * time.Millisecond))
 	pcm := make([][]int16, len(s.Streams))
@@ -202,6 +208,12 @@ func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Dur
 	}
 	payload := make([]byte, 160)
 	start := time.Now()
+	for _, st := range s.Streams {
+		if !st.next.IsZero() && start.After(st.next) {
+			st.ts += uint32(start.Sub(st.next).Round(20*time.Millisecond)/(20*time.Millisecond)) * st.step()
+		}
+		st.next = start.Add(time.Duration(n) * 20 * time.Millisecond)
+	}
 	for k := range n {
 		if d := time.Until(start.Add(time.Duration(k) * 20 * time.Millisecond)); d > 0 {
 			select {
@@ -217,15 +229,14 @@ func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Dur
 			g711.PCMA.Encode(payload, pcm[i][k*160:(k+1)*160])
 			pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: st.seq, Timestamp: st.ts,
 				SSRC: st.ssrc}, Payload: payload}
-			step := uint32(160)
 			if st.Opus {
 				if k >= len(opus[i]) {
 					continue
 				}
-				pkt.PayloadType, pkt.Payload, step = 111, opus[i][k], 960
+				pkt.PayloadType, pkt.Payload = 111, opus[i][k]
 			}
 			st.seq++
-			st.ts += step
+			st.ts += st.step()
 			raw, err := pkt.Marshal()
 			if err != nil {
 				return start, err
@@ -242,6 +253,14 @@ func (s *SRC) Tone(ctx context.Context, freqs []float64, amp float64, d time.Dur
 		}
 	}
 	return start, nil
+}
+
+// step is a 20 ms packet in RTP time: 8000 Hz for PCMA, 48000 Hz for Opus.
+func (st *Stream) step() uint32 {
+	if st.Opus {
+		return 960
+	}
+	return 160
 }
 
 // ReInvite sends a re-INVITE in the session with body of contentType
