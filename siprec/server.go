@@ -23,6 +23,11 @@ type Server struct {
 	byDialog map[string]*session
 	byCall   map[string]*session
 	closed   bool
+	// ending runs the ends that a request starts without waiting (at a
+	// BYE, or an answer never acknowledged): a session already forgotten
+	// may still be ending its call. Close waits for them, so that none
+	// outlives the services it uses.
+	ending sync.WaitGroup
 }
 
 // New returns a Server and makes it cfg.Endpoint's recording server; call
@@ -126,9 +131,23 @@ func (s *Server) forget(rs *session) {
 	}
 }
 
+// endLater ends rs on a goroutine that Close waits for; once Close has
+// begun, it ends rs before it returns.
+func (s *Server) endLater(rs *session, reason string, endCall bool) {
+	s.mu.Lock()
+	if !s.closed {
+		s.ending.Go(func() { rs.end(reason, endCall) })
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	rs.end(reason, endCall)
+}
+
 // Close hangs up every recording session (a BYE to its SRC; the calls
 // stay active, and a new INVITE for the same session finds them again);
-// it returns when they have ended, or with ctx's error.
+// it returns when they, and the sessions that were ending, have ended, or
+// with ctx's error.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
@@ -145,6 +164,7 @@ func (s *Server) Close(ctx context.Context) error {
 			wg.Go(func() { rs.hangup(reasonShuttingDown) })
 		}
 		wg.Wait()
+		s.ending.Wait()
 	}()
 	select {
 	case <-done:

@@ -122,7 +122,7 @@ func (s *Server) invite(req *gosip.Request, tx gosip.ServerTransaction) {
 	rs.annotate()
 	if err := dialog.WriteResponse(res); err != nil {
 		log.Info("answer not acknowledged", "err", err)
-		go rs.end(reasonNoAck, false)
+		s.endLater(rs, reasonNoAck, false)
 	}
 }
 
@@ -551,7 +551,7 @@ func (rs *session) bye(req *gosip.Request, tx gosip.ServerTransaction) {
 	if err := rs.dialog.ReadBye(req, tx); err != nil {
 		sip.Respond(tx, req, 200, "OK")
 	}
-	go rs.end(reasonBye, true)
+	rs.srv.endLater(rs, reasonBye, true)
 }
 
 // hangup sends the SRC a BYE and ends the session; the call goes on.
