@@ -2,11 +2,14 @@ package siprec_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/app"
+	"github.com/callrec/callrec/internal/testserver"
 	"github.com/callrec/callrec/siprec"
 )
 
@@ -30,7 +33,14 @@ func TestSippSBC(t *testing.T) {
 		{"legacy", "legacy-three-participants.xml", "urn:uuid:2b779b67-cfb6-44d2-9640-c00bdb32a572"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := startNode(t)
+			// sipp replays the captures' streams to the answered port
+			// and the next ones (+2, +4), so the re-INVITE's third stream
+			// must be answered on the port after the first two: callrec
+			// answers there when it is free, else anywhere. The node gets
+			// RTP ports of its own, free now, rather than the default
+			// range that every callrec on the machine starts at.
+			rtp := freeUDPPort(t)
+			n := startNode(t, testserver.WithConfig(func(c *app.Config) { c.SIPRTPPorts = fmt.Sprintf("%d-%d", rtp, rtp+7) }))
 			dir := t.TempDir()
 			pcap1, pcap2 := filepath.Join(dir, "two.pcap"), filepath.Join(dir, "three.pcap")
 			// The second capture's streams have new SSRCs (as an SBC that
