@@ -369,7 +369,6 @@ func (s *session) onFrame(b *frameBuf) {
 	ps.next = pos + int64(len(samples))
 	late, err := s.tl.add(ps.channel, pos, samples)
 	if late > 0 {
-		s.log.Warn("DEBUGLATE", "posSec", float64(pos-s.startPos)/16000, "behindMs", (s.posAt(s.e.cfg.Clock())-pos)/16, "late", late)
 		s.late.Add(int64(late))
 		s.e.metrics.lateSamples.Add(float64(late))
 	}
