@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/cluster"
 	"github.com/callrec/callrec/container/mp3"
@@ -398,7 +399,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.log.Info("callrec serving", "addr", ln.Addr().String(), "publicUrl", a.PublicURL, "data", a.cfg.DataDir,
-		"mp3Encoder", mp3.Encoder())
+		"mp3Encoder", mp3.Encoder(), "opusDecoder", audio.OpusDecoderName())
 
 	var err error
 	select {

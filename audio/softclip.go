@@ -1,3 +1,5 @@
+//go:build !cgo
+
 package audio
 
 // softClipper bends the samples of a float stream that pass full scale

@@ -21,6 +21,7 @@ import (
 	"github.com/thesyncim/gopus"
 
 	"github.com/callrec/callrec"
+	"github.com/callrec/callrec/audio"
 	"github.com/callrec/callrec/blob"
 	"github.com/callrec/callrec/callmedia"
 	"github.com/callrec/callrec/recorder"
@@ -35,11 +36,12 @@ func newBenchCmd() *cobra.Command {
 		Short: "Opus packets → decode → mix/unmix → WAV: callrec vs ffmpeg vs bare decode, in seconds of call per CPU-second",
 		Long: `Encodes N participants × T seconds of distinct tones to Opus (48 kHz, 20 ms, 32 kbit/s) once, then measures, in the
 same run, the CPU time of:
-  callrec: gopus decode at 16 kHz → recorder engine (timeline, saturating mix or unmixed channels,
+  callrec: Opus decode at 16 kHz (the server's decoder: libopus, or gopus without cgo) → recorder engine
+           (timeline, saturating mix or unmixed channels,
            WAV spool, sha256, metadata, blob store);
   ffmpeg:  the same packets as Ogg Opus files, decoded by libopus and mixed with amix (amerge when
            unmixed) to a 16 kHz WAV; child CPU time (user+system);
-  floor:   bare gopus decode of the same packets at 16 kHz.
+  floor:   bare decode of the same packets at 16 kHz, by the same decoder.
 Each figure is seconds of call recorded per CPU-second (higher is better); each contender runs
 --runs times, interleaved, and its least CPU time counts.
 
@@ -112,8 +114,8 @@ func runBenchPipeline(ctx context.Context, out io.Writer, n, seconds, runs int, 
 		}
 		ffmpegCPU = best(ffmpegCPU, d)
 	}
-	fmt.Fprintf(out, "floor   (gopus decode at 16 kHz):                %.3f CPU-s\n", floorCPU.Seconds())
-	fmt.Fprintf(out, "callrec (gopus decode + recorder engine → WAV):  %.3f CPU-s\n", callrecCPU.Seconds())
+	fmt.Fprintf(out, "floor   (Opus decode at 16 kHz):                 %.3f CPU-s\n", floorCPU.Seconds())
+	fmt.Fprintf(out, "callrec (Opus decode + recorder engine → WAV):   %.3f CPU-s\n", callrecCPU.Seconds())
 	fmt.Fprintf(out, "ffmpeg  (libopus decode + amix/amerge → WAV):    %.3f CPU-s\n", ffmpegCPU.Seconds())
 
 	callSeconds := float64(seconds)
@@ -155,30 +157,15 @@ func encodeTones(n, seconds int) ([][][]byte, error) {
 	return out, nil
 }
 
-// opusDecoder16k decodes Opus straight to 16 kHz mono int16.
-type opusDecoder16k struct{ d *gopus.Decoder }
-
-func newOpusDecoder16k() (*opusDecoder16k, error) {
-	d, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(callrec.SampleRate, 1))
-	if err != nil {
-		return nil, err
-	}
-	return &opusDecoder16k{d: d}, nil
-}
-
-func (o *opusDecoder16k) decode(pkt []byte, pcm []int16) (int, error) {
-	return o.d.DecodeInt16(pkt, pcm)
-}
-
 func decodeOnly(packets [][][]byte) error {
 	pcm := make([]int16, 5760)
 	for _, ps := range packets {
-		d, err := newOpusDecoder16k()
+		d, err := audio.NewOpusDecoder()
 		if err != nil {
 			return err
 		}
 		for _, pkt := range ps {
-			if _, err := d.decode(pkt, pcm); err != nil {
+			if _, err := d.Decode(pkt, pcm); err != nil {
 				return err
 			}
 		}
@@ -226,10 +213,10 @@ func recordWithEngine(ctx context.Context, dir string, packets [][][]byte, unmix
 	if err := eng.Start(ctx, &callrec.Recording{ID: "bench", Spec: spec, StartedAt: t0}); err != nil {
 		return err
 	}
-	decs := make([]*opusDecoder16k, n)
+	decs := make([]*audio.OpusDecoder, n)
 	names := make([]string, n)
 	for p := range decs {
-		if decs[p], err = newOpusDecoder16k(); err != nil {
+		if decs[p], err = audio.NewOpusDecoder(); err != nil {
 			return err
 		}
 		names[p] = "participant-" + strconv.Itoa(p)
@@ -240,7 +227,7 @@ func recordWithEngine(ctx context.Context, dir string, packets [][][]byte, unmix
 		now = t0.Add(time.Duration(k+1) * 20 * time.Millisecond)
 		mu.Unlock()
 		for p, d := range decs {
-			m, err := d.decode(packets[p][k], pcm)
+			m, err := d.Decode(packets[p][k], pcm)
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ import (
 const packetsPerMinute = 3000
 
 // The floor is bare Opus decode of the run's own packets, with the decoder
-// the server uses (gopus straight to 16 kHz), in CPU time per
+// the server uses (audio.OpusDecoder straight to 16 kHz), in CPU time per
 // participant-minute; for phones, G.711 expansion and 8 → 16 kHz
 // upsampling of their packets; for a mixed run, both, each participant
 // its own. It is measured twice over:
