@@ -2,27 +2,81 @@ package benchlive
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/callrec/callrec/internal/pgtest"
 )
 
-// buildCallrec builds the callrec executable that Run starts as the
-// server.
-func buildCallrec(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "callrec")
+// callrecBinary is the callrec executable Run starts as the server, built
+// once for the package's tests, in binaryDir (removed by TestMain).
+var (
+	binaryDir     string
+	callrecBinary = sync.OnceValues(buildCallrec)
+)
+
+func buildCallrec() (string, error) {
+	dir, err := os.MkdirTemp("", "benchlive-callrec-")
+	if err != nil {
+		return "", err
+	}
+	binaryDir = dir
+	bin := filepath.Join(dir, "callrec")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/callrec/callrec/cmd/callrec")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build callrec: %v\n%s", err, out)
+		return "", fmt.Errorf("go build callrec: %v\n%s", err, out)
 	}
-	return bin
+	return bin, nil
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
+}
+
+// runLive runs the benchmark small under a test: cfg with the package's
+// callrec as the server, a work directory of the test's own, 1 s of
+// warm-up and one quiet floor run unless cfg says otherwise. It fails the
+// test (with the benchmark's progress) when the run cannot complete, and
+// logs the report.
+func runLive(t *testing.T, timeout time.Duration, cfg Config) *Result {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds callrec and runs real calls")
+	}
+	bin, err := callrecBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Binary, cfg.WorkDir = bin, t.TempDir()
+	if cfg.Warmup == 0 {
+		cfg.Warmup = time.Second
+	}
+	if cfg.FloorRuns == 0 {
+		cfg.FloorRuns = 1
+	}
+	var progress strings.Builder
+	cfg.Progress = &progress
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	var report strings.Builder
+	res.Report(&report)
+	t.Log("\n" + report.String())
+	return res
 }
 
 // TestLiveOneCallTwoParticipants runs the whole benchmark small: a child
@@ -30,30 +84,15 @@ func buildCallrec(t *testing.T) string {
 // (or two phones over SIP) for 3 s, its recording downloaded and checked
 // by content.
 func TestLiveOneCallTwoParticipants(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds callrec and runs a real call")
-	}
-	bin := buildCallrec(t)
 	for _, tc := range []struct {
 		name      string
 		unmixed   bool
 		transport string
 	}{{"mixed", false, TransportWebRTC}, {"unmixed", true, TransportWebRTC}, {"sip-mixed", false, TransportSIP}} {
-		unmixed := tc.unmixed
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			var progress strings.Builder
-			res, err := Run(ctx, Config{
-				Calls: 1, Participants: 2, Hold: 3 * time.Second, Unmixed: unmixed, Transport: tc.transport,
-				Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
+			res := runLive(t, 2*time.Minute, Config{
+				Calls: 1, Participants: 2, Hold: 3 * time.Second, Unmixed: tc.unmixed, Transport: tc.transport,
 			})
-			if err != nil {
-				t.Fatalf("%v\n%s", err, progress.String())
-			}
-			var report strings.Builder
-			res.Report(&report)
-			t.Log("\n" + report.String())
 			if res.CallsHeld != 1 || res.Participants != 2 {
 				t.Errorf("held %d calls with %d participants, want 1 with 2", res.CallsHeld, res.Participants)
 			}
@@ -82,6 +121,8 @@ func TestLiveOneCallTwoParticipants(t *testing.T) {
 			if last := res.Line(); !line.MatchString(last) {
 				t.Errorf("last line %q", last)
 			}
+			var report strings.Builder
+			res.Report(&report)
 			if !strings.HasSuffix(report.String(), res.Line()+"\n") {
 				t.Error("the report does not end with the summary line")
 			}
@@ -114,23 +155,12 @@ func TestProcReadsThisProcess(t *testing.T) {
 // capacity, calls, CPU and intact recordings.
 func TestLiveTwoNodes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds callrec and runs real calls")
+		t.Skip("starts PostgreSQL and runs real calls")
 	}
 	pg := pgtest.StartServer(t)
-	bin := buildCallrec(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	var progress strings.Builder
-	res, err := Run(ctx, Config{
+	res := runLive(t, 3*time.Minute, Config{
 		Calls: 3, Participants: 1, Hold: 3 * time.Second, Nodes: 2, Database: pg.DSN(), NodeCapacities: []int{4, 2},
-		Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
 	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, progress.String())
-	}
-	var report strings.Builder
-	res.Report(&report)
-	t.Log("\n" + report.String())
 	if len(res.Nodes) != 2 {
 		t.Fatalf("%d nodes reported, want 2", len(res.Nodes))
 	}

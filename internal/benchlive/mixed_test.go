@@ -1,7 +1,6 @@
 package benchlive
 
 import (
-	"context"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,24 +16,9 @@ import (
 // media delay comes from the browsers alone; every recording holds every
 // participant's tone, the phone's band-limited one included.
 func TestLiveBrowsersAndPhones(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds callrec and runs real calls")
-	}
-	bin := buildCallrec(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	var progress strings.Builder
-	res, err := Run(ctx, Config{
+	res := runLive(t, 3*time.Minute, Config{
 		Calls: 2, Participants: 3, Hold: 3 * time.Second, Transport: TransportMixed,
-		Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
 	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, progress.String())
-	}
-	var report strings.Builder
-	res.Report(&report)
-	t.Log("\n" + report.String())
-
 	if res.CallsHeld != 2 || res.Participants != 6 || res.Phones != 2 {
 		t.Errorf("held %d calls, %d participants of which %d phones; want 2 calls, 6 participants, 2 phones",
 			res.CallsHeld, res.Participants, res.Phones)
@@ -74,6 +58,8 @@ func TestLiveBrowsersAndPhones(t *testing.T) {
 		t.Errorf("server %s per participant-minute; floor %s, %d quiet runs, %d slices in the window",
 			res.CPUPerParticipantMin, res.FloorPerParticipantMin, len(res.FloorQuietRuns), len(res.FloorWindowSlices))
 	}
+	var report strings.Builder
+	res.Report(&report)
 	for _, want := range []string{"4 browsers over WebRTC, 2 phones over SIP", "WebRTC participants only",
 		"bare Opus decode (browsers) + G.711 decode and 8→16 kHz upsampling (phones)"} {
 		if !strings.Contains(report.String(), want) {

@@ -217,25 +217,30 @@ func (r *Result) Report(w io.Writer) {
 			r.ServerCPU.Seconds(), 100*r.ServerCores(), r.SimulatorCPU.Seconds(), 100*r.SimulatorCores())
 		fmt.Fprintf(w, "machine in window: server + simulator %.0f%% of %d cores; the cores %.0f%% busy with everything on them; load average %.2f\n",
 			100*r.OursShare(), r.Cores, 100*r.MachineBusy, r.LoadAvg)
-		floor := "bare Opus decode"
-		switch r.Transport {
-		case TransportSIP:
-			floor = "bare G.711 decode + 8→16 kHz upsampling"
-		case TransportMixed:
-			floor = "bare Opus decode (browsers) + G.711 decode and 8→16 kHz upsampling (phones), weighted by their counts,"
-		}
-		fmt.Fprintf(w, "%s floor per participant-minute: quiet %.4f s (least of %d runs before and after the calls; min–median–max %s); in the window %.4f s (median of %d slices through it; %s)\n",
-			floor, r.FloorPerParticipantMin.Seconds(), len(r.FloorQuietRuns), spread(r.FloorQuietRuns),
-			r.FloorWindow.Seconds(), len(r.FloorWindowSlices), spread(r.FloorWindowSlices))
-		fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; ratio %.2f to the quiet floor, %.2f to the window's floor\n",
-			r.CPUPerParticipantMin.Seconds(), r.VsFloor(), r.VsWindowFloor())
-		if r.ServerDecodePerParticipantMin > 0 && r.Transport == TransportMixed {
-			// The server's CPU is both kinds'; its Opus decode the browsers' alone.
-			fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per WebRTC participant-minute\n",
-				r.ServerDecodePerParticipantMin.Seconds())
-		} else if r.ServerDecodePerParticipantMin > 0 {
-			fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per participant-minute; server cpu / its decode %.2f\n",
-				r.ServerDecodePerParticipantMin.Seconds(), r.CPUPerParticipantMin.Seconds()/r.ServerDecodePerParticipantMin.Seconds())
+		// An audioVideo run's server composites video too: an audio
+		// decode floor says nothing of its cost (the video line below
+		// gives it per recording-minute).
+		if !r.Video {
+			floor := "bare Opus decode"
+			switch r.Transport {
+			case TransportSIP:
+				floor = "bare G.711 decode + 8→16 kHz upsampling"
+			case TransportMixed:
+				floor = "bare Opus decode (browsers) + G.711 decode and 8→16 kHz upsampling (phones), weighted by their counts,"
+			}
+			fmt.Fprintf(w, "%s floor per participant-minute: quiet %.4f s (least of %d runs before and after the calls; min–median–max %s); in the window %.4f s (median of %d slices through it; %s)\n",
+				floor, r.FloorPerParticipantMin.Seconds(), len(r.FloorQuietRuns), spread(r.FloorQuietRuns),
+				r.FloorWindow.Seconds(), len(r.FloorWindowSlices), spread(r.FloorWindowSlices))
+			fmt.Fprintf(w, "server cpu per recorded participant-minute: %.4f s; ratio %.2f to the quiet floor, %.2f to the window's floor\n",
+				r.CPUPerParticipantMin.Seconds(), r.VsFloor(), r.VsWindowFloor())
+			if r.ServerDecodePerParticipantMin > 0 && r.Transport == TransportMixed {
+				// The server's CPU is both kinds'; its Opus decode the browsers' alone.
+				fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per WebRTC participant-minute\n",
+					r.ServerDecodePerParticipantMin.Seconds())
+			} else if r.ServerDecodePerParticipantMin > 0 {
+				fmt.Fprintf(w, "server's own Opus decode in the window: %.4f s per participant-minute; server cpu / its decode %.2f\n",
+					r.ServerDecodePerParticipantMin.Seconds(), r.CPUPerParticipantMin.Seconds()/r.ServerDecodePerParticipantMin.Seconds())
+			}
 		}
 		fmt.Fprintf(w, "server memory: %d MiB before the calls, %d MiB at peak: %d KiB per call\n",
 			r.ServerRSSBase>>20, r.ServerRSSPeak>>20, r.MemPerCall>>10)

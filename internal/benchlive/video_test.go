@@ -1,7 +1,6 @@
 package benchlive
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"slices"
@@ -19,23 +18,9 @@ import (
 // format, both tones without a gap, red and green each in a tile of its
 // own, and the flashes shown within a frame of their beeps.
 func TestLiveVideo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds callrec and runs a real call")
-	}
-	bin := buildCallrec(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	var progress strings.Builder
-	res, err := Run(ctx, Config{
+	res := runLive(t, 5*time.Minute, Config{
 		Calls: 1, Participants: 2, Hold: 8 * time.Second, Video: true,
-		Binary: bin, WorkDir: t.TempDir(), Progress: &progress, Warmup: time.Second, FloorRuns: 1,
 	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, progress.String())
-	}
-	var report strings.Builder
-	res.Report(&report)
-	t.Log("\n" + report.String())
 	if res.CallsHeld != 1 || res.Participants != 2 {
 		t.Errorf("held %d calls with %d participants, want 1 with 2", res.CallsHeld, res.Participants)
 	}
