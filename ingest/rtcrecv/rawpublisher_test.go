@@ -288,3 +288,46 @@ func TestTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// TestHandshakesTakeTurns: with Config.Handshakes 1, a second publisher's
+// DTLS handshake waits while the first one's is in progress (its records
+// queue meanwhile), then completes as soon as the first one ends.
+func TestHandshakesTakeTurns(t *testing.T) {
+	ep, err := rtcrecv.Listen(rtcrecv.Config{LoopbackOnly: true, Workers: 1, Handshakes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ep.Close() })
+	first, second := newRawPublisher(t), newRawPublisher(t)
+	firstPeer := first.accept(ep, "actpass", newRecorder())
+	if first.check(first.pwd, 2*time.Second) == nil {
+		t.Fatal("no answer to the first publisher's check")
+	}
+	// The first publisher's handshake has its turn (the endpoint's DTLS
+	// server waits for its ClientHello), and it does not send one yet.
+	secondPeer := second.accept(ep, "actpass", newRecorder())
+	if second.check(second.pwd, 2*time.Second) == nil {
+		t.Fatal("no answer to the second publisher's check")
+	}
+	secondDone := make(chan error, 1)
+	go func() {
+		_, err := second.handshake(true)
+		secondDone <- err
+	}()
+	select {
+	case err := <-secondDone:
+		t.Fatalf("the second handshake ended (%v) while the first held the only turn", err)
+	case <-time.After(700 * time.Millisecond):
+	}
+	if secondPeer.Connected() {
+		t.Fatal("the second peer connected while the first held the only turn")
+	}
+	if _, err := first.handshake(true); err != nil {
+		t.Fatalf("first DTLS: %v", err)
+	}
+	waitFor(t, 2*time.Second, "the first peer connected", firstPeer.Connected)
+	if err := <-secondDone; err != nil {
+		t.Fatalf("second DTLS after the first: %v", err)
+	}
+	waitFor(t, 2*time.Second, "the second peer connected", secondPeer.Connected)
+}
