@@ -22,25 +22,7 @@ const handshakeTimeout = 20 * time.Second
 // runDTLS is the peer's DTLS goroutine: the handshake (we are the server
 // unless the offer was passive), the SRTP keys, then waiting for the end
 // (the publisher's close_notify, or the worker closing the peer).
-//
-// The handshake waits for a token of turns (a slot in a channel) and gives
-// it back when it ends: a handshake's crypto is a few milliseconds of CPU in
-// the server's process, and twenty of them at once starve the media workers
-// of the same processors.
-func (p *Peer) runDTLS(id identity, turns chan struct{}, remote netip.AddrPort) {
-	select {
-	case turns <- struct{}{}:
-	case <-p.dtlsStop:
-		return
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-turns
-		}
-	}
-	defer release()
+func (p *Peer) runDTLS(id identity, remote netip.AddrPort) {
 	conn := &dtlsConn{p: p}
 	cfg := &dtls.Config{
 		Certificates:           []tls.Certificate{id.cert},
@@ -92,7 +74,6 @@ func (p *Peer) runDTLS(id identity, turns chan struct{}, remote netip.AddrPort) 
 		return
 	}
 	p.keys.Store(keys)
-	release()
 	buf := make([]byte, mediarecv.MaxDatagram)
 	for {
 		if _, err := c.Read(buf); err != nil {

@@ -41,12 +41,6 @@ type Config struct {
 	// come for this long (RFC 7675 consent; browsers check every 5 s). Zero
 	// means 25 s.
 	ConsentTimeout time.Duration
-	// Handshakes is how many DTLS handshakes run at once; the others wait
-	// their turn (their records queue, then the publisher's retransmits
-	// bring them again). A burst of joins then takes the CPU from the
-	// media workers a few handshakes at a time: audio cannot wait, a join
-	// can (docs/BENCHMARKS.md, "Fifth round"). Zero means 2 × GOMAXPROCS.
-	Handshakes int
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -57,16 +51,14 @@ const TickInterval = 20 * time.Millisecond
 // Endpoint is the shared UDP side of every peer: workers, their sockets and
 // the DTLS identity.
 type Endpoint struct {
-	cfg     Config
-	log     *slog.Logger
-	id      identity
-	workers []*worker
-	// handshakes holds a token per DTLS handshake running (Config.Handshakes).
-	handshakes chan struct{}
-	wg         sync.WaitGroup // workers and DTLS goroutines
-	start      time.Time
-	closeMu    sync.Mutex
-	isClosed   bool
+	cfg      Config
+	log      *slog.Logger
+	id       identity
+	workers  []*worker
+	wg       sync.WaitGroup // workers and DTLS goroutines
+	start    time.Time
+	closeMu  sync.Mutex
+	isClosed bool
 }
 
 // Listen binds the workers' sockets and starts the workers.
@@ -82,9 +74,6 @@ func Listen(cfg Config) (*Endpoint, error) {
 	}
 	if cfg.ConsentTimeout <= 0 {
 		cfg.ConsentTimeout = 25 * time.Second
-	}
-	if cfg.Handshakes <= 0 {
-		cfg.Handshakes = 2 * runtime.GOMAXPROCS(0)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -109,8 +98,7 @@ func Listen(cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DTLS certificate: %w", err)
 	}
-	e := &Endpoint{cfg: cfg, log: cfg.Logger.With("component", "rtcrecv"), id: id, start: time.Now(),
-		handshakes: make(chan struct{}, cfg.Handshakes)}
+	e := &Endpoint{cfg: cfg, log: cfg.Logger.With("component", "rtcrecv"), id: id, start: time.Now()}
 	for i := range cfg.Workers {
 		w := newWorker(e, i)
 		var err error

@@ -289,7 +289,7 @@ func (w *worker) handleSTUN(s *socket, from netip.AddrPort, b []byte, arrival ti
 		w.ep.wg.Add(1)
 		go func() {
 			defer w.ep.wg.Done()
-			p.runDTLS(w.ep.id, w.ep.handshakes, from)
+			p.runDTLS(w.ep.id, from)
 		}()
 	}
 }
