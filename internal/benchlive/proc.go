@@ -1,7 +1,6 @@
 package benchlive
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -17,29 +16,13 @@ import (
 const clockTicks = 100
 
 // procCPU returns the CPU time (user + system, all threads) that process
-// pid has used, from /proc/<pid>/stat.
+// pid has used, from /proc/<pid>/stat (its reaped children's not counted).
 func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := readProcStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) may hold spaces; the fields after its
-	// closing parenthesis are space-separated: state is field 3, utime 14,
-	// stime 15.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
-	}
-	fields := strings.Fields(string(b[i+1:]))
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: bad utime/stime", pid)
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return st.own, nil
 }
 
 // procRSS returns the resident set size of process pid in bytes, from

@@ -18,10 +18,12 @@ import (
 // procStat is what the benchmark reads of one /proc/<pid>/stat.
 type procStat struct {
 	pid, ppid int
-	cpu       time.Duration // utime + stime + cutime + cstime: its own and its reaped children's
+	own       time.Duration // utime + stime: all its threads
+	children  time.Duration // cutime + cstime: its reaped children's
 }
 
-// readProcStat reads /proc/<pid>/stat.
+// readProcStat reads /proc/<pid>/stat. The command name (field 2) may hold
+// spaces; the fields after its closing parenthesis are space-separated.
 func readProcStat(pid int) (procStat, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -39,15 +41,16 @@ func readProcStat(pid int) (procStat, error) {
 	}
 	st := procStat{pid: pid}
 	st.ppid, _ = strconv.Atoi(f[1])
-	var ticks int64
-	for _, v := range f[11:15] {
+	var ticks [4]int64
+	for k, v := range f[11:15] {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return procStat{}, fmt.Errorf("/proc/%d/stat: bad times", pid)
 		}
-		ticks += n
+		ticks[k] = n
 	}
-	st.cpu = time.Duration(ticks) * time.Second / clockTicks
+	st.own = time.Duration(ticks[0]+ticks[1]) * time.Second / clockTicks
+	st.children = time.Duration(ticks[2]+ticks[3]) * time.Second / clockTicks
 	return st, nil
 }
 
@@ -85,7 +88,7 @@ func procTreeCPU(pid int) (time.Duration, error) {
 	}
 	var sum time.Duration
 	for _, p := range tree {
-		sum += p.cpu
+		sum += p.own + p.children
 	}
 	return sum, nil
 }
